@@ -1,0 +1,55 @@
+/**
+ * The `fusionlab` command: the same engine as the app, for Node.
+ */
+import { UsageError } from './args';
+import { nodesCommand, summaryCommand, validateCommand } from './commands/graph';
+
+type Command = (argv: string[]) => Promise<number>;
+
+const COMMANDS: Record<string, { run: () => Promise<Command>; help: string }> = {
+  nodes: { run: async () => nodesCommand, help: 'nodes [--json]                          the catalogue: kinds, ports, params with defaults' },
+  validate: { run: async () => validateCommand, help: 'validate <graph.json> [--json]          diagnostics' },
+  summary: { run: async () => summaryCommand, help: 'summary <graph.json> [--json]           layers, shapes, parameter counts' },
+};
+
+const SUBCOMMANDS: Record<string, Record<string, { run: () => Promise<Command>; help: string }>> = {};
+
+/** Register a `<group> <name>` command (e.g. `data demo`). */
+export function usage(): string {
+  const lines = ['usage: fusionlab <command> [options]', ''];
+  for (const c of Object.values(COMMANDS)) lines.push(`  fusionlab ${c.help}`);
+  for (const [group, subs] of Object.entries(SUBCOMMANDS)) for (const c of Object.values(subs)) lines.push(`  fusionlab ${group} ${c.help}`);
+  lines.push('', 'Every command takes --json (one JSON object on stdout).');
+  return lines.join('\n');
+}
+
+/** Run the CLI with arguments (without `node` and the script); returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return name ? 0 : 2;
+  }
+  try {
+    const group = SUBCOMMANDS[name];
+    if (group) {
+      const [sub, ...subRest] = rest;
+      const cmd = sub ? group[sub] : undefined;
+      if (!cmd) throw new UsageError(`unknown command: fusionlab ${name} ${sub ?? ''}\n\n${usage()}`);
+      return await (await cmd.run())(subRest);
+    }
+    const cmd = COMMANDS[name];
+    if (!cmd) throw new UsageError(`unknown command: ${name}\n\n${usage()}`);
+    return await (await cmd.run())(rest);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(e.message);
+      return 2;
+    }
+    const json = argv.includes('--json');
+    const message = e instanceof Error ? e.message : String(e);
+    if (json) process.stdout.write(JSON.stringify({ ok: false, error: message }) + '\n');
+    console.error(`fusionlab: ${message}`);
+    return 1;
+  }
+}

@@ -1,0 +1,314 @@
+'use client';
+/**
+ * The canvas: React Flow drawing the graph document. The document stays the single source of
+ * truth: React Flow's changes are turned into editor actions, never stored on their own.
+ */
+import {
+  Background,
+  BackgroundVariant,
+  Controls,
+  MiniMap,
+  Panel,
+  ReactFlow,
+  useConnection,
+  useNodesInitialized,
+  useReactFlow,
+  type Connection as RFConnection,
+  type Edge,
+  type EdgeChange,
+  type FinalConnectionState,
+  type IsValidConnection,
+  type NodeChange,
+  type NodeTypes,
+} from '@xyflow/react';
+import { useCallback, useEffect, useMemo, useRef, useState, type Dispatch, type DragEvent } from 'react';
+import type { EditorAction, Selection } from '@/engine/editor/state';
+import { edgeView, groupDiagnostics, nodeView } from '@/engine/editor/view';
+import type { GraphDoc } from '@/engine/graph';
+import type { Connection } from '@/engine/editor/mutations';
+import { canConnect, type GraphAnalysis } from '@/engine/validate';
+import { registry } from '@/nodes';
+import { FlowNode, type FlowNodeType } from './FlowNode';
+import { CATEGORY_COLORS, kindColor } from './theme';
+
+const nodeTypes: NodeTypes = { fusion: FlowNode };
+
+/** The MIME type of a palette drag. */
+export const DRAG_KIND_MIME = 'application/x-fusionlab-kind';
+
+interface Size {
+  width: number;
+  height: number;
+}
+
+interface CanvasProps {
+  graph: GraphDoc;
+  analysis: GraphAnalysis;
+  paramCounts: Record<string, number> | null;
+  selection: Selection;
+  dispatch: Dispatch<EditorAction>;
+  onRefused(reason: string): void;
+  onDropKind(kind: string, position: { x: number; y: number }): void;
+  /** Incremented to ask for a fit-view once the nodes are measured. */
+  fitToken: number;
+}
+
+interface CachedNode {
+  sig: string;
+  node: GraphDoc['nodes'][number];
+  selected: boolean;
+  measured: Size | undefined;
+  rf: FlowNodeType;
+}
+
+interface CachedEdge {
+  sig: string;
+  selected: boolean;
+  rf: Edge;
+}
+
+function toConnection(c: RFConnection | Edge): Connection {
+  return { source: c.source, sourcePort: c.sourceHandle ?? '', target: c.target, targetPort: c.targetHandle ?? '' };
+}
+
+/** Why the connection being dragged is refused (shown while dragging), or null. */
+function ConnectionStatus({ check }: { check(c: Connection): string | null }) {
+  const conn = useConnection();
+  if (!conn.inProgress) return null;
+  let reason: string | null = null;
+  if (conn.toHandle && conn.isValid === false) {
+    const from = conn.fromHandle;
+    const to = conn.toHandle;
+    if (from.type === to.type) reason = from.type === 'source' ? 'Connect an output to an input.' : 'Connect an input to an output.';
+    else {
+      const c: Connection =
+        from.type === 'source'
+          ? { source: from.nodeId, sourcePort: from.id ?? '', target: to.nodeId, targetPort: to.id ?? '' }
+          : { source: to.nodeId, sourcePort: to.id ?? '', target: from.nodeId, targetPort: from.id ?? '' };
+      reason = check(c);
+    }
+  }
+  return (
+    <Panel position="top-center" className={reason ? 'conn-status refused' : 'conn-status'}>
+      <span role="status" data-testid="connection-status">
+        {reason ?? (conn.toHandle && conn.isValid ? 'Release to connect' : 'Drag onto a matching port')}
+      </span>
+    </Panel>
+  );
+}
+
+export default function Canvas({ graph, analysis, paramCounts, selection, dispatch, onRefused, onDropKind, fitToken }: CanvasProps) {
+  const rf = useReactFlow();
+  const [measured, setMeasured] = useState<Record<string, Size>>({});
+  const nodeCache = useRef(new Map<string, CachedNode>());
+  const edgeCache = useRef(new Map<string, CachedEdge>());
+  const latest = useRef({ graph, analysis, selection });
+  latest.current = { graph, analysis, selection };
+
+  const grouped = useMemo(() => groupDiagnostics(analysis.diagnostics), [analysis]);
+  const selNodes = useMemo(() => new Set(selection.nodes), [selection.nodes]);
+  const selEdges = useMemo(() => new Set(selection.edges), [selection.edges]);
+
+  // Document → React Flow nodes, re-using the object of every node whose view did not change, so
+  // that a param edit on a 300-node graph re-renders only the affected nodes.
+  const nodes = useMemo(() => {
+    const next = new Map<string, CachedNode>();
+    const out = graph.nodes.map((n) => {
+      const prev = nodeCache.current.get(n.id);
+      const view = nodeView(n, analysis.nodes[n.id], grouped.byNode.get(n.id), paramCounts ? (paramCounts[n.id] ?? null) : null);
+      const sig = JSON.stringify(view);
+      const selected = selNodes.has(n.id);
+      const m = measured[n.id];
+      if (prev && prev.sig === sig && prev.node === n && prev.selected === selected && prev.measured === m) {
+        next.set(n.id, prev);
+        return prev.rf;
+      }
+      const rfNode: FlowNodeType = { id: n.id, type: 'fusion', position: n.position, data: { view }, selected, ...(m ? { measured: m } : {}) };
+      next.set(n.id, { sig, node: n, selected, measured: m, rf: rfNode });
+      return rfNode;
+    });
+    nodeCache.current = next;
+    return out;
+  }, [graph.nodes, analysis, grouped, paramCounts, selNodes, measured]);
+
+  const edges = useMemo(() => {
+    const next = new Map<string, CachedEdge>();
+    const out = graph.edges.map((e) => {
+      const v = edgeView(e, analysis, grouped.byEdge.get(e.id));
+      const sig = JSON.stringify(v);
+      const selected = selEdges.has(e.id);
+      const prev = edgeCache.current.get(e.id);
+      if (prev && prev.sig === sig && prev.selected === selected) {
+        next.set(e.id, prev);
+        return prev.rf;
+      }
+      const color = v.error ? '#f87171' : kindColor(v.kind);
+      const rfEdge: Edge = {
+        id: e.id,
+        source: e.source,
+        sourceHandle: e.sourcePort,
+        target: e.target,
+        targetHandle: e.targetPort,
+        selected,
+        label: v.error ? `⚠ ${v.shape}` : v.shape || undefined,
+        className: v.error ? 'fedge has-error' : 'fedge',
+        style: { stroke: color, strokeWidth: selected ? 3 : 2 },
+        labelStyle: { fill: color },
+        labelBgPadding: [6, 3],
+        labelBgBorderRadius: 6,
+        ariaLabel: `${e.source} to ${e.target}${v.shape ? `, ${v.shape}` : ''}`,
+        data: { error: v.error },
+      };
+      next.set(e.id, { sig, selected, rf: rfEdge });
+      return rfEdge;
+    });
+    edgeCache.current = next;
+    return out;
+  }, [graph.edges, analysis, grouped, selEdges]);
+
+  const onNodesChange = useCallback(
+    (changes: NodeChange<FlowNodeType>[]) => {
+      const positions: Record<string, { x: number; y: number }> = {};
+      let moved = false;
+      const dims: Record<string, Size> = {};
+      let resized = false;
+      const sel: [string, boolean][] = [];
+      for (const c of changes) {
+        if (c.type === 'position' && c.position) {
+          positions[c.id] = { x: Math.round(c.position.x), y: Math.round(c.position.y) };
+          moved = true;
+        } else if (c.type === 'dimensions' && c.dimensions) {
+          dims[c.id] = { width: c.dimensions.width, height: c.dimensions.height };
+          resized = true;
+        } else if (c.type === 'select') {
+          sel.push([c.id, c.selected]);
+        }
+      }
+      if (moved) dispatch({ type: 'drag', positions });
+      if (resized) {
+        setMeasured((old) => {
+          let changed = false;
+          const next = { ...old };
+          for (const [id, d] of Object.entries(dims)) {
+            const o = old[id];
+            if (!o || o.width !== d.width || o.height !== d.height) {
+              next[id] = d;
+              changed = true;
+            }
+          }
+          return changed ? next : old;
+        });
+      }
+      if (sel.length) dispatch({ type: 'selectChanges', nodes: sel });
+    },
+    [dispatch],
+  );
+
+  const onEdgesChange = useCallback(
+    (changes: EdgeChange[]) => {
+      const sel: [string, boolean][] = [];
+      for (const c of changes) if (c.type === 'select') sel.push([c.id, c.selected]);
+      if (sel.length) dispatch({ type: 'selectChanges', edges: sel });
+    },
+    [dispatch],
+  );
+
+  const check = useCallback((c: Connection): string | null => {
+    const r = canConnect(latest.current.graph, registry, c, latest.current.analysis);
+    return r.ok ? null : r.reason;
+  }, []);
+
+  const isValidConnection: IsValidConnection = useCallback((c) => check(toConnection(c)) === null, [check]);
+
+  const onConnect = useCallback((c: RFConnection) => dispatch({ type: 'connect', connection: toConnection(c) }), [dispatch]);
+
+  const onConnectEnd = useCallback(
+    (_e: MouseEvent | TouchEvent, state: FinalConnectionState) => {
+      if (state.isValid !== false || !state.toHandle || !state.fromHandle) return;
+      const from = state.fromHandle;
+      const to = state.toHandle;
+      if (from.type === to.type) {
+        onRefused('Connect an output (right side) to an input (left side).');
+        return;
+      }
+      const c: Connection =
+        from.type === 'source'
+          ? { source: from.nodeId, sourcePort: from.id ?? '', target: to.nodeId, targetPort: to.id ?? '' }
+          : { source: to.nodeId, sourcePort: to.id ?? '', target: from.nodeId, targetPort: from.id ?? '' };
+      const reason = check(c);
+      if (reason) onRefused(reason);
+    },
+    [check, onRefused],
+  );
+
+  const onDragOver = useCallback((e: DragEvent) => {
+    if (e.dataTransfer.types.includes(DRAG_KIND_MIME)) {
+      e.preventDefault();
+      e.dataTransfer.dropEffect = 'copy';
+    }
+  }, []);
+
+  const onDrop = useCallback(
+    (e: DragEvent) => {
+      const kind = e.dataTransfer.getData(DRAG_KIND_MIME);
+      if (!kind || !registry.get(kind)) return;
+      e.preventDefault();
+      const p = rf.screenToFlowPosition({ x: e.clientX, y: e.clientY });
+      onDropKind(kind, { x: Math.round(p.x - 100), y: Math.round(p.y - 30) });
+    },
+    [rf, onDropKind],
+  );
+
+  // Fit the view once the nodes of a newly loaded graph are measured.
+  const initialized = useNodesInitialized();
+  const fitted = useRef(-1);
+  useEffect(() => {
+    if (!initialized || fitted.current === fitToken) return;
+    fitted.current = fitToken;
+    const raf = requestAnimationFrame(() => void rf.fitView({ padding: 0.12, maxZoom: 1.1 }));
+    return () => cancelAnimationFrame(raf);
+  }, [initialized, fitToken, rf]);
+
+  return (
+    <div className="canvas" data-testid="canvas" onDragOver={onDragOver} onDrop={onDrop}>
+      <ReactFlow<FlowNodeType>
+        nodes={nodes}
+        edges={edges}
+        nodeTypes={nodeTypes}
+        onNodesChange={onNodesChange}
+        onEdgesChange={onEdgesChange}
+        onConnect={onConnect}
+        onConnectEnd={onConnectEnd}
+        isValidConnection={isValidConnection}
+        onNodeDragStart={() => dispatch({ type: 'dragStart' })}
+        onNodeDragStop={() => dispatch({ type: 'dragEnd' })}
+        onSelectionDragStart={() => dispatch({ type: 'dragStart' })}
+        onSelectionDragStop={() => dispatch({ type: 'dragEnd' })}
+        deleteKeyCode={null}
+        selectionKeyCode="Shift"
+        multiSelectionKeyCode={['Shift', 'Meta', 'Control']}
+        minZoom={0.08}
+        maxZoom={2.5}
+        connectionRadius={28}
+        defaultEdgeOptions={{ type: 'default' }}
+        colorMode="dark"
+        proOptions={{ hideAttribution: false }}
+        attributionPosition="bottom-left"
+        onlyRenderVisibleElements={graph.nodes.length > 150}
+      >
+        <Background variant={BackgroundVariant.Dots} gap={22} size={1.4} color="#2a3140" />
+        <Controls showInteractive={false} position="bottom-left" style={{ marginBottom: 28 }} />
+        <MiniMap
+          pannable
+          zoomable
+          position="bottom-right"
+          nodeColor={(n) => CATEGORY_COLORS[(n.data as FlowNodeType['data']).view.category]}
+          nodeStrokeWidth={0}
+          maskColor="rgba(10, 12, 16, 0.7)"
+          ariaLabel="Minimap"
+        />
+        <ConnectionStatus check={check} />
+      </ReactFlow>
+    </div>
+  );
+}

@@ -1,0 +1,73 @@
+/**
+ * Parameter counts off the main thread: compiles the graph with tfjs on the CPU backend and
+ * sends back the per-node summary. Only the newest request is compiled; older ones are skipped.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { compileGraph } from '@/engine/compile';
+import { parseGraphText } from '@/engine/graph';
+import { registry } from '@/nodes';
+
+export interface CountRequest {
+  seq: number;
+  graph: string;
+}
+
+export interface LayerRow {
+  name: string;
+  className: string;
+  outputShape: string;
+  params: number;
+}
+
+export type CountReply =
+  | { seq: number; ok: true; total: number; trainable: number; nodes: Record<string, { params: number; layers: LayerRow[] }>; ms: number }
+  | { seq: number; ok: false; message: string };
+
+const ready = tf.setBackend('cpu').then(() => tf.ready());
+let pending: CountRequest | null = null;
+let running = false;
+
+function shapeText(s: unknown): string {
+  if (!Array.isArray(s)) return '';
+  if (s.length > 0 && Array.isArray(s[0])) return (s as unknown[]).map(shapeText).join(', ');
+  return (s as (number | null)[]).filter((d) => d !== null).join('×');
+}
+
+function handle(req: CountRequest): CountReply {
+  const t0 = performance.now();
+  const parsed = parseGraphText(req.graph);
+  if (!parsed.ok) return { seq: req.seq, ok: false, message: parsed.diagnostics[0]?.message ?? 'bad graph' };
+  const r = compileGraph(parsed.graph, registry, { tf, seed: 1 });
+  if (!r.ok) return { seq: req.seq, ok: false, message: r.diagnostics.find((d) => d.severity === 'error')?.message ?? 'does not compile' };
+  const nodes: Record<string, { params: number; layers: LayerRow[] }> = {};
+  for (const [id, n] of Object.entries(r.summary.nodes)) {
+    nodes[id] = { params: n.params, layers: n.layers.map((l) => ({ name: l.name, className: l.className, outputShape: shapeText(l.outputShape), params: l.params })) };
+  }
+  r.model.dispose();
+  return { seq: req.seq, ok: true, total: r.summary.totalParams, trainable: r.summary.trainableParams, nodes, ms: performance.now() - t0 };
+}
+
+async function drain() {
+  if (running) return;
+  running = true;
+  await ready;
+  while (pending) {
+    const req = pending;
+    pending = null;
+    let reply: CountReply;
+    try {
+      reply = handle(req);
+    } catch (e) {
+      reply = { seq: req.seq, ok: false, message: e instanceof Error ? e.message : String(e) };
+    }
+    postMessage(reply);
+    // Let newer requests arrive before compiling again.
+    await new Promise((r) => setTimeout(r, 0));
+  }
+  running = false;
+}
+
+addEventListener('message', (ev: MessageEvent<CountRequest>) => {
+  pending = ev.data;
+  void drain();
+});

@@ -1,0 +1,622 @@
+/**
+ * Training kernels that tfjs-backend-wasm 4.22 lacks, registered for the 'wasm' backend.
+ *
+ * tfjs's WASM backend runs every forward op but not every gradient: `Conv2DBackpropFilter`
+ * (all conv2d / conv1d / separable / conv2dTranspose layers), the depthwise pair
+ * (`DepthwiseConv2dNativeBackpropFilter` / `…Input`), `UnsortedSegmentSum` (the gradient of
+ * `gather`, so every embedding layer), and the complex kernels behind `tf.signal.stft`
+ * (`Complex`, `Real`, `Imag`, `ComplexAbs`, `FFT`, `IFFT`).
+ *
+ * The convolution gradients are composed from the backend's own XNNPACK kernels (Transpose,
+ * Slice, PadV2, Reverse, Reshape, Sum, Conv2D, DepthwiseConv2dNative) called directly through
+ * `getKernel(name, 'wasm').kernelFunc`, so data never leaves WASM memory and every intermediate
+ * is freed before the kernel returns. The sparse and complex kernels are plain loops over views
+ * of the WASM heap (no copy, no `readSync`): XNNPACK has nothing to compose them from cheaply.
+ *
+ * Pure TypeScript, no Node or DOM imports: the app (main thread or worker) and the CLI call it.
+ */
+import type * as tfTypes from '@tensorflow/tfjs';
+
+type TensorInfo = tfTypes.TensorInfo;
+type KernelFunc = tfTypes.KernelFunc;
+type NamedAttrMap = tfTypes.NamedAttrMap;
+type DataId = TensorInfo['dataId'];
+type Pad = 'valid' | 'same' | number | tfTypes.backend_util.ExplicitPadding;
+type RoundingMode = 'floor' | 'round' | 'ceil' | undefined;
+
+/** The part of the tfjs namespace this module needs (pass `tf` from '@tensorflow/tfjs'). */
+export type TfKernelApi = Pick<typeof tfTypes, 'registerKernel' | 'getKernel' | 'backend_util' | 'util'>;
+
+/** The members of tfjs-backend-wasm's BackendWasm used here (it exposes them publicly). */
+interface WasmBackendLike {
+  wasm: { HEAPU8: Uint8Array };
+  dataIdMap: { get(dataId: DataId): { memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: tfTypes.DataType): TensorInfo;
+  disposeData(dataId: DataId, force?: boolean): boolean;
+}
+
+const BACKEND = 'wasm';
+
+/**
+ * Runs existing WASM kernels and frees every intermediate they produce, unless kept.
+ * Intermediates are backend TensorInfos, not engine tensors, so tf.memory() never sees them.
+ */
+class KernelScope {
+  private readonly made: TensorInfo[] = [];
+  constructor(private readonly tf: TfKernelApi, readonly backend: WasmBackendLike) {}
+
+  run(name: string, inputs: Record<string, TensorInfo>, attrs: NamedAttrMap): TensorInfo {
+    const k = this.tf.getKernel(name, BACKEND);
+    if (k == null) throw new Error(`wasm training kernels: base kernel '${name}' is missing from the wasm backend`);
+    // The kernel signature wants `backend: {}`; BackendWasm is what the engine passes too.
+    const out = k.kernelFunc({ inputs, attrs, backend: this.backend as unknown as tfTypes.KernelBackend });
+    const info = Array.isArray(out) ? out[0] : out;
+    this.made.push(info);
+    return info;
+  }
+
+  reshape(x: TensorInfo, shape: number[]): TensorInfo {
+    return this.run('Reshape', { x }, { shape });
+  }
+  transpose(x: TensorInfo, perm: number[]): TensorInfo {
+    return this.run('Transpose', { x }, { perm });
+  }
+  slice(x: TensorInfo, begin: number[], size: number[]): TensorInfo {
+    return this.run('Slice', { x }, { begin, size });
+  }
+
+  /** Removes `info` from the intermediates so that it survives `dispose` (the kernel's result). */
+  keep(info: TensorInfo): TensorInfo {
+    const i = this.made.indexOf(info);
+    if (i >= 0) this.made.splice(i, 1);
+    return info;
+  }
+
+  dispose(): void {
+    for (const t of this.made) this.backend.disposeData(t.dataId);
+    this.made.length = 0;
+  }
+}
+
+function withScope(tf: TfKernelApi, backend: unknown, f: (s: KernelScope) => TensorInfo): TensorInfo {
+  const s = new KernelScope(tf, backend as WasmBackendLike);
+  try {
+    return s.keep(f(s));
+  } finally {
+    s.dispose();
+  }
+}
+
+/**
+ * Padding of a convolution of `extent` input rows that must span `needed` rows starting at row
+ * -`before`: returns [padBefore, padAfter, cropAfter] with non-negative pads (XNNPACK rejects
+ * negative ones) and the number of trailing input rows to slice off instead.
+ */
+function padOrCrop(extent: number, before: number, needed: number): [number, number, number] {
+  const after = needed - extent - before;
+  return after >= 0 ? [before, after, 0] : [before, 0, -after];
+}
+
+function pair(v: [number, number] | number): [number, number] {
+  return typeof v === 'number' ? [v, v] : v;
+}
+
+function assertNhwc(name: string, dataFormat: string | undefined): void {
+  if (dataFormat != null && dataFormat !== 'NHWC' && dataFormat !== 'channelsLast') {
+    throw new Error(`wasm ${name} supports NHWC only (got ${dataFormat}); the wasm Conv2D has the same limit`);
+  }
+}
+
+/**
+ * dW[fh,fw,ci,co] = Σ_{n,ho,wo} x[n, ho·s−pt+fh, wo·s−pl+fw, ci] · dy[n,ho,wo,co]
+ * is a Conv2D of xᵀ=[Ci,H,W,N] with the filter dyᵀ=[Ho,Wo,N,Co], stride 1 and dilation s.
+ */
+function conv2DBackpropFilter(tf: TfKernelApi): KernelFunc {
+  return ({ inputs, attrs, backend }) => {
+    const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
+    const a = attrs as unknown as tfTypes.Conv2DBackpropFilterAttrs;
+    assertNhwc('Conv2DBackpropFilter', a.dataFormat);
+    const info = tf.backend_util.computeConv2DInfo(
+      x.shape as [number, number, number, number], a.filterShape, a.strides, 1, a.pad as Pad, a.dimRoundingMode as RoundingMode, false, 'channelsLast');
+    const [N, H, W, Ci] = x.shape;
+    const [, Ho, Wo, Co] = dy.shape;
+    const { filterHeight: Fh, filterWidth: Fw, strideHeight: sh, strideWidth: sw } = info;
+    const [pt, pb, cropH] = padOrCrop(H, info.padInfo.top, (Ho - 1) * sh + Fh);
+    const [pl, pr, cropW] = padOrCrop(W, info.padInfo.left, (Wo - 1) * sw + Fw);
+    return withScope(tf, backend, (s) => {
+      let xs = x;
+      if (cropH > 0 || cropW > 0) xs = s.slice(x, [0, 0, 0, 0], [N, H - cropH, W - cropW, Ci]);
+      const xT = s.transpose(xs, [3, 1, 2, 0]); // [Ci, H, W, N]
+      const dyT = s.transpose(dy, [1, 2, 0, 3]); // [Ho, Wo, N, Co]
+      const g = s.run('Conv2D', { x: xT, filter: dyT }, {
+        strides: [1, 1], dilations: [sh, sw], pad: [[0, 0], [pt, pb], [pl, pr], [0, 0]], dataFormat: 'NHWC', dimRoundingMode: undefined,
+      } as unknown as NamedAttrMap); // [Ci, Fh, Fw, Co]
+      checkShape('Conv2DBackpropFilter', g.shape, [Ci, Fh, Fw, Co]);
+      return s.transpose(g, [1, 2, 0, 3]);
+    });
+  };
+}
+
+/**
+ * dW[fh,fw,c,m] = Σ_{n,ho,wo} x[n, fh·d+ho·s−pt, …, c] · dy[n,ho,wo,c·M+m]: a depthwise conv of
+ * x folded to [1,H,W,N·C] with the filter dy folded to [Ho,Wo,N·C,M] (stride d, dilation s),
+ * then a sum over N. Exactly the FLOPs of the gradient, none wasted on cross terms.
+ */
+function depthwiseBackpropFilter(tf: TfKernelApi): KernelFunc {
+  return ({ inputs, attrs, backend }) => {
+    const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
+    const a = attrs as unknown as tfTypes.DepthwiseConv2dNativeBackpropFilterAttrs;
+    const dil = pair(a.dilations ?? 1);
+    const info = tf.backend_util.computeConv2DInfo(
+      x.shape as [number, number, number, number], a.filterShape, a.strides, dil, a.pad as Pad, a.dimRoundingMode as RoundingMode, true);
+    const [N, H, W, C] = x.shape;
+    const [, Ho, Wo] = dy.shape;
+    const [Fh, Fw, , M] = a.filterShape;
+    const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
+    const [pt, pb, cropH] = padOrCrop(H, info.padInfo.top, (Fh - 1) * dh + (Ho - 1) * sh + 1);
+    const [pl, pr, cropW] = padOrCrop(W, info.padInfo.left, (Fw - 1) * dw + (Wo - 1) * sw + 1);
+    return withScope(tf, backend, (s) => {
+      let xs = x;
+      if (cropH > 0 || cropW > 0) xs = s.slice(x, [0, 0, 0, 0], [N, H - cropH, W - cropW, C]);
+      const h = H - cropH;
+      const w = W - cropW;
+      const xT = s.reshape(s.transpose(xs, [1, 2, 0, 3]), [1, h, w, N * C]);
+      const dyT = s.reshape(s.transpose(s.reshape(dy, [N, Ho, Wo, C, M]), [1, 2, 0, 3, 4]), [Ho, Wo, N * C, M]);
+      const g = s.run('DepthwiseConv2dNative', { x: xT, filter: dyT }, {
+        strides: [dh, dw], dilations: [sh, sw], pad: [[0, 0], [pt, pb], [pl, pr], [0, 0]], dimRoundingMode: undefined,
+      } as unknown as NamedAttrMap); // [1, Fh, Fw, N*C*M]
+      checkShape('DepthwiseConv2dNativeBackpropFilter', g.shape, [1, Fh, Fw, N * C * M]);
+      const g5 = s.reshape(g, [Fh, Fw, N, C * M]);
+      const summed = N > 1 ? s.run('Sum', { x: g5 }, { axis: [2], keepDims: false }) : s.reshape(g5, [Fh, Fw, C * M]);
+      return s.reshape(summed, [Fh, Fw, C, M]);
+    });
+  };
+}
+
+/** Geometry of a forward convolution, for computing its input gradient. */
+interface ConvGeometry {
+  N: number; H: number; W: number;
+  Ho: number; Wo: number;
+  Fh: number; Fw: number;
+  sh: number; sw: number;
+  dh: number; dw: number;
+  padTop: number; padLeft: number;
+}
+
+/**
+ * The input gradient of a convolution as a stride-1 convolution of dy: zeros inserted between
+ * rows/columns of dy (the forward stride), borders padded or cropped so that the output is
+ * exactly H×W, then `conv(z, paddings)` with a spatially flipped filter prepared by the caller.
+ */
+function inputGradient(
+  s: KernelScope, dy: TensorInfo, g: ConvGeometry,
+  conv: (z: TensorInfo, pad: [[0, 0], [number, number], [number, number], [0, 0]]) => TensorInfo,
+): TensorInfo {
+  const { N, H, W, Ho, Wo, Fh, Fw, sh, sw, dh, dw } = g;
+  const CM = dy.shape[3];
+  let z = dy;
+  let zh = Ho;
+  let zw = Wo;
+  if (sh > 1 || sw > 1) {
+    // [N,Ho,1,Wo,1,C] padded to [N,Ho,sh,Wo,sw,C] is dy on a stride-s grid.
+    const z6 = s.run('PadV2', { x: s.reshape(dy, [N, Ho, 1, Wo, 1, CM]) }, {
+      paddings: [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]], constantValue: 0,
+    });
+    zh = Ho * sh;
+    zw = Wo * sw;
+    z = s.reshape(z6, [N, zh, zw, CM]);
+  }
+  // dx[h] = Σ_f' zpad[h + f'·d] · flip(f)[f'], with zpad[i] = z[i + pt − (Fh−1)·d].
+  const padTop = (Fh - 1) * dh - g.padTop;
+  const padLeft = (Fw - 1) * dw - g.padLeft;
+  const cropTop = Math.max(0, -padTop);
+  const cropLeft = Math.max(0, -padLeft);
+  const needH = H + (Fh - 1) * dh; // rows of zpad the conv reads
+  const needW = W + (Fw - 1) * dw;
+  const keepH = Math.min(zh - cropTop, needH - Math.max(0, padTop));
+  const keepW = Math.min(zw - cropLeft, needW - Math.max(0, padLeft));
+  if (cropTop > 0 || cropLeft > 0 || keepH < zh - cropTop || keepW < zw - cropLeft) {
+    z = s.slice(z, [0, cropTop, cropLeft, 0], [N, keepH, keepW, CM]);
+  }
+  const pt = Math.max(0, padTop);
+  const pl = Math.max(0, padLeft);
+  return conv(z, [[0, 0], [pt, needH - pt - keepH], [pl, needW - pl - keepW], [0, 0]]);
+}
+
+/** dx of a depthwise conv: the flipped filter as [Fh,Fw,C·M,1], then a sum over the M multiplier channels. */
+function depthwiseBackpropInput(tf: TfKernelApi): KernelFunc {
+  return ({ inputs, attrs, backend }) => {
+    const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
+    const a = attrs as unknown as tfTypes.DepthwiseConv2dNativeBackpropInputAttrs;
+    const dil = pair(a.dilations ?? 1);
+    const info = tf.backend_util.computeConv2DInfo(
+      a.inputShape, filter.shape as [number, number, number, number], a.strides, dil, a.pad as Pad, a.dimRoundingMode as RoundingMode, true);
+    const [N, H, W, C] = a.inputShape;
+    const [, Ho, Wo, CM] = dy.shape;
+    const [Fh, Fw, , M] = filter.shape;
+    const geo: ConvGeometry = {
+      N, H, W, Ho, Wo, Fh, Fw, sh: info.strideHeight, sw: info.strideWidth, dh: info.dilationHeight, dw: info.dilationWidth,
+      padTop: info.padInfo.top, padLeft: info.padInfo.left,
+    };
+    return withScope(tf, backend, (s) => {
+      const flipped = s.reshape(s.run('Reverse', { x: filter }, { dims: [0, 1] }), [Fh, Fw, CM, 1]);
+      const g = inputGradient(s, dy, geo, (z, pad) => s.run('DepthwiseConv2dNative', { x: z, filter: flipped }, {
+        strides: [1, 1], dilations: [geo.dh, geo.dw], pad, dimRoundingMode: undefined,
+      } as unknown as NamedAttrMap)); // [N, H, W, C*M]
+      checkShape('DepthwiseConv2dNativeBackpropInput', g.shape, [N, H, W, CM]);
+      if (M === 1) return s.reshape(g, [N, H, W, C]);
+      return s.run('Sum', { x: s.reshape(g, [N, H, W, C, M]) }, { axis: [4], keepDims: false });
+    });
+  };
+}
+
+/**
+ * Replaces the native Conv2DBackpropInput (a scalar C++ loop, ~5x slower than XNNPACK here):
+ * an XNNPACK Conv2D of dy (zero-inserted for strides) with the filter flipped and its channel
+ * axes swapped, [Fh,Fw,Co,Ci]. NCHW falls back to the native kernel.
+ */
+function conv2DBackpropInput(tf: TfKernelApi, native: KernelFunc): KernelFunc {
+  return (args) => {
+    const { inputs, attrs, backend } = args;
+    const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
+    const a = attrs as unknown as tfTypes.Conv2DBackpropInputAttrs;
+    if (a.dataFormat === 'NCHW') return native(args);
+    const info = tf.backend_util.computeConv2DInfo(
+      a.inputShape, filter.shape as [number, number, number, number], a.strides, 1, a.pad as Pad, a.dimRoundingMode as RoundingMode, false, 'channelsLast');
+    const [N, H, W, Ci] = a.inputShape;
+    const [, Ho, Wo] = dy.shape;
+    const [Fh, Fw] = filter.shape;
+    const geo: ConvGeometry = {
+      N, H, W, Ho, Wo, Fh, Fw, sh: info.strideHeight, sw: info.strideWidth, dh: 1, dw: 1,
+      padTop: info.padInfo.top, padLeft: info.padInfo.left,
+    };
+    return withScope(tf, backend, (s) => {
+      const flipped = s.transpose(s.run('Reverse', { x: filter }, { dims: [0, 1] }), [0, 1, 3, 2]);
+      const g = inputGradient(s, dy, geo, (z, pad) => s.run('Conv2D', { x: z, filter: flipped }, {
+        strides: [1, 1], dilations: [1, 1], pad, dataFormat: 'NHWC', dimRoundingMode: undefined,
+      } as unknown as NamedAttrMap));
+      checkShape('Conv2DBackpropInput', g.shape, [N, H, W, Ci]);
+      return g;
+    });
+  };
+}
+
+/**
+ * Replaces the native MaxPoolGrad (a scalar loop that recomputes every argmax) for the common
+ * non-overlapping case (window = stride, no padding): the gradient goes to the first maximum of
+ * each window in row-major order, exactly like the CPU backend, found with XNNPACK-speed
+ * element-wise kernels: equal → cumsum over the window → (cumsum·eq == 1). Other pools use the
+ * native kernel.
+ */
+function maxPoolGrad(tf: TfKernelApi, native: KernelFunc): KernelFunc {
+  return (args) => {
+    const { inputs, attrs, backend } = args;
+    const { dy, input, output } = inputs as { dy: TensorInfo; input: TensorInfo; output: TensorInfo };
+    const a = attrs as unknown as tfTypes.MaxPoolGradAttrs;
+    const [kh, kw] = pair(a.filterSize);
+    const [sh, sw] = pair(a.strides);
+    if (input.shape.length !== 4 || input.dtype !== 'float32' || output == null) return native(args);
+    const [N, H, W, C] = input.shape;
+    const nonOverlapping = kh === sh && kw === sw;
+    const noPadding = a.pad === 'valid' || (a.pad === 'same' && H % sh === 0 && W % sw === 0) || a.pad === 0;
+    if (!nonOverlapping || !noPadding) return native(args);
+    const Ho = Math.floor(H / kh);
+    const Wo = Math.floor(W / kw);
+    if (Ho === 0 || Wo === 0 || output.shape[1] !== Ho || output.shape[2] !== Wo) return native(args);
+    const K = kh * kw;
+    const M = N * Ho * Wo * C;
+    return withScope(tf, backend, (s) => {
+      let x = input;
+      if (Ho * kh !== H || Wo * kw !== W) x = s.slice(input, [0, 0, 0, 0], [N, Ho * kh, Wo * kw, C]);
+      // [N,Ho,kh,Wo,kw,C] → [N,Ho,Wo,C,kh,kw]: each window contiguous, in row-major window order.
+      const win = s.reshape(s.transpose(s.reshape(x, [N, Ho, kh, Wo, kw, C]), [0, 1, 3, 5, 2, 4]), [M, K]);
+      const eq = s.run('Cast', { x: s.run('Equal', { a: win, b: s.reshape(output, [M, 1]) }, {}) }, { dtype: 'float32' });
+      const cs = s.run('Cumsum', { x: eq }, { axis: 1, exclusive: false, reverse: false });
+      const first = s.run('Cast', { x: s.run('Equal', { a: s.run('Multiply', { a: cs, b: eq }, {}), b: s.run('Fill', {}, { shape: [1], value: 1, dtype: 'float32' }) }, {}) }, { dtype: 'float32' });
+      const g = s.run('Multiply', { a: first, b: s.reshape(dy, [M, 1]) }, {});
+      const back = s.reshape(s.transpose(s.reshape(g, [N, Ho, Wo, C, kh, kw]), [0, 1, 4, 2, 5, 3]), [N, Ho * kh, Wo * kw, C]);
+      if (Ho * kh === H && Wo * kw === W) return back;
+      return s.run('PadV2', { x: back }, { paddings: [[0, 0], [0, H - Ho * kh], [0, W - Wo * kw], [0, 0]], constantValue: 0 });
+    });
+  };
+}
+
+/**
+ * Replaces BatchMatMul when a transpose flag is set: the native kernel's transposed paths are
+ * slow, while its plain path is XNNPACK with B as packed weights. So transposes are made
+ * explicit, choosing between C = op(A)·op(B) and C = (op(B)ᵀ·op(A)ᵀ)ᵀ by the elements moved
+ * (transposes + weight packing). Untransposed products go straight to the native kernel.
+ */
+function batchMatMul(tf: TfKernelApi, native: KernelFunc): KernelFunc {
+  return (args) => {
+    const { inputs, attrs, backend } = args;
+    const { a, b } = inputs as { a: TensorInfo; b: TensorInfo };
+    const { transposeA, transposeB } = attrs as unknown as tfTypes.BatchMatMulAttrs;
+    if (!transposeA && !transposeB) return native(args);
+    if (a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape.length < 2 || b.shape.length < 2) return native(args);
+    const swapLast = (r: number) => [...Array.from({ length: r - 2 }, (_, i) => i), r - 1, r - 2];
+    const sa = sizeOf(a.shape);
+    const sb = sizeOf(b.shape);
+    const m = a.shape[a.shape.length - (transposeA ? 1 : 2)];
+    const n = b.shape[b.shape.length - (transposeB ? 2 : 1)];
+    const batch = Math.max(sizeOf(a.shape.slice(0, -2)), sizeOf(b.shape.slice(0, -2)));
+    const sc = batch * m * n;
+    const direct = (transposeA ? sa : 0) + (transposeB ? sb : 0) + sb;
+    const swapped = (transposeA ? 0 : sa) + (transposeB ? 0 : sb) + sa + sc;
+    return withScope(tf, backend, (s) => {
+      const mm = (x: TensorInfo, y: TensorInfo) => s.run('BatchMatMul', { a: x, b: y }, { transposeA: false, transposeB: false });
+      const t = (x: TensorInfo) => s.transpose(x, swapLast(x.shape.length));
+      if (direct <= swapped) return mm(transposeA ? t(a) : a, transposeB ? t(b) : b);
+      const ct = mm(transposeB ? b : t(b), transposeA ? a : t(a));
+      return t(ct);
+    });
+  };
+}
+
+function checkShape(kernel: string, got: number[], want: number[]): void {
+  if (got.length !== want.length || got.some((v, i) => v !== want[i])) {
+    throw new Error(`wasm ${kernel}: internal shape mismatch, got [${got}] want [${want}]`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Heap-loop kernels: no XNNPACK op to compose from. They read and write views of WASM memory in
+// place (no copy to JS arrays). Views are taken after makeOutput, which may grow the heap.
+
+function heapF32(b: WasmBackendLike, t: TensorInfo, floatsPerElement = 1): Float32Array {
+  const d = b.dataIdMap.get(t.dataId);
+  if (d == null) throw new Error('wasm training kernels: tensor not on the wasm backend');
+  return new Float32Array(b.wasm.HEAPU8.buffer, d.memoryOffset, sizeOf(t.shape) * floatsPerElement);
+}
+
+function heapI32(b: WasmBackendLike, t: TensorInfo): Int32Array {
+  const d = b.dataIdMap.get(t.dataId);
+  if (d == null) throw new Error('wasm training kernels: tensor not on the wasm backend');
+  return new Int32Array(b.wasm.HEAPU8.buffer, d.memoryOffset, sizeOf(t.shape));
+}
+
+function sizeOf(shape: number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+/** out[segmentIds[i], …] += x[i, …]; ids outside [0, numSegments) are dropped, as in TF. */
+const unsortedSegmentSum: KernelFunc = ({ inputs, attrs, backend }) => {
+  const b = backend as unknown as WasmBackendLike;
+  const { x, segmentIds } = inputs as { x: TensorInfo; segmentIds: TensorInfo };
+  const { numSegments } = attrs as unknown as tfTypes.UnsortedSegmentSumAttrs;
+  const idsRank = segmentIds.shape.length;
+  const inner = sizeOf(x.shape.slice(idsRank));
+  const outShape = [numSegments, ...x.shape.slice(idsRank)];
+  if (x.dtype !== 'float32' && x.dtype !== 'int32') throw new Error(`wasm UnsortedSegmentSum: dtype ${x.dtype} unsupported`);
+  const out = b.makeOutput(outShape, x.dtype);
+  const o = x.dtype === 'float32' ? heapF32(b, out) : heapI32(b, out);
+  const xv = x.dtype === 'float32' ? heapF32(b, x) : heapI32(b, x);
+  const ids = segmentIds.dtype === 'int32' ? heapI32(b, segmentIds) : heapF32(b, segmentIds);
+  o.fill(0);
+  for (let i = 0; i < ids.length; i++) {
+    const sId = ids[i];
+    if (sId < 0 || sId >= numSegments) continue;
+    const src = i * inner;
+    const dst = sId * inner;
+    for (let j = 0; j < inner; j++) o[dst + j] += xv[src + j];
+  }
+  return out;
+};
+
+// complex64 on the wasm heap: 8 bytes per element (BackendWasm allocates size·8), interleaved
+// [re, im], the same layout tf.tensor(values, shape, 'complex64') writes.
+
+const complexKernel: KernelFunc = ({ inputs, backend }) => {
+  const b = backend as unknown as WasmBackendLike;
+  const { real, imag } = inputs as { real: TensorInfo; imag: TensorInfo };
+  const out = b.makeOutput(real.shape.slice(), 'complex64');
+  const o = heapF32(b, out, 2);
+  const re = heapF32(b, real);
+  const im = heapF32(b, imag);
+  for (let i = 0; i < re.length; i++) {
+    o[2 * i] = re[i];
+    o[2 * i + 1] = im[i];
+  }
+  return out;
+};
+
+function complexPart(part: 0 | 1): KernelFunc {
+  return ({ inputs, backend }) => {
+    const b = backend as unknown as WasmBackendLike;
+    const { input } = inputs as { input: TensorInfo };
+    const out = b.makeOutput(input.shape.slice(), 'float32');
+    const o = heapF32(b, out);
+    const c = heapF32(b, input, 2);
+    for (let i = 0; i < o.length; i++) o[i] = c[2 * i + part];
+    return out;
+  };
+}
+
+const complexAbs: KernelFunc = ({ inputs, backend }) => {
+  const b = backend as unknown as WasmBackendLike;
+  const { x } = inputs as { x: TensorInfo };
+  const out = b.makeOutput(x.shape.slice(), 'float32');
+  const o = heapF32(b, out);
+  const c = heapF32(b, x, 2);
+  for (let i = 0; i < o.length; i++) o[i] = Math.hypot(c[2 * i], c[2 * i + 1]);
+  return out;
+};
+
+/** In-place FFT of one row (re, im as float64 scratch): radix-2 when n is a power of two, else a direct DFT. */
+function fftRow(re: Float64Array, im: Float64Array, inverse: boolean, tmpRe: Float64Array, tmpIm: Float64Array): void {
+  const n = re.length;
+  const sign = inverse ? 1 : -1;
+  if ((n & (n - 1)) === 0) {
+    for (let i = 1, j = 0; i < n; i++) {
+      let bit = n >> 1;
+      for (; j & bit; bit >>= 1) j ^= bit;
+      j ^= bit;
+      if (i < j) {
+        let t = re[i]; re[i] = re[j]; re[j] = t;
+        t = im[i]; im[i] = im[j]; im[j] = t;
+      }
+    }
+    for (let len = 2; len <= n; len <<= 1) {
+      const ang = (sign * 2 * Math.PI) / len;
+      const wr = Math.cos(ang);
+      const wi = Math.sin(ang);
+      for (let i = 0; i < n; i += len) {
+        let cr = 1;
+        let ci = 0;
+        for (let k = 0; k < len / 2; k++) {
+          const ar = re[i + k + len / 2] * cr - im[i + k + len / 2] * ci;
+          const ai = re[i + k + len / 2] * ci + im[i + k + len / 2] * cr;
+          re[i + k + len / 2] = re[i + k] - ar;
+          im[i + k + len / 2] = im[i + k] - ai;
+          re[i + k] += ar;
+          im[i + k] += ai;
+          const nr = cr * wr - ci * wi;
+          ci = cr * wi + ci * wr;
+          cr = nr;
+        }
+      }
+    }
+    return;
+  }
+  for (let k = 0; k < n; k++) {
+    let sr = 0;
+    let si = 0;
+    for (let t = 0; t < n; t++) {
+      const ang = (sign * 2 * Math.PI * ((k * t) % n)) / n;
+      const c = Math.cos(ang);
+      const s = Math.sin(ang);
+      sr += re[t] * c - im[t] * s;
+      si += re[t] * s + im[t] * c;
+    }
+    tmpRe[k] = sr;
+    tmpIm[k] = si;
+  }
+  re.set(tmpRe);
+  im.set(tmpIm);
+}
+
+function fftKernel(inverse: boolean): KernelFunc {
+  return ({ inputs, backend }) => {
+    const b = backend as unknown as WasmBackendLike;
+    const { input } = inputs as { input: TensorInfo };
+    if (input.dtype !== 'complex64') throw new Error(`wasm ${inverse ? 'IFFT' : 'FFT'}: input must be complex64, got ${input.dtype}`);
+    const n = input.shape[input.shape.length - 1];
+    const out = b.makeOutput(input.shape.slice(), 'complex64');
+    const o = heapF32(b, out, 2);
+    const c = heapF32(b, input, 2);
+    const rows = n === 0 ? 0 : o.length / (2 * n);
+    const re = new Float64Array(n);
+    const im = new Float64Array(n);
+    const tr = new Float64Array(n);
+    const ti = new Float64Array(n);
+    const scale = inverse ? 1 / n : 1;
+    for (let r = 0; r < rows; r++) {
+      const base = 2 * r * n;
+      for (let k = 0; k < n; k++) {
+        re[k] = c[base + 2 * k];
+        im[k] = c[base + 2 * k + 1];
+      }
+      fftRow(re, im, inverse, tr, ti);
+      for (let k = 0; k < n; k++) {
+        o[base + 2 * k] = re[k] * scale;
+        o[base + 2 * k + 1] = im[k] * scale;
+      }
+    }
+    return out;
+  };
+}
+
+/** Kernels the wasm backend lacks: name → implementation. */
+function missingKernels(tf: TfKernelApi): Array<[string, KernelFunc]> {
+  return [
+    ['Conv2DBackpropFilter', conv2DBackpropFilter(tf)],
+    ['DepthwiseConv2dNativeBackpropFilter', depthwiseBackpropFilter(tf)],
+    ['DepthwiseConv2dNativeBackpropInput', depthwiseBackpropInput(tf)],
+    ['UnsortedSegmentSum', unsortedSegmentSum],
+    ['Complex', complexKernel],
+    ['Real', complexPart(0)],
+    ['Imag', complexPart(1)],
+    ['ComplexAbs', complexAbs],
+    ['FFT', fftKernel(false)],
+    ['IFFT', fftKernel(true)],
+  ];
+}
+
+/** Native wasm kernels replaced by faster compositions: name → factory given the native kernel. */
+function fasterKernels(tf: TfKernelApi): Array<[string, (native: KernelFunc) => KernelFunc]> {
+  return [
+    ['Conv2DBackpropInput', (n) => conv2DBackpropInput(tf, n)],
+    ['MaxPoolGrad', (n) => maxPoolGrad(tf, n)],
+    ['BatchMatMul', (n) => batchMatMul(tf, n)],
+  ];
+}
+
+/** Names of the kernels `registerWasmTrainingKernels` adds (when the backend lacks them). */
+export const WASM_TRAINING_KERNEL_NAMES: readonly string[] = [
+  'Conv2DBackpropFilter', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput',
+  'UnsortedSegmentSum', 'Complex', 'Real', 'Imag', 'ComplexAbs', 'FFT', 'IFFT',
+];
+
+/** Names of the native wasm kernels replaced when `faster` is on (each falls back to the native one outside its fast path). */
+export const WASM_FASTER_KERNEL_NAMES: readonly string[] = ['Conv2DBackpropInput', 'MaxPoolGrad', 'BatchMatMul'];
+
+const MARK = Symbol.for('fusionlab.wasmTrainingKernel');
+type MarkedConfig = tfTypes.KernelConfig & { [MARK]?: true };
+
+/** Options of `registerWasmTrainingKernels`. */
+export interface WasmKernelOptions {
+  /**
+   * Also replace the slow native Conv2DBackpropInput, MaxPoolGrad (non-overlapping pools) and
+   * transposed BatchMatMul with compositions of XNNPACK kernels (default true). The replaced
+   * kernels delegate to the native ones outside their fast paths.
+   */
+  faster?: boolean;
+}
+
+/**
+ * Registers, for backend 'wasm', every training kernel tfjs-backend-wasm lacks (and, unless
+ * `faster: false`, faster versions of three slow native gradient kernels). Call it once after
+ * importing '@tensorflow/tfjs-backend-wasm', before or after `tf.setBackend('wasm')`.
+ * Idempotent; a missing kernel that a newer tfjs provides natively is left alone.
+ *
+ * @param tf the tfjs namespace (`import * as tf from '@tensorflow/tfjs'`), passed in so that
+ *   the app and the CLI register on the very tfjs instance they run. Needs `unregisterKernel`
+ *   for the faster kernels.
+ * @returns the kernel names now served by this module.
+ */
+export function registerWasmTrainingKernels(
+  tf: TfKernelApi & Partial<Pick<typeof tfTypes, 'unregisterKernel'>>, options: WasmKernelOptions = {},
+): string[] {
+  const served: string[] = [];
+  for (const [kernelName, kernelFunc] of missingKernels(tf)) {
+    const existing = tf.getKernel(kernelName, BACKEND) as MarkedConfig | undefined;
+    if (existing != null) {
+      if (existing[MARK]) served.push(kernelName);
+      continue;
+    }
+    const config: MarkedConfig = { kernelName, backendName: BACKEND, kernelFunc, [MARK]: true };
+    tf.registerKernel(config);
+    served.push(kernelName);
+  }
+  if (options.faster ?? true) {
+    for (const [kernelName, make] of fasterKernels(tf)) {
+      const native = tf.getKernel(kernelName, BACKEND) as MarkedConfig | undefined;
+      if (native == null || tf.unregisterKernel == null) continue;
+      if (native[MARK]) {
+        served.push(kernelName);
+        continue;
+      }
+      tf.unregisterKernel(kernelName, BACKEND);
+      // Keep the native setupFunc: it binds the C++ function the fallback path calls.
+      const config: MarkedConfig = {
+        kernelName, backendName: BACKEND, kernelFunc: make(native.kernelFunc),
+        setupFunc: native.setupFunc, disposeFunc: native.disposeFunc, [MARK]: true,
+      };
+      tf.registerKernel(config);
+      served.push(kernelName);
+    }
+  }
+  return served;
+}

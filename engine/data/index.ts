@@ -1,0 +1,22 @@
+/**
+ * The data pipeline (DESIGN.md, "Dataset format"): pure TypeScript, shared by the app (in a Web
+ * Worker) and the CLI. Node-only pieces live in `node-decoders.ts` and `node-source.ts`, which
+ * this index does not export.
+ */
+export * from './problems';
+export * from './manifest';
+export * from './split';
+export * from './source';
+export * from './adapter';
+export * from './params';
+export * from './image';
+export * from './text';
+export * from './audio';
+export * from './tabular';
+export * from './labels';
+export * from './wav';
+export * from './png';
+export * from './rng';
+export * from './loader';
+export * from './inspect';
+export * from './demo';

@@ -1,0 +1,791 @@
+/**
+ * The dataset loader: reads a manifest and its files through a {@link FileSource}, binds columns to
+ * a graph's input nodes and heads, decodes through a {@link PlatformAdapter}, fits featurisation
+ * state on the train split, and returns flat Float32 tensors per split (plain typed arrays, so the
+ * work can run in a Web Worker and the results be transferred). Never throws for bad input: every
+ * problem is a {@link DataProblem} with its row, column and reason; that row is skipped and counted.
+ */
+import type { GraphDoc } from '../graph';
+import type { HeadLoss, NodeRegistry } from '../spec';
+import { sizeOf } from '../spec';
+import { DecodeError, type PlatformAdapter } from './adapter';
+import { featuriseAudioRaw } from './audio';
+import { featuriseImage } from './image';
+import { fitClasses, splitMultiLabel } from './labels';
+import { parseManifest, type Manifest } from './manifest';
+import { isInputKind, type AudioInputParams, type ImageInputParams, type InputKind, type InputParamsByKind, type TabularInputParams, type TextInputParams, type VideoInputParams } from './params';
+import { DEFAULT_LIMITS, formatBytes, problem, type DataLimits, type DataProblem } from './problems';
+import { findManifest, resolveDataPath, type FileSource } from './source';
+import { assignSplits, SPLITS, type Split, type SplitOptions } from './split';
+import { encodeTabular, fitTabular, parseNumber, type TabularFitted, type TabularRaw } from './tabular';
+import { encodeTokens, fitVocabulary, tokenize, vocabularyIndex } from './text';
+
+// ---------------------------------------------------------------------------------------------
+// Types
+
+export type HeadTask = 'classify' | 'multilabel' | 'regress';
+
+/** An input node bound to its column(s). */
+export interface InputBinding<K extends InputKind = InputKind> {
+  nodeId: string;
+  kind: K;
+  columns: string[];
+  params: InputParamsByKind[K];
+  /** The tensor shape `infer` promises (batch excluded). */
+  shape: number[];
+}
+
+/** A head bound to its label column. */
+export interface HeadBinding {
+  nodeId: string;
+  kind: string;
+  task: HeadTask;
+  column: string;
+  /** The head's `classes` param when it has one. */
+  expectedClasses?: number;
+}
+
+/** Fitted featurisation state of one input (JSON-serialisable; saved in the model bundle). */
+export type FittedInput =
+  | { kind: 'input.image'; columns: string[]; shape: number[]; params: ImageInputParams }
+  | { kind: 'input.text'; columns: string[]; shape: number[]; params: TextInputParams; vocab: string[] }
+  | { kind: 'input.audio'; columns: string[]; shape: number[]; params: AudioInputParams; mean: number; std: number }
+  | { kind: 'input.tabular'; columns: string[]; shape: number[]; params: TabularInputParams; fitted: TabularFitted }
+  | { kind: 'input.video'; columns: string[]; shape: number[]; params: VideoInputParams };
+
+/** Fitted label state of one head. */
+export type FittedHead =
+  | { task: 'classify'; column: string; classes: string[] }
+  | { task: 'multilabel'; column: string; classes: string[] }
+  | { task: 'regress'; column: string; mean: number; std: number };
+
+/** Everything learnt from the train split, keyed by node id. JSON-serialisable. */
+export interface FittedState {
+  format: 'fusionlab/fitted';
+  version: 1;
+  inputs: Record<string, FittedInput>;
+  heads: Record<string, FittedHead>;
+}
+
+/** One split's tensors: row-major, `count` samples. */
+export interface SplitTensors {
+  count: number;
+  /** Manifest row numbers of the loaded samples, in order. */
+  rows: number[];
+  /** Sample ids (the id column, else the row number). */
+  ids: string[];
+  /** Input node id → `count × size(shape)` values. */
+  inputs: Record<string, Float32Array>;
+  /** Head node id → `count × width` targets: one-hot (classify), multi-hot (multilabel) or the value (regress). */
+  labels: Record<string, Float32Array>;
+  /** Classify heads: head node id → class index per sample. */
+  classIndex: Record<string, Int32Array>;
+}
+
+export interface LoadSummary {
+  /** Records in the manifest, broken lines included. */
+  rows: number;
+  loaded: number;
+  skipped: number;
+  bySplit: Record<Split, number>;
+  /** Classify and multilabel heads: head id → split → count per class (order of `classes`). */
+  classCounts: Record<string, Record<Split, number[]>>;
+  problemsByCode: Record<string, number>;
+  /** True when the split came from the seed rather than a split column (or partly so). */
+  seededRows: number;
+}
+
+export interface LoadedDataset {
+  /** False when nothing could be loaded (no manifest, a missing column, a graph that does not bind). */
+  ok: boolean;
+  manifestPath: string | null;
+  columns: string[];
+  inputs: { nodeId: string; kind: InputKind; columns: string[]; shape: number[] }[];
+  heads: { nodeId: string; kind: string; task: HeadTask; column: string; classes: string[]; shape: number[] }[];
+  splits: Record<Split, SplitTensors>;
+  fitted: FittedState;
+  problems: DataProblem[];
+  summary: LoadSummary;
+}
+
+export interface LoadProgress {
+  stage: 'read' | 'decode' | 'encode';
+  done: number;
+  total: number;
+}
+
+export interface LoadOptions {
+  graph: GraphDoc;
+  registry: NodeRegistry;
+  adapter: PlatformAdapter;
+  split?: Partial<SplitOptions>;
+  limits?: Partial<DataLimits>;
+  /** Column with sample ids (default `id`; used when present). */
+  idColumn?: string;
+  /** Column with the split (default `split`; used when present). */
+  splitColumn?: string;
+  onProgress?: (p: LoadProgress) => void;
+  signal?: AbortSignal;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Manifest
+
+/** Find, size-check and parse the manifest of a source. Never throws. */
+export async function openManifest(source: FileSource, limits: Partial<DataLimits> = {}): Promise<{ manifest: Manifest | null; path: string | null; dir: string; problems: DataProblem[] }> {
+  const lim = { ...DEFAULT_LIMITS, ...limits };
+  try {
+    const found = findManifest(await source.list());
+    if (!found) return { manifest: null, path: null, dir: '', problems: [problem('no-manifest', `No samples.csv or samples.jsonl in ${source.name}. A dataset is a folder or zip holding samples.csv (one row per sample) and the files it names.`)] };
+    const size = await source.size(found.path);
+    if (size !== undefined && size > lim.maxManifestBytes) {
+      return { manifest: null, path: found.path, dir: found.dir, problems: [problem('manifest-too-large', `${found.path} is ${formatBytes(size)}, over the limit maxManifestBytes = ${formatBytes(lim.maxManifestBytes)}.`)] };
+    }
+    const bytes = await source.read(found.path);
+    if (!bytes) return { manifest: null, path: found.path, dir: found.dir, problems: [problem('no-manifest', `${found.path} could not be read.`)] };
+    const text = new TextDecoder('utf-8').decode(bytes);
+    const manifest = parseManifest(text, found.path, lim.maxRows);
+    return { manifest, path: found.path, dir: found.dir, problems: manifest.problems };
+  } catch (e) {
+    return { manifest: null, path: null, dir: '', problems: [problem('no-manifest', `The dataset could not be read: ${e instanceof Error ? e.message : String(e)}`)] };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Binding
+
+function taskOfLoss(loss: HeadLoss): HeadTask {
+  switch (loss) {
+    case 'categoricalCrossentropy':
+      return 'classify';
+    case 'binaryCrossentropy':
+      return 'multilabel';
+    case 'meanSquaredError':
+      return 'regress';
+    default: {
+      const _x: never = loss;
+      return _x;
+    }
+  }
+}
+
+/** Bind a graph's input nodes and heads to columns (no data needed). Never throws. */
+export function bindGraph(graph: GraphDoc, registry: NodeRegistry): { inputs: InputBinding[]; heads: HeadBinding[]; problems: DataProblem[] } {
+  const inputs: InputBinding[] = [];
+  const heads: HeadBinding[] = [];
+  const problems: DataProblem[] = [];
+  for (const node of graph.nodes) {
+    const spec = registry.get(node.kind);
+    if (!spec) {
+      if (node.kind.startsWith('input.') || node.kind.startsWith('head.')) problems.push(problem('bad-graph', `Node "${node.id}" has the unknown kind ${node.kind}.`, { nodeId: node.id }));
+      continue;
+    }
+    if (spec.category !== 'input' && spec.category !== 'head') continue;
+    const parsed = spec.params.safeParse(node.params);
+    if (!parsed.success) {
+      problems.push(problem('bad-graph', `Node "${node.id}" has bad params: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, { nodeId: node.id }));
+      continue;
+    }
+    const p = parsed.data;
+    try {
+      if (spec.category === 'input') {
+        if (!isInputKind(spec.kind) || !spec.input) {
+          problems.push(problem('bad-graph', `Input node "${node.id}" (${spec.kind}) cannot be fed from a dataset by this version.`, { nodeId: node.id }));
+          continue;
+        }
+        const inf = spec.infer({}, p);
+        if (!inf.ok) {
+          problems.push(problem('bad-graph', `Input node "${node.id}": ${inf.diagnostics.map((d) => d.message).join(' ')}`, { nodeId: node.id }));
+          continue;
+        }
+        const out = Object.values(inf.outputs)[0];
+        // The params were parsed by the node's own schema, which mirrors InputParamsByKind.
+        inputs.push({ nodeId: node.id, kind: spec.kind, columns: spec.input.columns(p), params: p as unknown as InputParamsByKind[InputKind], shape: out.shape });
+      } else {
+        if (!spec.head) {
+          problems.push(problem('bad-graph', `Head "${node.id}" (${spec.kind}) does not name a label column.`, { nodeId: node.id }));
+          continue;
+        }
+        const classes = (p as Record<string, unknown>).classes;
+        heads.push({
+          nodeId: node.id,
+          kind: spec.kind,
+          task: taskOfLoss(spec.head.loss(p)),
+          column: spec.head.labelColumn(p),
+          expectedClasses: typeof classes === 'number' && Number.isInteger(classes) && classes > 0 ? classes : undefined,
+        });
+      }
+    } catch (e) {
+      problems.push(problem('bad-graph', `Node "${node.id}" could not be bound: ${e instanceof Error ? e.message : String(e)}`, { nodeId: node.id }));
+    }
+  }
+  return { inputs, heads, problems };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Per-row preparation (decode and featurise what needs no fitting)
+
+type RawInput = Float32Array | string[] | TabularRaw;
+type RawLabel = string | string[] | number;
+
+interface RowCtx {
+  source: FileSource;
+  adapter: PlatformAdapter;
+  dir: string;
+  limits: DataLimits;
+  row: number;
+  line: number;
+  id?: string;
+}
+
+type Prepared<T> = { ok: true; value: T } | { ok: false; problem: DataProblem };
+
+async function readFile(ctx: RowCtx, column: string, cell: string): Promise<Prepared<{ path: string; bytes: Uint8Array }>> {
+  const where = { row: ctx.row, line: ctx.line, id: ctx.id, column };
+  if (cell.trim() === '') return { ok: false, problem: problem('empty-value', `Row ${ctx.row}: "${column}" is empty; it should name a file.`, where) };
+  const path = resolveDataPath(ctx.dir, cell);
+  if (path === null) return { ok: false, problem: problem('bad-path', `Row ${ctx.row}: "${column}" is "${cell.slice(0, 80)}", which is absolute or leaves the dataset folder; use a path relative to the manifest.`, where) };
+  const size = await ctx.source.size(path);
+  if (size === undefined) return { ok: false, problem: problem('missing-file', `Row ${ctx.row}: "${column}" names ${path}, which does not exist.`, where) };
+  if (size > ctx.limits.maxFileBytes) return { ok: false, problem: problem('file-too-large', `Row ${ctx.row}: ${path} is ${formatBytes(size)}, over the limit maxFileBytes = ${formatBytes(ctx.limits.maxFileBytes)}.`, where) };
+  const bytes = await ctx.source.read(path);
+  if (!bytes) return { ok: false, problem: problem('missing-file', `Row ${ctx.row}: ${path} could not be read.`, where) };
+  return { ok: true, value: { path, bytes } };
+}
+
+function decodeProblem(ctx: RowCtx, column: string, path: string, what: string, e: unknown): DataProblem {
+  const code = e instanceof DecodeError ? e.code : 'undecodable';
+  const msg = e instanceof Error ? e.message : String(e);
+  return problem(code, `Row ${ctx.row}: ${path} could not be decoded as ${what}: ${msg}`, { row: ctx.row, line: ctx.line, id: ctx.id, column });
+}
+
+async function prepareInput(b: InputBinding, cells: string[], ctx: RowCtx): Promise<Prepared<RawInput>[]> {
+  const where = (column: string) => ({ row: ctx.row, line: ctx.line, id: ctx.id, column, nodeId: b.nodeId });
+  switch (b.kind) {
+    case 'input.image': {
+      const p = b.params as ImageInputParams;
+      const f = await readFile(ctx, p.column, cells[0]);
+      if (!f.ok) return [f];
+      try {
+        const img = await ctx.adapter.decodeImage(f.value.bytes, f.value.path);
+        if (img.width * img.height > ctx.limits.maxImagePixels) throw new DecodeError(`${img.width}×${img.height} pixels is over the limit maxImagePixels = ${ctx.limits.maxImagePixels}`, 'file-too-large');
+        if (img.width < 1 || img.height < 1 || img.data.length < img.width * img.height * img.channels) throw new DecodeError('the decoded image is empty or short');
+        return [{ ok: true, value: featuriseImage(img, p) }];
+      } catch (e) {
+        return [{ ok: false, problem: decodeProblem(ctx, p.column, f.value.path, 'an image', e) }];
+      }
+    }
+    case 'input.audio': {
+      const p = b.params as AudioInputParams;
+      const f = await readFile(ctx, p.column, cells[0]);
+      if (!f.ok) return [f];
+      try {
+        const samples = await ctx.adapter.decodeAudio(f.value.bytes, p.sampleRate, f.value.path);
+        if (samples.length === 0) throw new DecodeError('the recording holds no samples');
+        return [{ ok: true, value: featuriseAudioRaw(samples, p) }];
+      } catch (e) {
+        return [{ ok: false, problem: decodeProblem(ctx, p.column, f.value.path, 'audio', e) }];
+      }
+    }
+    case 'input.video': {
+      const p = b.params as VideoInputParams;
+      const f = await readFile(ctx, p.column, cells[0]);
+      if (!f.ok) return [f];
+      try {
+        const frames = await ctx.adapter.decodeVideo(f.value.bytes, { frames: p.frames }, f.value.path);
+        if (frames.length === 0) throw new DecodeError('no frames could be read');
+        const per = p.height * p.width * p.channels;
+        const out = new Float32Array(p.frames * per);
+        for (let i = 0; i < p.frames; i++) {
+          // Fewer frames than asked (a very short clip): repeat the last one.
+          const fr = frames[Math.min(i, frames.length - 1)];
+          out.set(featuriseImage(fr, { height: p.height, width: p.width, channels: p.channels, resize: 'stretch', normalise: 'unit' }), i * per);
+        }
+        return [{ ok: true, value: out }];
+      } catch (e) {
+        return [{ ok: false, problem: decodeProblem(ctx, p.column, f.value.path, 'video', e) }];
+      }
+    }
+    case 'input.text': {
+      const p = b.params as TextInputParams;
+      const text = cells[0];
+      if (text.trim() === '') return [{ ok: false, problem: problem('empty-value', `Row ${ctx.row}: the text in "${p.column}" is empty.`, where(p.column)) }];
+      return [{ ok: true, value: tokenize(text, p) }];
+    }
+    case 'input.tabular': {
+      const p = b.params as TabularInputParams;
+      const numbers: number[] = [];
+      const out: Prepared<RawInput>[] = [];
+      p.columns.forEach((c, j) => {
+        const v = parseNumber(cells[j]);
+        if (v === null) {
+          const cell = cells[j];
+          out.push({ ok: false, problem: cell.trim() === '' ? problem('empty-value', `Row ${ctx.row}: "${c}" is empty; it needs a number.`, where(c)) : problem('wrong-type', `Row ${ctx.row}: "${c}" is "${cell.slice(0, 40)}", not a number.`, where(c)) });
+        }
+        numbers.push(v ?? 0);
+      });
+      const categories = p.categorical.map((c, j) => cells[p.columns.length + j].trim());
+      p.categorical.forEach((c, j) => {
+        if (categories[j] === '') out.push({ ok: false, problem: problem('empty-value', `Row ${ctx.row}: "${c.column}" is empty; it needs a category.`, where(c.column)) });
+      });
+      return out.length ? out : [{ ok: true, value: { numbers, categories } }];
+    }
+    default: {
+      const _x: never = b.kind;
+      return _x;
+    }
+  }
+}
+
+function prepareLabel(h: HeadBinding, cell: string, ctx: RowCtx): Prepared<RawLabel> {
+  const where = { row: ctx.row, line: ctx.line, id: ctx.id, column: h.column, nodeId: h.nodeId };
+  const s = cell.trim();
+  if (s === '') return { ok: false, problem: problem('missing-label', `Row ${ctx.row}: the label "${h.column}" is empty.`, where) };
+  switch (h.task) {
+    case 'classify':
+      return { ok: true, value: s };
+    case 'multilabel':
+      return { ok: true, value: splitMultiLabel(s) };
+    case 'regress': {
+      const v = parseNumber(s);
+      if (v === null) return { ok: false, problem: problem('wrong-type', `Row ${ctx.row}: the target "${h.column}" is "${s.slice(0, 40)}", not a number.`, where) };
+      return { ok: true, value: v };
+    }
+    default: {
+      const _x: never = h.task;
+      return _x;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fitting and encoding
+
+/** Fit one input's state on its train raws. */
+function fitInput(b: InputBinding, raws: RawInput[], problems: DataProblem[]): FittedInput {
+  const base = { columns: b.columns, shape: b.shape };
+  switch (b.kind) {
+    case 'input.image':
+      return { kind: b.kind, ...base, params: b.params as ImageInputParams };
+    case 'input.video':
+      return { kind: b.kind, ...base, params: b.params as VideoInputParams };
+    case 'input.text': {
+      const p = b.params as TextInputParams;
+      return { kind: b.kind, ...base, params: p, vocab: fitVocabulary(raws as string[][], p.vocabSize) };
+    }
+    case 'input.audio': {
+      const p = b.params as AudioInputParams;
+      let mean = 0;
+      let std = 1;
+      if (p.representation === 'logmel' && p.standardise && raws.length) {
+        let s = 0;
+        let n = 0;
+        for (const r of raws as Float32Array[]) for (let i = 0; i < r.length; i++) {
+          s += r[i];
+          n++;
+        }
+        mean = s / n;
+        let v = 0;
+        for (const r of raws as Float32Array[]) for (let i = 0; i < r.length; i++) v += (r[i] - mean) ** 2;
+        std = Math.sqrt(v / n) || 1;
+      }
+      return { kind: b.kind, ...base, params: p, mean, std };
+    }
+    case 'input.tabular': {
+      const p = b.params as TabularInputParams;
+      const { fitted, overflow } = fitTabular(raws as TabularRaw[], p);
+      for (const o of overflow) {
+        problems.push(problem('rare-category', `"${o.column}" has ${o.dropped.length} more categories in the train split than its cardinality; ${o.dropped.slice(0, 5).map((d) => `"${d}"`).join(', ')}${o.dropped.length > 5 ? ', …' : ''} encode as all zeros. Raise the cardinality to give them a slot.`, { column: o.column, nodeId: b.nodeId }, 'warning'));
+      }
+      return { kind: b.kind, ...base, params: p, fitted };
+    }
+    default: {
+      const _x: never = b.kind;
+      return _x;
+    }
+  }
+}
+
+/** Write one featurised input into `out` at `offset` (size(shape) values). */
+export function encodeInput(f: FittedInput, raw: RawInput, out: Float32Array, offset: number, vocabIndex?: Map<string, number>): void {
+  switch (f.kind) {
+    case 'input.image':
+    case 'input.video':
+      out.set(raw as Float32Array, offset);
+      return;
+    case 'input.text':
+      encodeTokens(raw as string[], vocabIndex ?? vocabularyIndex(f.vocab), f.params.seqLength, out, offset);
+      return;
+    case 'input.audio': {
+      const r = raw as Float32Array;
+      if (f.params.representation === 'logmel' && f.params.standardise) for (let i = 0; i < r.length; i++) out[offset + i] = (r[i] - f.mean) / f.std;
+      else out.set(r, offset);
+      return;
+    }
+    case 'input.tabular':
+      encodeTabular(raw as TabularRaw, f.params, f.fitted, out, offset);
+      return;
+    default: {
+      const _x: never = f;
+      return _x;
+    }
+  }
+}
+
+function rawLength(b: InputBinding, raw: RawInput): number {
+  switch (b.kind) {
+    case 'input.image':
+    case 'input.video':
+    case 'input.audio':
+      return (raw as Float32Array).length;
+    case 'input.text':
+    case 'input.tabular':
+      return sizeOf(b.shape); // encoded straight to the shape
+    default: {
+      const _x: never = b.kind;
+      return _x;
+    }
+  }
+}
+
+function headWidth(h: FittedHead): number {
+  return h.task === 'regress' ? 1 : h.classes.length;
+}
+
+function emptySplit(): SplitTensors {
+  return { count: 0, rows: [], ids: [], inputs: {}, labels: {}, classIndex: {} };
+}
+
+function emptyFitted(): FittedState {
+  return { format: 'fusionlab/fitted', version: 1, inputs: {}, heads: {} };
+}
+
+function failed(problems: DataProblem[], manifestPath: string | null, columns: string[], rows: number): LoadedDataset {
+  return {
+    ok: false,
+    manifestPath,
+    columns,
+    inputs: [],
+    heads: [],
+    splits: { train: emptySplit(), val: emptySplit(), test: emptySplit() },
+    fitted: emptyFitted(),
+    problems,
+    summary: { rows, loaded: 0, skipped: rows, bySplit: { train: 0, val: 0, test: 0 }, classCounts: {}, problemsByCode: countCodes(problems), seededRows: 0 },
+  };
+}
+
+function countCodes(problems: DataProblem[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const p of problems) out[p.code] = (out[p.code] ?? 0) + 1;
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The loader
+
+/**
+ * Load a dataset for a graph. Never throws on bad input: the result holds every problem; `ok` is
+ * false only when nothing could be loaded at all.
+ */
+export async function loadDataset(source: FileSource, opts: LoadOptions): Promise<LoadedDataset> {
+  try {
+    return await loadDatasetUnsafe(source, opts);
+  } catch (e) {
+    if (opts.signal?.aborted) throw e; // cancellation is the caller's own request
+    return failed([problem('no-manifest', `Loading stopped on an unexpected error: ${e instanceof Error ? e.message : String(e)}`)], null, [], 0);
+  }
+}
+
+async function loadDatasetUnsafe(source: FileSource, opts: LoadOptions): Promise<LoadedDataset> {
+  const limits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const problems: DataProblem[] = [];
+  const opened = await openManifest(source, limits);
+  problems.push(...opened.problems);
+  const m = opened.manifest;
+  if (!m) return failed(problems, opened.path, [], 0);
+  const brokenRows = m.problems.filter((p) => p.code === 'broken-line').length;
+  const totalRows = m.rows.length + brokenRows;
+
+  const bound = bindGraph(opts.graph, opts.registry);
+  problems.push(...bound.problems);
+  if (bound.inputs.length === 0) problems.push(problem('bad-graph', 'The graph has no input node the dataset can feed.'));
+  if (bound.heads.length === 0) problems.push(problem('bad-graph', 'The graph has no head, so there is no label column to read.'));
+  const colIdx = new Map(m.columns.map((c, i) => [c, i]));
+  const need = (column: string, nodeId: string, what: string) => {
+    if (!colIdx.has(column)) problems.push(problem('missing-column', `${what} "${nodeId}" reads the column "${column}", which ${opened.path} does not have (it has ${m.columns.map((c) => `"${c}"`).join(', ')}).`, { column, nodeId }));
+  };
+  for (const b of bound.inputs) for (const c of b.columns) need(c, b.nodeId, 'Input node');
+  for (const h of bound.heads) need(h.column, h.nodeId, 'Head');
+  if (bound.problems.some((p) => p.severity === 'error') || problems.some((p) => p.code === 'missing-column' || p.code === 'bad-graph')) {
+    return failed(problems, opened.path, m.columns, totalRows);
+  }
+
+  // Ids and splits.
+  const idCol = colIdx.get(opts.idColumn ?? 'id');
+  const splitCol = colIdx.get(opts.splitColumn ?? 'split');
+  const keys = m.rows.map((r) => (idCol !== undefined && r.values[idCol].trim() !== '' ? r.values[idCol].trim() : `#${r.row}`));
+  const sp = assignSplits(
+    m.rows.map((r, i) => ({ row: r.row, line: r.line, key: keys[i], cell: splitCol === undefined ? undefined : r.values[splitCol] })),
+    opts.split,
+  );
+  problems.push(...sp.problems);
+  const skip = new Set<number>(); // indices into m.rows
+  m.rows.forEach((_, i) => {
+    if (sp.splits[i] === null) skip.add(i);
+  });
+  if (idCol !== undefined) {
+    const seen = new Map<string, number>();
+    m.rows.forEach((r, i) => {
+      const id = r.values[idCol].trim();
+      if (id === '') return;
+      const first = seen.get(id);
+      if (first !== undefined) {
+        problems.push(problem('duplicate-id', `Row ${r.row}: the id "${id.slice(0, 60)}" is already used by row ${m.rows[first].row}; this row is skipped.`, { row: r.row, line: r.line, id, column: opts.idColumn ?? 'id' }));
+        skip.add(i);
+      } else seen.set(id, i);
+    });
+  }
+
+  // Decode and prepare every row.
+  const rawInputs: (RawInput | null)[][] = bound.inputs.map(() => new Array<RawInput | null>(m.rows.length).fill(null));
+  const rawLabels: (RawLabel | null)[][] = bound.heads.map(() => new Array<RawLabel | null>(m.rows.length).fill(null));
+  const total = m.rows.length;
+  const rowProblems: DataProblem[][] = new Array(total);
+  const prepareRow = async (i: number): Promise<void> => {
+    const r = m.rows[i];
+    const found: DataProblem[] = [];
+    rowProblems[i] = found;
+    if (skip.has(i)) return;
+    const ctx: RowCtx = { source, adapter: opts.adapter, dir: opened.dir, limits, row: r.row, line: r.line, id: idCol !== undefined ? keys[i] : undefined };
+    for (let k = 0; k < bound.inputs.length; k++) {
+      const b = bound.inputs[k];
+      const cells = b.columns.map((c) => r.values[colIdx.get(c) as number]);
+      let results: Prepared<RawInput>[];
+      try {
+        results = await prepareInput(b, cells, ctx);
+      } catch (e) {
+        results = [{ ok: false, problem: problem('undecodable', `Row ${r.row}: ${e instanceof Error ? e.message : String(e)}`, { row: r.row, line: r.line, column: b.columns[0], nodeId: b.nodeId }) }];
+      }
+      for (const res of results) {
+        if (!res.ok) found.push(res.problem);
+        else if (rawLength(b, res.value) !== sizeOf(b.shape)) {
+          found.push(problem('shape-mismatch', `Row ${r.row}: "${b.nodeId}" produced ${rawLength(b, res.value)} values but its shape [${b.shape.join(', ')}] needs ${sizeOf(b.shape)}.`, { row: r.row, line: r.line, nodeId: b.nodeId, column: b.columns[0] }));
+        } else rawInputs[k][i] = res.value;
+      }
+    }
+    for (let k = 0; k < bound.heads.length; k++) {
+      const h = bound.heads[k];
+      const res = prepareLabel(h, r.values[colIdx.get(h.column) as number], ctx);
+      if (res.ok) rawLabels[k][i] = res.value;
+      else found.push(res.problem);
+    }
+  };
+  // A few rows in flight at once so that file reads overlap decoding; results stay in row order.
+  let next = 0;
+  let done = 0;
+  const worker = async () => {
+    while (next < total) {
+      if (opts.signal?.aborted) throw new Error('aborted');
+      const i = next++;
+      await prepareRow(i);
+      done++;
+      if (opts.onProgress && (done % 50 === 0 || done === total)) opts.onProgress({ stage: 'decode', done, total });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(8, Math.max(1, total)) }, worker));
+  for (let i = 0; i < total; i++) {
+    if (rowProblems[i].length) {
+      problems.push(...rowProblems[i]);
+      if (rowProblems[i].some((p) => p.severity === 'error')) skip.add(i);
+    }
+  }
+
+  // Fit on the train rows that survived.
+  const trainIdx: number[] = [];
+  m.rows.forEach((_, i) => {
+    if (!skip.has(i) && sp.splits[i] === 'train') trainIdx.push(i);
+  });
+  const fitted = emptyFitted();
+  bound.inputs.forEach((b, k) => {
+    fitted.inputs[b.nodeId] = fitInput(b, trainIdx.map((i) => rawInputs[k][i] as RawInput), problems);
+  });
+  bound.heads.forEach((h, k) => {
+    const train = trainIdx.map((i) => rawLabels[k][i] as RawLabel);
+    switch (h.task) {
+      case 'classify': {
+        const { classes, dropped } = fitClasses(train as string[], h.expectedClasses);
+        // Rows with a label outside the kept classes (`dropped`) are reported below as unknown labels.
+        void dropped;
+        if (h.expectedClasses !== undefined && classes.length !== h.expectedClasses && trainIdx.length > 0) {
+          problems.push(problem('classes-mismatch', `Head "${h.nodeId}" expects ${h.expectedClasses} classes but the train split of "${h.column}" has ${classes.length} (${classes.slice(0, 12).join(', ')}${classes.length > 12 ? ', …' : ''}). Set its classes param to ${classes.length}.`, { column: h.column, nodeId: h.nodeId }));
+        }
+        fitted.heads[h.nodeId] = { task: 'classify', column: h.column, classes };
+        return;
+      }
+      case 'multilabel': {
+        const all = (train as string[][]).flat();
+        const { classes } = fitClasses(all, h.expectedClasses);
+        fitted.heads[h.nodeId] = { task: 'multilabel', column: h.column, classes };
+        return;
+      }
+      case 'regress': {
+        const v = train as number[];
+        const mean = v.length ? v.reduce((a, b) => a + b, 0) / v.length : 0;
+        const std = v.length ? Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / v.length) || 1 : 1;
+        fitted.heads[h.nodeId] = { task: 'regress', column: h.column, mean, std };
+        return;
+      }
+      default: {
+        const _x: never = h.task;
+        return _x;
+      }
+    }
+  });
+
+  // Labels outside the fitted classes (val/test rows, or train rows of dropped rare classes).
+  const classMaps = bound.heads.map((h) => {
+    const f = fitted.heads[h.nodeId];
+    return f.task === 'regress' ? null : new Map(f.classes.map((c, j) => [c, j]));
+  });
+  m.rows.forEach((r, i) => {
+    if (skip.has(i)) return;
+    bound.heads.forEach((h, k) => {
+      const map = classMaps[k];
+      if (!map) return;
+      const raw = rawLabels[k][i];
+      const names = typeof raw === 'string' ? [raw] : (raw as string[]);
+      const unknown = names.filter((n) => !map.has(n));
+      if (unknown.length) {
+        const known = [...map.keys()];
+        problems.push(
+          problem('unknown-label', `Row ${r.row}: the label "${unknown[0].slice(0, 40)}" in "${h.column}" is not one of the classes learnt from the train split (${known.slice(0, 12).join(', ')}${known.length > 12 ? ', …' : ''}); the row is skipped.`, { row: r.row, line: r.line, id: idCol !== undefined ? keys[i] : undefined, column: h.column, nodeId: h.nodeId }),
+        );
+        skip.add(i);
+      }
+    });
+  });
+
+  // Encode.
+  const vocabIdx = new Map<string, Map<string, number>>();
+  for (const [id, f] of Object.entries(fitted.inputs)) if (f.kind === 'input.text') vocabIdx.set(id, vocabularyIndex(f.vocab));
+  const splits: Record<Split, SplitTensors> = { train: emptySplit(), val: emptySplit(), test: emptySplit() };
+  const bySplit: Record<Split, number[]> = { train: [], val: [], test: [] };
+  m.rows.forEach((_, i) => {
+    const s = sp.splits[i];
+    if (!skip.has(i) && s) bySplit[s].push(i);
+  });
+  const classCounts: LoadSummary['classCounts'] = {};
+  for (const s of SPLITS) {
+    const idx = bySplit[s];
+    const st = splits[s];
+    st.count = idx.length;
+    st.rows = idx.map((i) => m.rows[i].row);
+    st.ids = idx.map((i) => keys[i]);
+    bound.inputs.forEach((b, k) => {
+      const size = sizeOf(b.shape);
+      const out = new Float32Array(idx.length * size);
+      const f = fitted.inputs[b.nodeId];
+      idx.forEach((i, n) => encodeInput(f, rawInputs[k][i] as RawInput, out, n * size, vocabIdx.get(b.nodeId)));
+      st.inputs[b.nodeId] = out;
+    });
+    bound.heads.forEach((h, k) => {
+      const f = fitted.heads[h.nodeId];
+      const w = headWidth(f);
+      const out = new Float32Array(idx.length * w);
+      const map = classMaps[k];
+      if (f.task === 'classify' && map) {
+        const ci = new Int32Array(idx.length);
+        const counts = new Array<number>(f.classes.length).fill(0);
+        idx.forEach((i, n) => {
+          const j = map.get(rawLabels[k][i] as string) as number;
+          ci[n] = j;
+          out[n * w + j] = 1;
+          counts[j]++;
+        });
+        st.classIndex[h.nodeId] = ci;
+        (classCounts[h.nodeId] ??= { train: [], val: [], test: [] })[s] = counts;
+      } else if (f.task === 'multilabel' && map) {
+        const counts = new Array<number>(f.classes.length).fill(0);
+        idx.forEach((i, n) => {
+          for (const name of rawLabels[k][i] as string[]) {
+            const j = map.get(name) as number;
+            out[n * w + j] = 1;
+            counts[j]++;
+          }
+        });
+        (classCounts[h.nodeId] ??= { train: [], val: [], test: [] })[s] = counts;
+      } else {
+        idx.forEach((i, n) => {
+          out[n] = rawLabels[k][i] as number;
+        });
+      }
+      st.labels[h.nodeId] = out;
+    });
+    if (opts.onProgress) opts.onProgress({ stage: 'encode', done: SPLITS.indexOf(s) + 1, total: 3 });
+  }
+  if (splits.train.count === 0) problems.push(problem('no-rows', 'No train row could be loaded, so nothing can be learnt; see the problems above.'));
+
+  const loaded = splits.train.count + splits.val.count + splits.test.count;
+  return {
+    ok: loaded > 0,
+    manifestPath: opened.path,
+    columns: m.columns,
+    inputs: bound.inputs.map((b) => ({ nodeId: b.nodeId, kind: b.kind, columns: b.columns, shape: b.shape })),
+    heads: bound.heads.map((h) => {
+      const f = fitted.heads[h.nodeId];
+      return { nodeId: h.nodeId, kind: h.kind, task: h.task, column: h.column, classes: f.task === 'regress' ? [] : f.classes, shape: [headWidth(f)] };
+    }),
+    splits,
+    fitted,
+    problems,
+    summary: {
+      rows: totalRows,
+      loaded,
+      skipped: totalRows - loaded,
+      bySplit: { train: splits.train.count, val: splits.val.count, test: splits.test.count },
+      classCounts,
+      problemsByCode: countCodes(problems),
+      seededRows: sp.seeded,
+    },
+  };
+}
+
+/**
+ * Featurise one sample for prediction with the state fitted in training: `cells` maps column →
+ * cell (a path for file columns, resolved in `source`). Returns each input's tensor data, or the
+ * problems that stop it. Never throws.
+ */
+export async function featuriseSample(
+  fitted: FittedState,
+  cells: Record<string, string>,
+  source: FileSource,
+  adapter: PlatformAdapter,
+  limits: Partial<DataLimits> = {},
+): Promise<{ ok: true; inputs: Record<string, Float32Array> } | { ok: false; problems: DataProblem[] }> {
+  const problems: DataProblem[] = [];
+  const inputs: Record<string, Float32Array> = {};
+  const ctx: RowCtx = { source, adapter, dir: '', limits: { ...DEFAULT_LIMITS, ...limits }, row: 1, line: 1 };
+  for (const [nodeId, f] of Object.entries(fitted.inputs)) {
+    const missing = f.columns.filter((c) => cells[c] === undefined);
+    if (missing.length) {
+      problems.push(problem('missing-column', `Input "${nodeId}" needs ${missing.map((c) => `"${c}"`).join(', ')}.`, { nodeId, column: missing[0] }));
+      continue;
+    }
+    const b = { nodeId, kind: f.kind, columns: f.columns, params: f.params, shape: f.shape } as InputBinding;
+    try {
+      const res = await prepareInput(b, f.columns.map((c) => cells[c]), ctx);
+      const bad = res.filter((r): r is { ok: false; problem: DataProblem } => !r.ok);
+      if (bad.length) {
+        problems.push(...bad.map((r) => r.problem));
+        continue;
+      }
+      const raw = (res[0] as { ok: true; value: RawInput }).value;
+      const out = new Float32Array(sizeOf(f.shape));
+      encodeInput(f, raw, out, 0);
+      inputs[nodeId] = out;
+    } catch (e) {
+      problems.push(problem('undecodable', `Input "${nodeId}": ${e instanceof Error ? e.message : String(e)}`, { nodeId }));
+    }
+  }
+  return problems.length ? { ok: false, problems } : { ok: true, inputs };
+}

@@ -1,0 +1,93 @@
+/**
+ * Batches on the CPU side: gather rows of flat typed arrays by index, apply training-time
+ * augmentation per sample (from the input nodes' params, as fitted by the data path), and hand
+ * the result to tfjs as one tensor per feed.
+ */
+import type * as tfTypes from '@tensorflow/tfjs';
+import { augmentAudio } from '../data/audio';
+import { augmentImage } from '../data/image';
+import type { FittedState } from '../data/loader';
+import { augmentTokens } from '../data/text';
+import type { Rng } from '../data/rng';
+import { sizeOf } from '../spec';
+
+type TF = typeof tfTypes;
+
+/** Augment one sample in place. */
+export type Augmenter = (sample: Float32Array, rng: Rng) => void;
+
+/**
+ * Augmenters per input node from the fitted state (which holds each input's params): image
+ * flip/shift/brightness, audio time shift/gain/noise, text token dropout. Inputs with nothing
+ * switched on get none.
+ */
+export function buildAugmenters(fitted: FittedState | undefined): Record<string, Augmenter> {
+  const out: Record<string, Augmenter> = {};
+  if (!fitted) return out;
+  for (const [nodeId, f] of Object.entries(fitted.inputs)) {
+    switch (f.kind) {
+      case 'input.image': {
+        const p = f.params;
+        if (p.flip || p.shift > 0 || p.brightness > 0) out[nodeId] = (s, rng) => augmentImage(s, f.shape, p, p.normalise, rng);
+        break;
+      }
+      case 'input.audio': {
+        const p = f.params;
+        if (p.timeShift > 0 || p.gainDb > 0 || p.noise > 0) out[nodeId] = (s, rng) => augmentAudio(s, f.shape, p.representation, p, p.standardise ? f.std : 1, rng);
+        break;
+      }
+      case 'input.text': {
+        const rate = f.params.tokenDropout;
+        if (rate > 0) out[nodeId] = (s, rng) => augmentTokens(s, rate, rng);
+        break;
+      }
+      case 'input.tabular':
+      case 'input.video':
+        break;
+      default: {
+        const _x: never = f;
+        void _x;
+      }
+    }
+  }
+  return out;
+}
+
+/** Copy rows `rows` of a `[n, size]` array into a new `[rows.length, size]` array. */
+export function gatherRows(data: Float32Array, size: number, rows: ArrayLike<number>): Float32Array {
+  const out = new Float32Array(rows.length * size);
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i];
+    out.set(data.subarray(r * size, (r + 1) * size), i * size);
+  }
+  return out;
+}
+
+/** A batch tensor `[rows, ...shape]` from flat data, optionally augmenting each sample. */
+export function batchTensor(
+  tf: TF,
+  data: Float32Array,
+  shape: number[],
+  rows: ArrayLike<number>,
+  dtype: 'float32' | 'int32',
+  augment?: { fn: Augmenter; rng: Rng },
+): tfTypes.Tensor {
+  const size = sizeOf(shape);
+  const out = gatherRows(data, size, rows);
+  if (augment) for (let i = 0; i < rows.length; i++) augment.fn(out.subarray(i * size, (i + 1) * size), augment.rng);
+  const full = [rows.length, ...shape];
+  return dtype === 'int32' ? tf.tensor(Int32Array.from(out), full, 'int32') : tf.tensor(out, full, 'float32');
+}
+
+/** A seeded permutation of 0..n-1 (Fisher–Yates). */
+export function permutation(n: number, rng: Rng): Int32Array {
+  const p = new Int32Array(n);
+  for (let i = 0; i < n; i++) p[i] = i;
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    const t = p[i];
+    p[i] = p[j];
+    p[j] = t;
+  }
+  return p;
+}

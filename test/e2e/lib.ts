@@ -1,0 +1,88 @@
+/**
+ * A small browser-test library: tests register with {@link test}, get a fresh browser context
+ * (empty storage) whose every request to another origin is blocked and recorded, and fail on any
+ * uncaught page error.
+ */
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+
+export interface TestContext {
+  page: Page;
+  context: BrowserContext;
+  browser: Browser;
+  baseURL: string;
+  /** Requests that tried to leave the origin (blocked). */
+  offsite: string[];
+  /** Uncaught errors and console errors of the page. */
+  pageErrors: string[];
+  screenshot(name: string): Promise<string>;
+  /** Open the editor (optionally with a hash) and wait until it is ready. */
+  open(hash?: string): Promise<void>;
+}
+
+export interface TestCase {
+  name: string;
+  fn(t: TestContext): Promise<void>;
+  /** Graph JSON put into browser storage before the first load (a fixture). */
+  storage?: Record<string, string>;
+}
+
+export const registered: TestCase[] = [];
+
+export function test(name: string, fn: TestCase['fn'], opts: { storage?: Record<string, string> } = {}): void {
+  registered.push({ name, fn, storage: opts.storage });
+}
+
+export const RESULTS_DIR = path.resolve(process.cwd(), 'test-results');
+mkdirSync(RESULTS_DIR, { recursive: true });
+
+export function assert(cond: unknown, message: string): asserts cond {
+  if (!cond) throw new Error(message);
+}
+
+export function assertEqual<T>(actual: T, expected: T, what: string): void {
+  if (JSON.stringify(actual) !== JSON.stringify(expected)) throw new Error(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+}
+
+/** Poll until `fn` returns a truthy value (or throw with `what`). */
+export async function waitFor<T>(fn: () => Promise<T> | T, what: string, ms = 8000): Promise<T> {
+  const end = Date.now() + ms;
+  let last: unknown;
+  while (Date.now() < end) {
+    try {
+      const v = await fn();
+      if (v) return v;
+      last = v;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, 60));
+  }
+  throw new Error(`timed out waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
+}
+
+export async function nodeCount(page: Page): Promise<number> {
+  return page.locator('.react-flow__node').count();
+}
+
+export async function edgeCount(page: Page): Promise<number> {
+  return page.locator('.react-flow__edge').count();
+}
+
+/** Drag from one element's centre to another's with real mouse events. */
+export async function dragBetween(page: Page, fromSelector: string, toSelector: string, opts: { release?: boolean } = {}): Promise<void> {
+  const a = await page.locator(fromSelector).boundingBox();
+  const b = await page.locator(toSelector).boundingBox();
+  assert(a && b, `both ${fromSelector} and ${toSelector} are on screen`);
+  await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(a.x + a.width / 2 + 20, a.y + a.height / 2 + 10, { steps: 4 });
+  await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 12 });
+  if (opts.release !== false) await page.mouse.up();
+}
+
+/** Click a node by its title (selects it). */
+export async function clickNode(page: Page, id: string, modifiers: ('Shift' | 'Control')[] = []): Promise<void> {
+  await page.locator(`[data-testid="node-${id}"] .fnode-title`).click({ modifiers });
+}
