@@ -33,6 +33,14 @@ import { CATEGORY_COLORS, kindColor } from './theme';
 
 const nodeTypes: NodeTypes = { fusion: FlowNode };
 
+// Props handed to React Flow are constants or stable callbacks: each prop whose identity changes
+// is a separate store update that every node and edge subscriber re-checks (slow on 300 nodes).
+const MULTI_SELECT_KEYS = ['Shift', 'Meta', 'Control'];
+const PRO_OPTIONS = { hideAttribution: false };
+const DEFAULT_EDGE_OPTIONS = { type: 'default' };
+const CONTROLS_STYLE = { marginBottom: 28 };
+const minimapColor = (n: { data: unknown }) => CATEGORY_COLORS[(n.data as FlowNodeType['data']).view.category];
+
 /** The MIME type of a palette drag. */
 export const DRAG_KIND_MIME = 'application/x-fusionlab-kind';
 
@@ -259,6 +267,9 @@ export default function Canvas({ graph, analysis, paramCounts, selection, dispat
     [rf, onDropKind],
   );
 
+  const onDragStart = useCallback(() => dispatch({ type: 'dragStart' }), [dispatch]);
+  const onDragStop = useCallback(() => dispatch({ type: 'dragEnd' }), [dispatch]);
+
   // Fit the view once the nodes of a newly loaded graph are measured.
   const initialized = useNodesInitialized();
   const fitted = useRef(-1);
@@ -280,29 +291,29 @@ export default function Canvas({ graph, analysis, paramCounts, selection, dispat
         onConnect={onConnect}
         onConnectEnd={onConnectEnd}
         isValidConnection={isValidConnection}
-        onNodeDragStart={() => dispatch({ type: 'dragStart' })}
-        onNodeDragStop={() => dispatch({ type: 'dragEnd' })}
-        onSelectionDragStart={() => dispatch({ type: 'dragStart' })}
-        onSelectionDragStop={() => dispatch({ type: 'dragEnd' })}
+        onNodeDragStart={onDragStart}
+        onNodeDragStop={onDragStop}
+        onSelectionDragStart={onDragStart}
+        onSelectionDragStop={onDragStop}
         deleteKeyCode={null}
         selectionKeyCode="Shift"
-        multiSelectionKeyCode={['Shift', 'Meta', 'Control']}
+        multiSelectionKeyCode={MULTI_SELECT_KEYS}
         minZoom={0.08}
         maxZoom={2.5}
         connectionRadius={28}
-        defaultEdgeOptions={{ type: 'default' }}
+        defaultEdgeOptions={DEFAULT_EDGE_OPTIONS}
         colorMode="dark"
-        proOptions={{ hideAttribution: false }}
+        proOptions={PRO_OPTIONS}
         attributionPosition="bottom-left"
         onlyRenderVisibleElements={graph.nodes.length > 150}
       >
         <Background variant={BackgroundVariant.Dots} gap={22} size={1.4} color="#2a3140" />
-        <Controls showInteractive={false} position="bottom-left" style={{ marginBottom: 28 }} />
+        <Controls showInteractive={false} position="bottom-left" style={CONTROLS_STYLE} />
         <MiniMap
           pannable
           zoomable
           position="bottom-right"
-          nodeColor={(n) => CATEGORY_COLORS[(n.data as FlowNodeType['data']).view.category]}
+          nodeColor={minimapColor}
           nodeStrokeWidth={0}
           maskColor="rgba(10, 12, 16, 0.7)"
           ariaLabel="Minimap"

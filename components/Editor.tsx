@@ -19,6 +19,7 @@ import { registry } from '@/nodes';
 import { defaultTemplate, templates, type Template } from '@/templates';
 import Canvas from './Canvas';
 import DiagnosticsPanel from './DiagnosticsPanel';
+import Dock from './Dock';
 import Inspector from './Inspector';
 import Modal from './Modal';
 import Palette from './Palette';
@@ -334,6 +335,13 @@ function EditorApp() {
             fitToken={fitToken}
           />
           <DiagnosticsPanel graph={graph} diagnostics={analysis.diagnostics} onPick={onPickDiagnostic} />
+          <Dock
+            graph={graph}
+            analysis={analysis}
+            dispatch={dispatch}
+            selectedNodeId={state.selection.nodes.length === 1 ? state.selection.nodes[0] : undefined}
+            notify={(message, kind = 'info') => show(kind, message)}
+          />
         </main>
         <Inspector graph={graph} analysis={analysis} selection={state.selection} counts={counts} dispatch={dispatch} />
       </div>

@@ -7,6 +7,7 @@ import type { EditorAction, Selection } from '@/engine/editor/state';
 import type { GraphDoc } from '@/engine/graph';
 import { formatShape } from '@/engine/spec';
 import type { GraphAnalysis } from '@/engine/validate';
+import { useDatasetColumns } from './datasetColumns';
 import Markdown from './Markdown';
 import ParamInput from './ParamInput';
 import { CATEGORY_COLORS, CATEGORY_NAMES, formatCount, kindColor } from './theme';
@@ -17,12 +18,11 @@ interface Props {
   analysis: GraphAnalysis;
   selection: Selection;
   counts: ParamCounts;
-  /** Columns of the loaded dataset, if any (other panels provide it). */
-  columns?: string[];
   dispatch: Dispatch<EditorAction>;
 }
 
-export default function Inspector({ graph, analysis, selection, counts, columns, dispatch }: Props) {
+export default function Inspector({ graph, analysis, selection, counts, dispatch }: Props) {
+  const columns = useDatasetColumns();
   const nodeId = selection.nodes.length === 1 ? selection.nodes[0] : null;
   const node = nodeId ? graph.nodes.find((n) => n.id === nodeId) : undefined;
   return (

@@ -4,6 +4,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { compileGraph } from '@/engine/compile';
+import { countNodeParams } from '@/engine/editor/paramCounts';
+import { analyzeGraph } from '@/engine/validate';
 import { parseGraphText } from '@/engine/graph';
 import { registry } from '@/nodes';
 
@@ -21,7 +23,7 @@ export interface LayerRow {
 
 export type CountReply =
   | { seq: number; ok: true; total: number; trainable: number; nodes: Record<string, { params: number; layers: LayerRow[] }>; ms: number }
-  | { seq: number; ok: false; message: string };
+  | { seq: number; ok: false; message: string; /** Per-node counts of the nodes that are typed. */ nodes: Record<string, number> };
 
 const ready = tf.setBackend('cpu').then(() => tf.ready());
 let pending: CountRequest | null = null;
@@ -36,9 +38,14 @@ function shapeText(s: unknown): string {
 function handle(req: CountRequest): CountReply {
   const t0 = performance.now();
   const parsed = parseGraphText(req.graph);
-  if (!parsed.ok) return { seq: req.seq, ok: false, message: parsed.diagnostics[0]?.message ?? 'bad graph' };
-  const r = compileGraph(parsed.graph, registry, { tf, seed: 1 });
-  if (!r.ok) return { seq: req.seq, ok: false, message: r.diagnostics.find((d) => d.severity === 'error')?.message ?? 'does not compile' };
+  if (!parsed.ok) return { seq: req.seq, ok: false, message: parsed.diagnostics[0]?.message ?? 'bad graph', nodes: {} };
+  const analysis = analyzeGraph(parsed.graph, registry);
+  const r = compileGraph(parsed.graph, registry, { tf, seed: 1, analysis });
+  if (!r.ok) {
+    // The graph does not compile yet: still count each node that has its input types.
+    const message = r.diagnostics.find((d) => d.severity === 'error')?.message ?? 'does not compile';
+    return { seq: req.seq, ok: false, message, nodes: countNodeParams(parsed.graph, analysis, tf) };
+  }
   const nodes: Record<string, { params: number; layers: LayerRow[] }> = {};
   for (const [id, n] of Object.entries(r.summary.nodes)) {
     nodes[id] = { params: n.params, layers: n.layers.map((l) => ({ name: l.name, className: l.className, outputShape: shapeText(l.outputShape), params: l.params })) };
@@ -58,7 +65,7 @@ async function drain() {
     try {
       reply = handle(req);
     } catch (e) {
-      reply = { seq: req.seq, ok: false, message: e instanceof Error ? e.message : String(e) };
+      reply = { seq: req.seq, ok: false, message: e instanceof Error ? e.message : String(e), nodes: {} };
     }
     postMessage(reply);
     // Let newer requests arrive before compiling again.

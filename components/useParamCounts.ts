@@ -36,7 +36,7 @@ export function useParamCounts(graph: GraphDoc, analysis: GraphAnalysis): ParamC
       const r = ev.data;
       if (r.seq !== seq.current) return; // an older graph
       if (!r.ok) {
-        setCounts({ status: 'unavailable', total: null, nodes: null, summary: null, message: r.message });
+        setCounts({ status: 'unavailable', total: null, nodes: r.nodes, summary: null, message: r.message });
         return;
       }
       const nodes: Record<string, number> = {};
@@ -56,11 +56,8 @@ export function useParamCounts(graph: GraphDoc, analysis: GraphAnalysis): ParamC
 
   // `analysis` changes only when something other than positions changed (see createAnalysisCache).
   useEffect(() => {
-    if (hasErrors(analysis.diagnostics)) {
-      seq.current++;
-      setCounts({ status: 'unavailable', total: null, nodes: null, summary: null, message: 'Fix the errors to count parameters.' });
-      return;
-    }
+    // A graph with errors does not compile, but the worker still counts each typed node.
+    if (hasErrors(analysis.diagnostics)) setCounts((c) => (c.total === null ? c : { ...c, total: null }));
     setCounts((c) => (c.status === 'pending' ? c : { ...c, status: 'pending' }));
     const t = setTimeout(() => {
       const w = worker.current;

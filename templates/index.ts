@@ -8,6 +8,7 @@ import { parseGraph, type GraphDoc } from '../engine/graph';
 import audioVideo from './audio-video.json';
 import avmnistLate from './avmnist-late.json';
 import avmnist from './avmnist.json';
+import demo from './demo.json';
 import imageTextGated from './image-text-gated.json';
 import textTabular from './text-tabular.json';
 
@@ -21,6 +22,7 @@ export interface Template {
 
 /** Templates in picker order, as `[id, JSON]`. */
 const FILES: [string, unknown][] = [
+  ['demo', demo],
   ['avmnist', avmnist],
   ['avmnist-late', avmnistLate],
   ['image-text-gated', imageTextGated],

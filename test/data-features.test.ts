@@ -251,3 +251,21 @@ describe('images', () => {
     await expect(createNodeAdapter().decodeVideo(new Uint8Array(4), { frames: 2 }, 'a.mp4')).rejects.toThrow(/needs the app|browser app/);
   });
 });
+
+describe('batch augmentation', () => {
+  it('augments a copy, only when the params ask for it', async () => {
+    const { augmentBatch, hasAugmentation } = await import('../engine/data/augment');
+    const base = { columns: ['text'], shape: [4] };
+    const off = { kind: 'input.text' as const, ...base, params: { column: 'text', tokenizer: 'word' as const, vocabSize: 10, seqLength: 4, lowercase: true, tokenDropout: 0 }, vocab: [] };
+    const data = Float32Array.from([2, 3, 4, 0, 5, 6, 0, 0]);
+    expect(hasAugmentation(off)).toBe(false);
+    expect(augmentBatch(off, data, 2, createRng(1))).toBe(data);
+    const on = { ...off, params: { ...off.params, tokenDropout: 0.5 } };
+    const out = augmentBatch(on, data, 2, createRng(1));
+    expect(out).not.toBe(data);
+    expect([...data]).toEqual([2, 3, 4, 0, 5, 6, 0, 0]);
+    // Padding stays padding; some tokens became <unk> (1), the rest are unchanged.
+    out.forEach((v, i) => expect(data[i] === 0 ? v === 0 : v === data[i] || v === 1).toBe(true));
+    expect([...out].filter((v) => v === 1).length).toBeGreaterThan(0);
+  });
+});

@@ -46,8 +46,9 @@ describe('input nodes', () => {
     const audioCases = [{}, { representation: 'waveform' }, { clipSeconds: 0.25, melBins: 16 }, { clipSeconds: 0.05, frameLength: 512 }, { sampleRate: 16000, frameLength: 400, hop: 160 }];
     const audio = inputNodes.find((n) => n.kind === 'input.audio')!;
     for (const c of audioCases) {
-      const p = asAudio(audioParams.parse(c));
-      const r = audio.infer({}, p);
+      const parsed = audioParams.parse(c);
+      const p = asAudio(parsed);
+      const r = audio.infer({}, parsed);
       expect(r.ok).toBe(true);
       if (!r.ok) continue;
       expect(r.outputs.out.shape).toEqual(audioFeatureShape(p));
@@ -55,10 +56,10 @@ describe('input nodes', () => {
       expect(features.length).toBe(r.outputs.out.shape.reduce((a, b) => a * b, 1));
     }
     const tab = inputNodes.find((n) => n.kind === 'input.tabular')!;
-    const tp = asTabular(tabularParams.parse({ columns: ['a', 'b'], categorical: [{ column: 'c', cardinality: 4 }] }));
-    const tr = tab.infer({}, tp);
-    expect(tr.ok && tr.outputs.out.shape).toEqual([tabularWidth(tp)]);
-    expect(tab.input!.columns(tp)).toEqual(['a', 'b', 'c']);
+    const tparsed = tabularParams.parse({ columns: ['a', 'b'], categorical: [{ column: 'c', cardinality: 4 }] });
+    const tr = tab.infer({}, tparsed);
+    expect(tr.ok && tr.outputs.out.shape).toEqual([tabularWidth(asTabular(tparsed))]);
+    expect(tab.input!.columns(tparsed)).toEqual(['a', 'b', 'c']);
     expect(tab.infer({}, tabularParams.parse({ columns: [] })).ok).toBe(false);
     expect(tab.infer({}, tabularParams.parse({ columns: ['a', 'a'] })).ok).toBe(false);
     for (const n of inputNodes) {

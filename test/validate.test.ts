@@ -162,3 +162,28 @@ describe('text vocabulary travels with the tokens', () => {
     expect(analyzeGraph(g, registry).diagnostics).toEqual([]);
   });
 });
+
+describe('graph document versions', () => {
+  it('a document from before versioning (no format, no version) is migrated to version 1', () => {
+    const res = parseGraph({ name: 'old', nodes: [{ id: 'a', kind: 'input.toy' }], edges: [] });
+    expect(res.ok).toBe(true);
+    if (res.ok) {
+      expect(res.graph.version).toBe(1);
+      expect(res.graph.format).toBe('fusionlab/graph');
+      expect(res.graph.nodes[0]).toMatchObject({ label: '', params: {}, position: { x: 0, y: 0 }, frozen: false });
+    }
+  });
+
+  it('a newer version is refused with a message saying so', () => {
+    const res = parseGraph({ format: 'fusionlab/graph', version: 2, nodes: [], edges: [] });
+    expect(res.ok).toBe(false);
+    expect(res.diagnostics[0].message).toMatch(/newer FusionLab/);
+  });
+
+  it('serialise then parse gives the same document', async () => {
+    const { serializeGraph } = await import('../engine/graph');
+    const g = good();
+    const back = parseGraphText(serializeGraph(g));
+    expect(back.ok && back.graph).toEqual(g);
+  });
+});

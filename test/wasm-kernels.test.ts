@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initNodeBackend } from '../engine/backend/node-backend';
-import { WASM_FASTER_KERNEL_NAMES, WASM_TRAINING_KERNEL_NAMES } from '../engine/backend/wasm-kernels';
+import { registerWasmTrainingKernels, WASM_FASTER_KERNEL_NAMES, WASM_TRAINING_KERNEL_NAMES } from '../engine/backend/wasm-kernels';
 import { selectBackend, type BackendCapabilities } from '../engine/backend/select';
 
 type Arr = { shape: number[]; data: Float32Array };
@@ -78,6 +78,18 @@ beforeAll(async () => {
   const info = await initNodeBackend('wasm');
   expect(info.backend).toBe('wasm');
   expect(info.addedKernels).toEqual([...WASM_TRAINING_KERNEL_NAMES, ...WASM_FASTER_KERNEL_NAMES]);
+});
+
+describe('registration', () => {
+  it('is idempotent and leaves the replaced kernels in place', async () => {
+    const again = registerWasmTrainingKernels(tf);
+    expect(again).toEqual([...WASM_TRAINING_KERNEL_NAMES, ...WASM_FASTER_KERNEL_NAMES]);
+    const info = await initNodeBackend('wasm');
+    expect(info.addedKernels).toEqual(again);
+    expect(info.simd).toBe(true); // Node 20 validates WASM SIMD
+    expect(info.threads).toBe(1); // tfjs disables WASM threads in Node
+    for (const k of again) expect(tf.getKernel(k, 'wasm'), k).toBeDefined();
+  });
 });
 
 describe('Conv2DBackpropFilter (and input) on wasm matches cpu', () => {
@@ -187,18 +199,30 @@ describe('faster replacements of native wasm kernels match cpu', () => {
     await compare((t) => tf.maxPool(t as tf.Tensor4D, 3, 3, 'same'), [rand([2, 9, 6, 2], 52)]);
     await compare((t) => tf.maxPool(t as tf.Tensor4D, [2, 1], [2, 1], 'valid'), [rand([2, 8, 5, 2], 53)]);
   });
-  it('MaxPoolGrad overlapping (3x3/2 same) falls back to the native kernel', async () => {
+  // tfjs-wasm 4.22's native MaxPoolGrad treats 'same' padding as zeros: all-negative border
+  // windows lost their gradient. These cases failed before the replacement.
+  it('MaxPoolGrad overlapping 3x3/2 same, and 2x2/2 same on an odd size, all-negative inputs', async () => {
+    const neg = (a: Arr) => ({ ...a, data: a.data.map((v) => -1 - Math.abs(v)) });
     await compare((t) => tf.maxPool(t as tf.Tensor4D, 3, 2, 'same'), [rand([2, 9, 9, 2], 54)]);
+    await compare((t) => tf.maxPool(t as tf.Tensor4D, 3, 2, 'same'), [neg(rand([2, 9, 8, 2], 56))]);
+    await compare((t) => tf.maxPool(t as tf.Tensor4D, 2, 2, 'same'), [neg(rand([2, 7, 7, 3], 57))]);
+    await compare((t) => tf.maxPool(t as tf.Tensor4D, 3, 1, 'valid'), [rand([2, 6, 6, 2], 58)]);
+  });
+  it('pooling 1-D (through 2-D) and average pooling grads, same and valid', async () => {
+    await compare((t) => tf.squeeze(tf.maxPool(tf.expandDims(t, 2) as tf.Tensor4D, [2, 1], [2, 1], 'same'), [2]), [rand([2, 9, 3], 59)]);
+    await compare((t) => tf.avgPool(t as tf.Tensor4D, 2, 2, 'same'), [rand([2, 7, 7, 3], 60)]);
+    await compare((t) => tf.avgPool(t as tf.Tensor4D, 3, 2, 'same'), [rand([2, 9, 8, 2], 61)]);
+    await compare((t) => tf.avgPool(t as tf.Tensor4D, 2, 2, 'valid'), [rand([2, 7, 6, 2], 62)]);
   });
   it('MaxPoolGrad after relu (all-zero windows) as in a conv layer', async () => {
     await compare((t) => tf.maxPool(tf.relu(t as tf.Tensor4D), 2, 2, 'valid'), [rand([2, 8, 8, 4], 55)]);
   });
-  it('BatchMatMul with every transpose combination (2-D, 3-D, broadcast batch)', async () => {
+  it('BatchMatMul with every transpose combination (2-D and batched 3-D)', async () => {
     for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
       const as = ta ? [40, 6] : [6, 40];
       const bs = tb ? [5, 40] : [40, 5];
       await compare((a, b) => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D, ta, tb), [rand(as, 61), rand(bs, 62)]);
-      await compare((a, b) => tf.matMul(a as tf.Tensor3D, b as tf.Tensor3D, ta, tb), [rand([3, ...as], 63), rand([1, ...bs], 64)]);
+      await compare((a, b) => tf.matMul(a as tf.Tensor3D, b as tf.Tensor3D, ta, tb), [rand([3, ...as], 63), rand([3, ...bs], 64)]);
     }
   });
   it('dense layer shapes of the bench model (wide input, narrow output)', async () => {
@@ -308,6 +332,32 @@ describe('training on wasm', () => {
     m.dispose();
   });
 
+  it('every composed kernel frees its intermediates (wasm buffers back to baseline)', async () => {
+    await tf.setBackend('wasm');
+    const backend = tf.backend() as unknown as { numDataIds(): number };
+    const t = (a: Arr) => tf.tensor(a.data, a.shape);
+    const calls: Array<[string, () => Record<string, tf.Tensor>, object]> = [
+      ['Conv2DBackpropFilter', () => ({ x: t(rand([2, 8, 8, 2], 71)), dy: t(rand([2, 3, 3, 3], 72)) }), { strides: 2, pad: 'valid', dataFormat: 'NHWC', filterShape: [3, 3, 2, 3] }],
+      ['Conv2DBackpropInput', () => ({ dy: t(rand([2, 4, 4, 3], 73)), filter: t(rand([3, 3, 2, 3], 74)) }), { strides: 2, pad: 'same', dataFormat: 'NHWC', inputShape: [2, 7, 7, 2] }],
+      ['DepthwiseConv2dNativeBackpropFilter', () => ({ x: t(rand([2, 8, 8, 2], 75)), dy: t(rand([2, 4, 4, 4], 76)) }), { strides: 2, dilations: 1, pad: 'same', filterShape: [3, 3, 2, 2] }],
+      ['DepthwiseConv2dNativeBackpropInput', () => ({ dy: t(rand([2, 4, 4, 4], 77)), filter: t(rand([3, 3, 2, 2], 78)) }), { strides: 2, dilations: 1, pad: 'same', inputShape: [2, 8, 8, 2] }],
+      ['MaxPoolGrad', () => { const x = t(rand([2, 7, 7, 2], 79)); return { dy: t(rand([2, 4, 4, 2], 80)), input: x, output: tf.maxPool(x as tf.Tensor4D, 2, 2, 'same') }; }, { filterSize: 2, strides: 2, pad: 'same' }],
+      ['MaxPoolGrad', () => { const x = t(rand([2, 7, 7, 2], 81)); return { dy: t(rand([2, 4, 4, 2], 82)), input: x, output: tf.maxPool(x as tf.Tensor4D, 3, 2, 'same') }; }, { filterSize: 3, strides: 2, pad: 'same' }],
+      ['BatchMatMul', () => ({ a: t(rand([30, 4], 83)), b: t(rand([30, 5], 84)) }), { transposeA: true, transposeB: false }],
+      ['BatchMatMul', () => ({ a: t(rand([3, 30], 85)), b: t(rand([5, 30], 86)) }), { transposeA: false, transposeB: true }],
+    ];
+    for (const [name, make, attrs] of calls) {
+      const ins = make();
+      tf.dispose(tf.engine().runKernel(name, ins, attrs as unknown as tf.NamedAttrMap) as tf.Tensor); // warm-up
+      const before = backend.numDataIds();
+      const out = tf.engine().runKernel(name, ins, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+      expect(backend.numDataIds(), name).toBe(before + 1);
+      out.dispose();
+      expect(backend.numDataIds(), name).toBe(before);
+      tf.dispose(Object.values(ins));
+    }
+  });
+
   it('many layer kinds run forward + backward on wasm', async () => {
     await tf.setBackend('wasm');
     const L = tf.layers;
@@ -364,6 +414,11 @@ describe('selectBackend', () => {
     expect(notIso.wasmFeatures.threads).toBe(false);
     expect(notIso.reason).toMatch(/cross-origin/i);
     expect(selectBackend({ ...sw, wasmSimd: false, hardwareConcurrency: 1 }).wasmFeatures).toEqual({ simd: false, threads: false });
+    // tfjs-wasm runs hardwareConcurrency / 2 threads (capped at 8): 2 cores → 1 thread.
+    expect(iso.wasmThreadCount).toBe(4);
+    expect(selectBackend({ ...sw, hardwareConcurrency: 2 }).wasmThreadCount).toBe(1);
+    expect(selectBackend({ ...sw, hardwareConcurrency: 32 }).wasmThreadCount).toBe(8);
+    expect(notIso.wasmThreadCount).toBe(1);
   });
   it('a user preference wins when that backend is available, else falls back with a reason', () => {
     expect(selectBackend({ ...base, webglRenderer: 'SwiftShader' }, 'webgl').backend).toBe('webgl');

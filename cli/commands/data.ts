@@ -3,7 +3,7 @@
  */
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { demoDatasetZip, generateDemoDataset } from '../../engine/data/demo';
+import { DEMO_DEFAULT_ROWS, demoDatasetZip, generateDemoDataset } from '../../engine/data/demo';
 import { inspectDataset, type InspectReport } from '../../engine/data/inspect';
 import { createNodeAdapter } from '../../engine/data/node-decoders';
 import { openPathSource } from '../../engine/data/node-source';
@@ -30,7 +30,7 @@ export async function dataDemoCommand(argv: string[]): Promise<number> {
     const out = args.positional[0];
     if (!out) throw new UsageError(DEMO_USAGE);
     const seed = numberOption(args, 'seed', 1);
-    const rows = numberOption(args, 'rows', 1000);
+    const rows = numberOption(args, 'rows', DEMO_DEFAULT_ROWS);
     if (!Number.isInteger(seed)) throw new UsageError('--seed needs a whole number');
     if (!Number.isInteger(rows) || rows < 1 || rows > 100_000) throw new UsageError('--rows needs a whole number from 1 to 100000');
     if (out.toLowerCase().endsWith('.zip')) {

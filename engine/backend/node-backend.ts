@@ -6,10 +6,9 @@
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths, getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
-import { registerWasmTrainingKernels } from './wasm-kernels';
+import { registerWasmTrainingKernels, type WasmKernelOptions } from './wasm-kernels';
 
 /** Which backend the Node process should run on. */
 export type NodeBackendKind = 'wasm' | 'cpu';
@@ -34,14 +33,18 @@ export function wasmBinaryDir(): string {
 
 /**
  * Selects and initialises a tfjs backend in Node. For 'wasm' it points tfjs at the binaries in
- * node_modules and registers the training kernels the WASM backend lacks. Idempotent.
+ * node_modules and registers the training kernels the WASM backend lacks (options: see
+ * `registerWasmTrainingKernels`). SIMD is used when Node supports it (Node 16.4+ does); threads
+ * are not: tfjs forces WASM_HAS_MULTITHREAD_SUPPORT off in Node, and forcing it on fails because
+ * the threaded build starts its pthread workers from blob: URLs, which Node's worker_threads
+ * reject (ERR_WORKER_PATH). Idempotent.
  */
-export async function initNodeBackend(kind: NodeBackendKind = 'wasm'): Promise<NodeBackendInfo> {
+export async function initNodeBackend(kind: NodeBackendKind = 'wasm', options: WasmKernelOptions = {}): Promise<NodeBackendInfo> {
   let addedKernels: string[] = [];
   if (kind === 'wasm') {
     // A plain absolute path: the Node build of tfjs-backend-wasm reads it with fs, not fetch.
     setWasmPaths(wasmBinaryDir());
-    addedKernels = registerWasmTrainingKernels(tf);
+    addedKernels = registerWasmTrainingKernels(tf, options);
   }
   const ok = await tf.setBackend(kind);
   if (!ok) throw new Error(`tfjs backend '${kind}' failed to initialise`);
@@ -49,9 +52,4 @@ export async function initNodeBackend(kind: NodeBackendKind = 'wasm'): Promise<N
   const simd = kind === 'wasm' ? Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) : false;
   const threads = kind === 'wasm' ? getThreadsCount() : 1;
   return { backend: kind, simd, threads, addedKernels };
-}
-
-/** @internal exported for tests: the file URL form of the wasm directory. */
-export function wasmBinaryDirUrl(): string {
-  return pathToFileURL(wasmBinaryDir()).href + '/';
 }

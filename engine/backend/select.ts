@@ -39,7 +39,7 @@ export interface BackendChoice {
   softwareRenderer: string | null;
   /** What the WASM backend will use if it runs: which binary tfjs loads. */
   wasmFeatures: { simd: boolean; threads: boolean };
-  /** Suggested `setThreadsCount` for WASM (1 when threads are unavailable). */
+  /** XNNPACK threads WASM will use: half the logical cores (tfjs's own cap), at most 8; 1 without threads. */
   wasmThreadCount: number;
 }
 
@@ -65,10 +65,20 @@ function wasmFeaturesOf(c: BackendCapabilities): { simd: boolean; threads: boole
   return { simd: c.wasm && c.wasmSimd, threads: c.wasm && c.wasmThreads && c.crossOriginIsolated && c.hardwareConcurrency > 1 };
 }
 
+/**
+ * XNNPACK threads tfjs-wasm 4.22 will run: its C++ caps them at hardwareConcurrency / 2 (it
+ * assumes two hardware threads per core) and at 8, whatever `setThreadsCount` asks.
+ */
+function wasmThreadsFor(c: BackendCapabilities): number {
+  return wasmFeaturesOf(c).threads ? Math.max(1, Math.min(8, Math.floor(c.hardwareConcurrency / 2))) : 1;
+}
+
 function wasmDetail(c: BackendCapabilities): string {
   const f = wasmFeaturesOf(c);
   const parts = [f.simd ? 'SIMD' : 'no SIMD'];
-  if (f.threads) parts.push(`${Math.min(c.hardwareConcurrency, 8)} threads`);
+  const n = wasmThreadsFor(c);
+  if (f.threads && n > 1) parts.push(`${n} threads`);
+  else if (f.threads) parts.push(`1 thread: tfjs uses half of the ${c.hardwareConcurrency} logical cores`);
   else if (c.wasmThreads && !c.crossOriginIsolated) parts.push('1 thread: the page is not cross-origin isolated (COOP/COEP headers), so SharedArrayBuffer is off');
   else if (c.hardwareConcurrency <= 1) parts.push('1 thread: one CPU core');
   else parts.push('1 thread: WebAssembly threads unsupported');
@@ -114,7 +124,7 @@ export function selectBackend(caps: BackendCapabilities, preferred?: BackendName
   const common = {
     softwareRenderer: detectSoftwareRenderer(caps.webglRenderer),
     wasmFeatures: wasmFeaturesOf(caps),
-    wasmThreadCount: wasmFeaturesOf(caps).threads ? Math.min(caps.hardwareConcurrency, 8) : 1,
+    wasmThreadCount: wasmThreadsFor(caps),
   };
   if (preferred != null && available(caps, preferred)) {
     const detail = preferred === 'wasm' ? ` (${wasmDetail(caps)})` : '';

@@ -282,42 +282,61 @@ function conv2DBackpropInput(tf: TfKernelApi, native: KernelFunc): KernelFunc {
 }
 
 /**
- * Replaces the native MaxPoolGrad (a scalar loop that recomputes every argmax) for the common
- * non-overlapping case (window = stride, no padding): the gradient goes to the first maximum of
- * each window in row-major order, exactly like the CPU backend, found with XNNPACK-speed
- * element-wise kernels: equal → cumsum over the window → (cumsum·eq == 1). Other pools use the
- * native kernel.
+ * Replaces the native MaxPoolGrad, which (tfjs 4.22) is slow (it recomputes every argmax) and
+ * wrong whenever a window's values are all negative (with or without padding): their gradient is
+ * lost. A loop over views of the WASM heap, in place: each window's gradient goes to its first
+ * maximum in row-major order (strict >, −∞ start), exactly as on the CPU backend; padding and
+ * overlapping windows are handled. Composing it from element-wise WASM kernels was tried and was
+ * ~10x slower (their broadcasting paths are slow), so this one computes in JS.
  */
 function maxPoolGrad(tf: TfKernelApi, native: KernelFunc): KernelFunc {
   return (args) => {
     const { inputs, attrs, backend } = args;
-    const { dy, input, output } = inputs as { dy: TensorInfo; input: TensorInfo; output: TensorInfo };
+    const b = backend as unknown as WasmBackendLike;
+    const { dy, input } = inputs as { dy: TensorInfo; input: TensorInfo };
     const a = attrs as unknown as tfTypes.MaxPoolGradAttrs;
-    const [kh, kw] = pair(a.filterSize);
-    const [sh, sw] = pair(a.strides);
-    if (input.shape.length !== 4 || input.dtype !== 'float32' || output == null) return native(args);
-    const [N, H, W, C] = input.shape;
-    const nonOverlapping = kh === sh && kw === sw;
-    const noPadding = a.pad === 'valid' || (a.pad === 'same' && H % sh === 0 && W % sw === 0) || a.pad === 0;
-    if (!nonOverlapping || !noPadding) return native(args);
-    const Ho = Math.floor(H / kh);
-    const Wo = Math.floor(W / kw);
-    if (Ho === 0 || Wo === 0 || output.shape[1] !== Ho || output.shape[2] !== Wo) return native(args);
-    const K = kh * kw;
-    const M = N * Ho * Wo * C;
-    return withScope(tf, backend, (s) => {
-      let x = input;
-      if (Ho * kh !== H || Wo * kw !== W) x = s.slice(input, [0, 0, 0, 0], [N, Ho * kh, Wo * kw, C]);
-      // [N,Ho,kh,Wo,kw,C] → [N,Ho,Wo,C,kh,kw]: each window contiguous, in row-major window order.
-      const win = s.reshape(s.transpose(s.reshape(x, [N, Ho, kh, Wo, kw, C]), [0, 1, 3, 5, 2, 4]), [M, K]);
-      const eq = s.run('Cast', { x: s.run('Equal', { a: win, b: s.reshape(output, [M, 1]) }, {}) }, { dtype: 'float32' });
-      const cs = s.run('Cumsum', { x: eq }, { axis: 1, exclusive: false, reverse: false });
-      const first = s.run('Cast', { x: s.run('Equal', { a: s.run('Multiply', { a: cs, b: eq }, {}), b: s.run('Fill', {}, { shape: [1], value: 1, dtype: 'float32' }) }, {}) }, { dtype: 'float32' });
-      const g = s.run('Multiply', { a: first, b: s.reshape(dy, [M, 1]) }, {});
-      const back = s.reshape(s.transpose(s.reshape(g, [N, Ho, Wo, C, kh, kw]), [0, 1, 4, 2, 5, 3]), [N, Ho * kh, Wo * kw, C]);
-      if (Ho * kh === H && Wo * kw === W) return back;
-      return s.run('PadV2', { x: back }, { paddings: [[0, 0], [0, H - Ho * kh], [0, W - Wo * kw], [0, 0]], constantValue: 0 });
-    });
+    if (input.shape.length !== 4 || input.dtype !== 'float32' || dy.dtype !== 'float32') return native(args);
+    const info = tf.backend_util.computePool2DInfo(
+      input.shape as [number, number, number, number], a.filterSize, a.strides, 1, a.pad as Pad, a.dimRoundingMode as RoundingMode);
+    const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: Ho, outWidth: Wo } = info;
+    const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw, filterHeight: kh, filterWidth: kw } = info;
+    const { top, left } = info.padInfo;
+    const out = b.makeOutput(input.shape.slice(), 'float32');
+    const dx = heapF32(b, out);
+    const x = heapF32(b, input);
+    const g = heapF32(b, dy);
+    dx.fill(0);
+    const maxV = new Float32Array(C);
+    const maxP = new Int32Array(C);
+    for (let n = 0; n < N; n++) {
+      for (let ho = 0; ho < Ho; ho++) {
+        const h0 = ho * sh - top;
+        for (let wo = 0; wo < Wo; wo++) {
+          const w0 = wo * sw - left;
+          maxV.fill(-Infinity);
+          maxP.fill(-1);
+          for (let p = 0; p < kh; p++) {
+            const h = h0 + p * dh;
+            if (h < 0 || h >= H) continue;
+            for (let q = 0; q < kw; q++) {
+              const w = w0 + q * dw;
+              if (w < 0 || w >= W) continue;
+              const base = ((n * H + h) * W + w) * C;
+              for (let c = 0; c < C; c++) {
+                const v = x[base + c];
+                if (v > maxV[c]) {
+                  maxV[c] = v;
+                  maxP[c] = base + c;
+                }
+              }
+            }
+          }
+          const gBase = ((n * Ho + ho) * Wo + wo) * C;
+          for (let c = 0; c < C; c++) if (maxP[c] >= 0) dx[maxP[c]] += g[gBase + c];
+        }
+      }
+    }
+    return out;
   };
 }
 
@@ -559,7 +578,7 @@ export const WASM_TRAINING_KERNEL_NAMES: readonly string[] = [
   'UnsortedSegmentSum', 'Complex', 'Real', 'Imag', 'ComplexAbs', 'FFT', 'IFFT',
 ];
 
-/** Names of the native wasm kernels replaced when `faster` is on (each falls back to the native one outside its fast path). */
+/** Names of the native wasm kernels replaced when `faster` is on (NCHW convs and non-float matmuls still go to the native ones). */
 export const WASM_FASTER_KERNEL_NAMES: readonly string[] = ['Conv2DBackpropInput', 'MaxPoolGrad', 'BatchMatMul'];
 
 const MARK = Symbol.for('fusionlab.wasmTrainingKernel');
@@ -568,9 +587,9 @@ type MarkedConfig = tfTypes.KernelConfig & { [MARK]?: true };
 /** Options of `registerWasmTrainingKernels`. */
 export interface WasmKernelOptions {
   /**
-   * Also replace the slow native Conv2DBackpropInput, MaxPoolGrad (non-overlapping pools) and
-   * transposed BatchMatMul with compositions of XNNPACK kernels (default true). The replaced
-   * kernels delegate to the native ones outside their fast paths.
+   * Also replace three native kernels with compositions of the backend's own kernels (default
+   * true): Conv2DBackpropInput and transposed BatchMatMul (slow natively) and MaxPoolGrad (slow,
+   * and wrong natively for windows whose values are all negative or that overlap padding).
    */
   faster?: boolean;
 }

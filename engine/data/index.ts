@@ -20,3 +20,4 @@ export * from './rng';
 export * from './loader';
 export * from './inspect';
 export * from './demo';
+export * from './augment';

@@ -177,46 +177,47 @@ export async function inspectDataset(source: FileSource, opts: InspectOptions = 
     const fileCols = columns.map((c, j) => ({ c, j })).filter(({ c }) => c.type === 'image' || c.type === 'audio' || c.type === 'video');
     const total = m.rows.length * fileCols.length;
     const durations = new Map<string, number[]>();
-    let done = 0;
-    for (const { c, j } of fileCols) {
-      for (let i = 0; i < m.rows.length; i++) {
-        const r = m.rows[i];
-        done++;
-        if (opts.onProgress && done % 100 === 0) opts.onProgress(done, total);
-        const cell = r.values[j];
-        const where = { row: r.row, line: r.line, column: c.name, id: idCol >= 0 ? keys[i] : undefined };
-        if (cell.trim() === '') {
-          problems.push(problem('empty-value', `Row ${r.row}: "${c.name}" is empty; it should name a file.`, where));
-          continue;
-        }
-        const path = resolveDataPath(opened.dir, cell);
-        if (path === null) {
-          problems.push(problem('bad-path', `Row ${r.row}: "${cell.slice(0, 80)}" is absolute or leaves the dataset folder.`, where));
-          continue;
-        }
-        const size = await source.size(path);
-        if (size === undefined) {
-          problems.push(problem('missing-file', `Row ${r.row}: ${path} does not exist.`, where));
-          continue;
-        }
-        if (size > limits.maxFileBytes) {
-          problems.push(problem('file-too-large', `Row ${r.row}: ${path} is ${formatBytes(size)}, over the limit maxFileBytes = ${formatBytes(limits.maxFileBytes)}.`, where));
-          continue;
-        }
-        if (!opts.adapter || c.type === 'video') continue;
-        const bytes = await source.read(path);
-        try {
-          if (!bytes) throw new DecodeError('unreadable');
-          if (c.type === 'image') await opts.adapter.decodeImage(bytes, path);
-          else if (opts.adapter.probeAudio) {
-            const info = await opts.adapter.probeAudio(bytes, path);
-            (durations.get(c.name) ?? durations.set(c.name, []).get(c.name)!).push(info.seconds);
-          } else await opts.adapter.decodeAudio(bytes, 16000, path);
-        } catch (e) {
-          problems.push(problem(e instanceof DecodeError ? e.code : 'undecodable', `Row ${r.row}: ${path} could not be decoded: ${e instanceof Error ? e.message : String(e)}`, where));
-        }
+    const tasks: { c: ColumnInfo; j: number; i: number }[] = [];
+    for (const { c, j } of fileCols) for (let i = 0; i < m.rows.length; i++) tasks.push({ c, j, i });
+    const found: DataProblem[][] = new Array(tasks.length);
+    const check = async ({ c, j, i }: { c: ColumnInfo; j: number; i: number }): Promise<DataProblem | null> => {
+      const r = m.rows[i];
+      const cell = r.values[j];
+      const where = { row: r.row, line: r.line, column: c.name, id: idCol >= 0 ? keys[i] : undefined };
+      if (cell.trim() === '') return problem('empty-value', `Row ${r.row}: "${c.name}" is empty; it should name a file.`, where);
+      const path = resolveDataPath(opened.dir, cell);
+      if (path === null) return problem('bad-path', `Row ${r.row}: "${cell.slice(0, 80)}" is absolute or leaves the dataset folder.`, where);
+      const size = await source.size(path);
+      if (size === undefined) return problem('missing-file', `Row ${r.row}: ${path} does not exist.`, where);
+      if (size > limits.maxFileBytes) return problem('file-too-large', `Row ${r.row}: ${path} is ${formatBytes(size)}, over the limit maxFileBytes = ${formatBytes(limits.maxFileBytes)}.`, where);
+      if (!opts.adapter || c.type === 'video') return null;
+      const bytes = await source.read(path);
+      try {
+        if (!bytes) throw new DecodeError('unreadable');
+        if (c.type === 'image') await opts.adapter.decodeImage(bytes, path);
+        else if (opts.adapter.probeAudio) {
+          const info = await opts.adapter.probeAudio(bytes, path);
+          (durations.get(c.name) ?? durations.set(c.name, []).get(c.name)!).push(info.seconds);
+        } else await opts.adapter.decodeAudio(bytes, 16000, path);
+      } catch (e) {
+        return problem(e instanceof DecodeError ? e.code : 'undecodable', `Row ${r.row}: ${path} could not be decoded: ${e instanceof Error ? e.message : String(e)}`, where);
       }
-    }
+      return null;
+    };
+    // A few files in flight so that reads overlap decoding; problems keep row order per column.
+    let next = 0;
+    let done = 0;
+    const worker = async () => {
+      while (next < tasks.length) {
+        const k = next++;
+        const p = await check(tasks[k]);
+        found[k] = p ? [p] : [];
+        done++;
+        if (opts.onProgress && (done % 100 === 0 || done === total)) opts.onProgress(done, total);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(8, Math.max(1, tasks.length)) }, worker));
+    for (const f of found) problems.push(...f);
     for (const [name, secs] of durations) {
       const info = columns.find((c) => c.name === name);
       if (info && secs.length) {

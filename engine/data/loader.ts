@@ -225,7 +225,8 @@ export function bindGraph(graph: GraphDoc, registry: NodeRegistry): { inputs: In
 // ---------------------------------------------------------------------------------------------
 // Per-row preparation (decode and featurise what needs no fitting)
 
-type RawInput = Float32Array | string[] | TabularRaw;
+/** A row's input after decoding, before fitted state is applied. */
+export type RawInput = Float32Array | string[] | TabularRaw;
 type RawLabel = string | string[] | number;
 
 interface RowCtx {

@@ -32,7 +32,7 @@ export type IdentStyle = 'camel' | 'snake';
 function words(label: string): string[] {
   const folded = label.normalize('NFKD').replace(/[\u0300-\u036f]/g, '');
   return folded
-    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
     .split(/[^A-Za-z0-9]+/)
     .filter((w) => w !== '')
     .map((w) => w.toLowerCase());

@@ -7,7 +7,7 @@
 import { error, hasErrors, type Diagnostic } from '../diagnostics';
 import type { GraphDoc } from '../graph';
 import type { EmitContext, ExportTarget, NodeRegistry, TensorType } from '../spec';
-import { analyzeGraph, isOutputNode, labelColumnOf } from '../validate';
+import { analyzeGraph, isOutputNode, labelColumnOf, type GraphAnalysis } from '../validate';
 import { commentText, lineComments, Namer, pyString, tsString } from './ident';
 import { DECL, KerasLayers, TfjsLayers, TorchLayers, type NodeCode, type ProgramState, type WeightSpec } from './layers';
 import { kerasRuntime, tfjsRuntime, torchRuntime } from './runtime';
@@ -38,6 +38,8 @@ export interface ExportedTensor {
   shape: number[];
   /** Outputs: the label column the head predicts. */
   labelColumn?: string;
+  /** Outputs: the head whose fitted labels this output uses (itself, or a late node's first head). */
+  headId?: string;
   /** Outputs: head task and loss weight (late nodes). */
   role?: 'head' | 'late';
   loss?: string;
@@ -189,6 +191,7 @@ export function exportProgram(graph: GraphDoc, registry: NodeRegistry, target: E
         loss = src?.spec ? lossOf(src.spec as never, src.params) : 'categoricalCrossentropy';
       }
       outputs.push({
+        headId: late ? firstHead(id, analysis.nodes) : id,
         nodeId: id,
         ident: outs.out,
         kind: spec.kind,
@@ -227,6 +230,14 @@ export function exportProgram(graph: GraphDoc, registry: NodeRegistry, target: E
   }
   files['README.md'] = readmeFor(target, pre, opts.weightsFile);
   return { ok: true, target, files, main: MAIN[target], nodeRanges, diagnostics, weights: state.weights, inputs, outputs };
+}
+
+/** The first head feeding a late node (its classes are the late node's). */
+function firstHead(id: string, nodes: GraphAnalysis['nodes'], depth = 0): string {
+  const entry = nodes[id];
+  if (!entry || depth > 50 || entry.spec?.category === 'head') return id;
+  const first = Object.values(entry.incoming).flat()[0];
+  return first ? firstHead(first.source, nodes, depth + 1) : id;
 }
 
 function addRange(ranges: Record<string, LineRange[]>, id: string, start: number, end: number): void {
@@ -324,7 +335,7 @@ function writeMain(
       push(`    def forward(self, ${inputs.map((i) => i.ident).join(', ')}):`);
       push(`        """Returns ${outputs.length === 1 ? 'the prediction' : `a tuple (${outputs.map((o) => o.ident).join(', ')})`}."""`);
       for (const b of blocks) {
-        if (b.code.apply.length === 0) continue;
+        if (b.code.apply.length === 0 && b.header.length === 0) continue;
         const start = L.length + 1;
         push(...b.header, ...b.code.apply);
         addRange(ranges, b.nodeId, start, L.length);

@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { readShareHash, shareHash } from '../../engine/editor/share';
-import { templates } from '../../templates';
+import { defaultTemplate, templates } from '../../templates';
 import { chainGraph, pileGraph, storageWith } from './fixtures';
 import { assert, assertEqual, clickNode, dragBetween, edgeCount, nodeCount, RESULTS_DIR, test, waitFor } from './lib';
 
@@ -11,6 +11,7 @@ const chain = storageWith(chainGraph());
 test('first visit opens a template; the editor has its panels', async ({ page, open, screenshot }) => {
   await open();
   assert((await nodeCount(page)) > 0, 'a template is on the canvas');
+  assertEqual(await page.getByTestId('toolbar-graph-name').textContent(), defaultTemplate()?.name ?? '', 'the first visit opens the demo template');
   for (const id of ['canvas', 'inspector', 'diagnostics']) assert(await page.getByTestId(id).isVisible(), `${id} is visible`);
   assert((await page.locator('[data-testid^="palette-item-"]').count()) > 5, 'the palette lists node kinds');
   await page.waitForTimeout(800);
@@ -41,7 +42,7 @@ test('an incompatible connection is refused with its reason', async ({ page, ope
   await dragBetween(page, '[data-testid="handle-img-out-out"]', '[data-testid="handle-mlp2-in-in"]', { release: false });
   const status = await waitFor(async () => {
     const s = await page.getByTestId('connection-status').textContent();
-    return s && /takes/.test(s) ? s : null;
+    return s && /takes/.test(s) ? s : '';
   }, 'the refusal reason while dragging');
   assert(/image/.test(status), `the reason names the kind: ${status}`);
   await screenshot('connection-refused');
@@ -56,11 +57,15 @@ test('change a param: shapes downstream update; undo and redo', async ({ page, o
   const outShape = page.getByTestId('shape-mlp-out');
   const headIn = page.locator('[data-testid="node-out"] .fport.in .fport-shape');
   assertEqual(await outShape.textContent(), '64', 'initial width');
+  // The graph has an error elsewhere (the spare block), yet typed nodes show their parameter count.
+  await waitFor(async () => (await page.getByTestId('params-mlp').textContent()) === '256 params', 'dense 3→64 has 256 params', 20_000);
   await clickNode(page, 'mlp');
   await page.getByTestId('param-units').fill('32');
   await waitFor(async () => (await outShape.textContent()) === '32', 'the dense output is 32 wide');
   await waitFor(async () => (await headIn.textContent()) === '32', 'the head input shows 32');
   await waitFor(async () => (await page.locator('.react-flow__edge-text', { hasText: /^32$/ }).count()) === 1, 'the edge label shows 32');
+  await waitFor(async () => (await page.getByTestId('params-mlp').textContent()) === '128 params', 'the count follows: 3·32+32 = 128', 20_000);
+  assertEqual(await page.getByTestId('inspector-out-out').textContent(), 'features 32', 'the inspector shows the output type');
   // Undo/redo from the keyboard, with focus on the canvas.
   await page.locator('.react-flow__pane').click({ position: { x: 600, y: 500 } });
   await page.keyboard.press('Control+z');
@@ -74,6 +79,32 @@ test('change a param: shapes downstream update; undo and redo', async ({ page, o
   await waitFor(async () => (await outShape.textContent()) === '64', 'the undo button works');
   await page.getByTestId('btn-redo').click();
   await waitFor(async () => (await outShape.textContent()) === '32', 'the redo button works');
+}, { storage: chain });
+
+test('rename a node; diagnostics select and centre their node; frozen toggle', async ({ page, open, screenshot }) => {
+  await open();
+  await clickNode(page, 'mlp');
+  await page.getByTestId('node-name').fill('Wide MLP');
+  await waitFor(async () => (await page.locator('[data-testid="node-mlp"] .fnode-title').textContent()) === 'Wide MLP', 'the node shows its new name');
+  await page.getByTestId('node-frozen').check({ force: true });
+  await waitFor(() => page.locator('[data-testid="node-mlp"] .fnode-badge.frozen').isVisible(), 'a frozen badge');
+  // Click the problem about the spare dense block: it gets selected and the inspector shows it.
+  await page.getByTestId('diagnostic-item').filter({ hasText: 'connect something' }).first().click();
+  await waitFor(async () => (await page.locator('.react-flow__node.selected').getAttribute('data-id')) === 'mlp2', 'the node of the problem is selected');
+  await waitFor(async () => (await page.getByTestId('node-name').inputValue()) === 'Spare MLP', 'the inspector shows it');
+  await page.waitForTimeout(400);
+  const box = await page.locator('.react-flow__node[data-id="mlp2"]').boundingBox();
+  const canvas = await page.getByTestId('canvas').boundingBox();
+  assert(box && canvas, 'on screen');
+  const cx = box.x + box.width / 2 - (canvas.x + canvas.width / 2);
+  const cy = box.y + box.height / 2 - (canvas.y + canvas.height / 2);
+  assert(Math.abs(cx) < 30 && Math.abs(cy) < 30, `the node is centred (off by ${cx.toFixed(0)}, ${cy.toFixed(0)})`);
+  await screenshot('diagnostic-centred');
+  // Renaming is one undo step however many keystrokes it took.
+  await page.locator('.react-flow__pane').click({ position: { x: 50, y: 50 } });
+  await page.keyboard.press('Control+z'); // frozen
+  await page.keyboard.press('Control+z'); // rename
+  await waitFor(async () => (await page.locator('[data-testid="node-mlp"] .fnode-title').textContent()) === 'MLP', 'undo restores the old name in one step');
 }, { storage: chain });
 
 test('a whole drag is one undo step', async ({ page, open }) => {
@@ -205,9 +236,14 @@ test('load every template', async ({ page, open, screenshot }) => {
     await waitFor(async () => (await page.getByTestId('toolbar-graph-name').textContent()) === t.name, `template ${t.id} opened`);
     await waitFor(async () => (await nodeCount(page)) === t.graph.nodes.length, `${t.id}: every node drawn`);
     await waitFor(async () => (await edgeCount(page)) === t.graph.edges.length, `${t.id}: every edge drawn`);
-    await waitFor(async () => /params/.test((await page.getByTestId('toolbar-params').textContent()) ?? '') && !/—/.test((await page.getByTestId('toolbar-params').textContent()) ?? ''), `${t.id}: parameter count`, 30_000);
+    await waitFor(async () => /params/.test((await page.getByTestId('toolbar-params').textContent()) ?? '') && !/—/.test((await page.getByTestId('toolbar-params').textContent()) ?? ''), `${t.id}: parameter count`, 60_000);
     await page.waitForTimeout(400);
     await screenshot(`template-${t.id}`);
+    if (t.id === templates[0].id) {
+      await clickNode(page, t.graph.nodes[Math.min(2, t.graph.nodes.length - 1)].id);
+      await page.waitForTimeout(300);
+      await screenshot(`template-${t.id}-selected`);
+    }
   }
   await page.getByTestId('btn-templates').click();
   await screenshot('template-picker');
@@ -227,7 +263,7 @@ test('offline: nothing leaves the origin and nothing fails', async ({ page, base
   const first = templates[templates.length - 1].graph.nodes[0].id;
   await clickNode(page, first);
   await waitFor(() => page.getByTestId('inspector').getByText('About').isVisible(), 'the doc renders');
-  await waitFor(async () => /\d/.test((await page.getByTestId('toolbar-params').textContent()) ?? ''), 'the worker counted parameters', 30_000);
+  await waitFor(async () => /\d/.test((await page.getByTestId('toolbar-params').textContent()) ?? ''), 'the worker counted parameters', 60_000);
   await screenshot('offline');
   assertEqual(offsite, [], 'requests to other origins');
   assertEqual(pageErrors, [], 'page errors');

@@ -68,6 +68,15 @@ async function main(): Promise<number> {
         await page.goto(`${baseURL}/${hash}`);
         await page.waitForSelector('.app[data-ready="true"]', { timeout: 30_000 });
         await page.waitForSelector('.react-flow__node, .react-flow__pane', { timeout: 30_000 });
+        // Wait until the initial fit-view has settled (the viewport transform stops changing).
+        let last = '';
+        let same = 0;
+        for (let i = 0; i < 100 && same < 4; i++) {
+          const now = await page.locator('.react-flow__viewport').getAttribute('style');
+          same = now === last ? same + 1 : 0;
+          last = now ?? '';
+          await page.waitForTimeout(50);
+        }
       },
     };
     const t0 = Date.now();

@@ -46,7 +46,7 @@ export function assertEqual<T>(actual: T, expected: T, what: string): void {
 }
 
 /** Poll until `fn` returns a truthy value (or throw with `what`). */
-export async function waitFor<T>(fn: () => Promise<T> | T, what: string, ms = 8000): Promise<T> {
+export async function waitFor<T>(fn: () => Promise<T> | T, what: string, ms = 15_000): Promise<T> {
   const end = Date.now() + ms;
   let last: unknown;
   while (Date.now() < end) {

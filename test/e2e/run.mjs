@@ -8,12 +8,20 @@
  * to run only tests whose name contains it.
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureBuild, startServer } from './server.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const env = { ...process.env, NEXT_TELEMETRY_DISABLED: '1' };
+
+const chromium = process.env.CHROMIUM ?? '/usr/bin/chromium';
+if (!existsSync(chromium)) {
+  console.log(`e2e: no Chromium at ${chromium}; install it (apt-get install -y chromium) or set CHROMIUM`);
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
 
 if (!ensureBuild(root)) {
   console.log('e2e: the build failed');

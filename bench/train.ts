@@ -1,0 +1,188 @@
+/**
+ * Training speed of the AV-MNIST template (templates/avmnist.json) on the CLI's backend (WASM in
+ * Node, 1 thread), printed as one table:
+ *
+ * - the compiled graph against a hand-written tfjs model of the same architecture (both `model.fit`);
+ * - FusionLab's training loop (engine/train) against a bare `model.fit` on the same tensors;
+ * - frozen encoders: the loop with cached frozen features against the loop without the cache;
+ * - the same model in PyTorch on the same CPU with 1 thread (bench/avmnist_torch.py), as tfjs/PyTorch.
+ *
+ * Runs alternate A/B several times and report medians, because the machine may be shared.
+ * usage: npx tsx bench/train.ts [--samples 256] [--repeats 3] [--backend wasm|cpu]
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
+import { initNodeBackend, type NodeBackendKind } from '../engine/backend/node-backend';
+import { compileGraph } from '../engine/compile';
+import { parseGraphText, type GraphDoc } from '../engine/graph';
+import { createTrainer, type TrainingSet } from '../engine/train';
+import { registry } from '../nodes';
+import { printTable, stats } from './table';
+
+function arg(name: string, def: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : def;
+}
+
+const SAMPLES = Number(arg('samples', '256'));
+const REPEATS = Number(arg('repeats', '3'));
+const BATCH = 32;
+const backend = arg('backend', 'wasm') as NodeBackendKind;
+
+function loadTemplate(): GraphDoc {
+  const r = parseGraphText(readFileSync(new URL('../templates/avmnist.json', import.meta.url), 'utf8'));
+  if (!r.ok) throw new Error('templates/avmnist.json does not parse');
+  return r.graph;
+}
+
+function compiled(graph: GraphDoc) {
+  const c = compileGraph(graph, registry, { tf, seed: 1 });
+  if (!c.ok) throw new Error(c.diagnostics.map((d) => d.message).join('\n'));
+  return c;
+}
+
+/** The template's architecture written by hand with tf.layers (defaults of image-cnn/audio-cnn). */
+function handWritten(): tf.LayersModel {
+  const branch = (input: tf.SymbolicTensor, p: string): tf.SymbolicTensor => {
+    let x = input;
+    for (const [b, filters] of [[1, 16], [2, 32]] as const) {
+      x = tf.layers.conv2d({ filters, kernelSize: 3, padding: 'same', useBias: false, kernelInitializer: 'heNormal', name: `${p}_conv${b}` }).apply(x) as tf.SymbolicTensor;
+      x = tf.layers.batchNormalization({ name: `${p}_bn${b}` }).apply(x) as tf.SymbolicTensor;
+      x = tf.layers.activation({ activation: 'relu', name: `${p}_act${b}` }).apply(x) as tf.SymbolicTensor;
+      x = tf.layers.maxPooling2d({ poolSize: 2, strides: 2, name: `${p}_pool${b}` }).apply(x) as tf.SymbolicTensor;
+    }
+    x = tf.layers.globalAveragePooling2d({ name: `${p}_gap` }).apply(x) as tf.SymbolicTensor;
+    return tf.layers.dense({ units: 64, activation: 'relu', name: `${p}_dense` }).apply(x) as tf.SymbolicTensor;
+  };
+  const img = tf.input({ shape: [28, 28, 1], name: 'hand_image' });
+  const aud = tf.input({ shape: [61, 32, 1], name: 'hand_audio' });
+  const fused = tf.layers.concatenate({ name: 'hand_concat' }).apply([branch(img, 'img'), branch(aud, 'aud')]) as tf.SymbolicTensor;
+  const out = tf.layers.dense({ units: 10, activation: 'softmax', name: 'hand_out' }).apply(fused) as tf.SymbolicTensor;
+  return tf.model({ inputs: [img, aud], outputs: out });
+}
+
+function randomData(n: number) {
+  const image = Float32Array.from({ length: n * 784 }, () => Math.random());
+  const audio = Float32Array.from({ length: n * 61 * 32 }, () => Math.random() * 2 - 1);
+  const labels = new Float32Array(n * 10);
+  for (let i = 0; i < n; i++) labels[i * 10 + (i % 10)] = 1;
+  const empty = { count: 0, inputs: {}, labels: {} };
+  const set: TrainingSet = {
+    inputs: [
+      { nodeId: 'image', kind: 'input.image', shape: [28, 28, 1] },
+      { nodeId: 'audio', kind: 'input.audio', shape: [61, 32, 1] },
+    ],
+    heads: [{ nodeId: 'digit', task: 'classify', column: 'label', classes: '0123456789'.split(''), shape: [10] }],
+    splits: { train: { count: n, inputs: { image, audio }, labels: { digit: labels } }, val: empty, test: empty },
+  };
+  return { set, xs: [tf.tensor(image, [n, 28, 28, 1]), tf.tensor(audio, [n, 61, 32, 1])], y: tf.tensor(labels, [n, 10]) };
+}
+
+async function fitRate(model: tf.LayersModel, xs: tf.Tensor[], y: tf.Tensor): Promise<number> {
+  const t = performance.now();
+  await model.fit(xs, y, { batchSize: BATCH, epochs: 1, shuffle: true, verbose: 0 });
+  return SAMPLES / ((performance.now() - t) / 1000);
+}
+
+async function main(): Promise<void> {
+  const info = await initNodeBackend(backend);
+  const graph = loadTemplate();
+  const { set, xs, y } = randomData(SAMPLES);
+
+  const comp = compiled(graph);
+  comp.model.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
+  const hand = handWritten();
+  hand.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
+  const loopModel = compiled(graph);
+  const trainer = createTrainer(tf, loopModel, set, { epochs: 1_000_000, batchSize: BATCH, validationFraction: 0 });
+  const loopRate = async (): Promise<number> => {
+    // One epoch of the loop: train until the epoch counter moves, then pause.
+    const start = trainer.epochsDone;
+    const t = performance.now();
+    await trainer.train({ onEpochEnd: () => trainer.stop() });
+    if (trainer.epochsDone !== start + 1) throw new Error('loop did not run one epoch');
+    return SAMPLES / ((performance.now() - t) / 1000);
+  };
+
+  // Frozen encoders: both CNNs frozen, only the head trains.
+  const frozenGraph: GraphDoc = { ...graph, nodes: graph.nodes.map((n) => (n.kind.startsWith('encoder.') ? { ...n, frozen: true } : n)) };
+  const frozenRate = async (cache: boolean): Promise<{ rate: number; cacheSeconds: number }> => {
+    const c = compiled(frozenGraph);
+    const t = createTrainer(tf, c, set, { epochs: 3, batchSize: BATCH, validationFraction: 0, cacheFrozen: cache });
+    const t0 = performance.now();
+    let firstEpochEnd = 0;
+    const r = await t.train({ onEpochEnd: (m) => (firstEpochEnd ||= m.epoch === 1 ? performance.now() : 0) });
+    const total = (performance.now() - t0) / 1000;
+    const later = r.history.slice(1);
+    const rate = later.reduce((a, h) => a + h.samplesPerSecond, 0) / later.length;
+    const cacheSeconds = Math.max(0, (firstEpochEnd - t0) / 1000 - r.history[0].seconds);
+    void total;
+    t.dispose();
+    c.model.dispose();
+    return { rate, cacheSeconds };
+  };
+
+  // Warm up every path once.
+  await fitRate(comp.model, xs, y);
+  await fitRate(hand, xs, y);
+  await loopRate();
+
+  const compRates: number[] = [];
+  const handRates: number[] = [];
+  const loopRates: number[] = [];
+  const fitRates: number[] = [];
+  for (let r = 0; r < REPEATS; r++) {
+    compRates.push(await fitRate(comp.model, xs, y));
+    handRates.push(await fitRate(hand, xs, y));
+    loopRates.push(await loopRate());
+    fitRates.push(await fitRate(comp.model, xs, y));
+    process.stderr.write(`round ${r + 1}/${REPEATS}: compiled ${compRates[r].toFixed(1)}, hand ${handRates[r].toFixed(1)}, loop ${loopRates[r].toFixed(1)}, fit ${fitRates[r].toFixed(1)} samples/s\n`);
+  }
+  const frozenOn: number[] = [];
+  const frozenOff: number[] = [];
+  let cacheSeconds = 0;
+  for (let r = 0; r < Math.max(1, Math.min(REPEATS, 2)); r++) {
+    const on = await frozenRate(true);
+    frozenOn.push(on.rate);
+    cacheSeconds = on.cacheSeconds;
+    frozenOff.push((await frozenRate(false)).rate);
+    process.stderr.write(`frozen round ${r + 1}: cached ${frozenOn[r].toFixed(1)}, uncached ${frozenOff[r].toFixed(1)} samples/s\n`);
+  }
+
+  let torch: { samplesPerSecond: number; version: string } | null = null;
+  let torchNote = '';
+  try {
+    const out = execFileSync('/usr/bin/python3', [new URL('./avmnist_torch.py', import.meta.url).pathname, '--samples', String(Math.max(SAMPLES, 256)), '--repeats', String(REPEATS), '--batch', String(BATCH)], { encoding: 'utf8', timeout: 600_000 });
+    torch = JSON.parse(out.trim().split('\n').pop() as string) as { samplesPerSecond: number; version: string };
+  } catch (e) {
+    torchNote = `PyTorch not run: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`;
+  }
+
+  const med = (xs: number[]) => stats(xs).median;
+  const compM = med(compRates);
+  const handM = med(handRates);
+  const loopM = med(loopRates);
+  const fitM = med(fitRates);
+  const onM = med(frozenOn);
+  const offM = med(frozenOff);
+  const be = `${info.backend}${info.simd ? ' SIMD' : ''}, ${info.threads} thread`;
+  const rows = [
+    ['measure', 'A (samples/s)', 'B (samples/s)', 'A / B', 'target'],
+    ['compiled graph (A) vs hand-written tfjs (B), model.fit', compM.toFixed(1), handM.toFixed(1), (compM / handM).toFixed(3), '≥ 0.97'],
+    ['FusionLab loop (A) vs bare model.fit (B)', loopM.toFixed(1), fitM.toFixed(1), (loopM / fitM).toFixed(3), '≥ 0.9'],
+    [`frozen encoders: cached features (A) vs uncached (B); cache built in ${cacheSeconds.toFixed(1)} s`, onM.toFixed(1), offM.toFixed(1), (onM / offM).toFixed(1) + '×', 'speed-up'],
+    torch
+      ? [`FusionLab loop tfjs ${be} (A) vs PyTorch ${torch.version} 1 thread (B)`, loopM.toFixed(1), torch.samplesPerSecond.toFixed(1), (loopM / torch.samplesPerSecond).toFixed(3), 'ratio']
+      : ['tfjs vs PyTorch', loopM.toFixed(1), 'n/a', 'n/a', torchNote],
+  ];
+  printTable(`Training speed, AV-MNIST template (${SAMPLES} samples, batch ${BATCH}, ${be}, medians of ${REPEATS})`, rows);
+  console.log('WASM vs WebGL is measured in the browser (headless Chromium), not in this Node benchmark.');
+  trainer.dispose();
+  tf.dispose([...xs, y]);
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});

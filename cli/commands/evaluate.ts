@@ -1,0 +1,75 @@
+/**
+ * `fusionlab evaluate <bundle.zip> --data <dir|zip> [--split test] [--ablate] [--json]`:
+ * accuracy and loss per output, per-class precision/recall/F1, confusion matrix, worst samples,
+ * and with --ablate the accuracy lost when each input is masked.
+ */
+import { readFile } from 'node:fs/promises';
+import * as tf from '@tensorflow/tfjs';
+import { initNodeBackend } from '../../engine/backend/node-backend';
+import { readBundle } from '../../engine/bundle';
+import type { Split } from '../../engine/data/split';
+import { ablateInputs, evaluateModel, inputMeans } from '../../engine/evaluate';
+import { registerCustomLayers } from '../../nodes/shared';
+import '../../nodes';
+import { parseArgs, UsageError } from '../args';
+import { printJson, table } from '../io';
+import { backendOption, evaluationNumbers, loadForGraph } from './train';
+
+const USAGE = 'usage: fusionlab evaluate <bundle.zip> --data <dir|zip> [--split test|val|train] [--ablate] [--json]';
+
+/** `fusionlab evaluate`. */
+export async function evaluateCommand(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, ['data', 'split', 'backend']);
+  const file = args.positional[0];
+  const dataPath = args.flags.get('data');
+  if (!file || typeof dataPath !== 'string') throw new UsageError(USAGE);
+  const split = (args.flags.get('split') ?? 'test') as Split;
+  if (!['train', 'val', 'test'].includes(split)) throw new UsageError('--split is train, val or test');
+  const json = args.flags.has('json');
+  await initNodeBackend(backendOption(args));
+  const read = await readBundle(tf, new Uint8Array(await readFile(file)), (t) => registerCustomLayers(t));
+  if (!read.ok) throw new Error(read.message);
+  const { model, graph, fitted, meta } = read.bundle;
+  const data = await loadForGraph(dataPath, graph, json);
+  // The bundle's fitted state is what the model learnt; a different label set would mis-score.
+  for (const [id, h] of Object.entries(fitted.heads)) {
+    const now = data.fitted.heads[id];
+    if (h.task !== 'regress' && now && now.task === h.task && now.classes.join('\u0000') !== h.classes.join('\u0000')) {
+      throw new Error(`Head "${id}": the data has classes ${now.classes.join(', ')} but the model learnt ${h.classes.join(', ')}.`);
+    }
+  }
+  const ds = data.splits[split];
+  if (ds.count === 0) throw new Error(`The ${split} split of ${dataPath} is empty.`);
+  const evalData = { heads: data.heads, fitted };
+  const report = evaluateModel(tf, model, meta.io, evalData, ds);
+  const ablation = args.flags.has('ablate') ? ablateInputs(tf, model, meta.io, evalData, ds, data.splits.train.count > 0 ? inputMeans(data.splits.train) : undefined) : undefined;
+  if (json) {
+    printJson({ ok: true, split, count: ds.count, primary: report.primary, summary: evaluationNumbers(report), outputs: report.outputs, ablation });
+  } else {
+    console.log(`${meta.name}: ${split} split, ${ds.count} samples\n`);
+    for (const o of Object.values(report.outputs)) {
+      if (o.accuracy !== undefined) console.log(`${o.nodeId} (${o.role}): accuracy ${(100 * o.accuracy).toFixed(2)}%, loss ${o.loss.toFixed(4)}${o.macroF1 !== undefined ? `, macro F1 ${o.macroF1.toFixed(3)}` : ''}`);
+      else console.log(`${o.nodeId} (${o.role}): MAE ${o.mae?.toPrecision(4)}, RMSE ${o.rmse?.toPrecision(4)}`);
+      if (o.perClass && o.nodeId === report.primary) {
+        const rows = [['class', 'precision', 'recall', 'F1', 'support'], ...o.perClass.map((c) => [c.name, c.precision.toFixed(3), c.recall.toFixed(3), c.f1.toFixed(3), String(c.support)])];
+        console.log(table(rows, ['l', 'r', 'r', 'r', 'r']));
+      }
+      if (o.confusion && o.classes && o.nodeId === report.primary) {
+        console.log('\nconfusion (rows: true, columns: predicted)');
+        console.log(table([['', ...o.classes], ...o.confusion.map((r, i) => [o.classes?.[i] ?? '', ...r.map(String)])], ['l', ...o.classes.map(() => 'r' as const)]));
+      }
+      if (o.worst?.length && o.nodeId === report.primary) {
+        console.log('\nworst classified:');
+        for (const w of o.worst.slice(0, 5)) console.log(`  ${w.id ?? w.index}: true ${w.label} (p=${w.trueProbability.toFixed(3)}), predicted ${w.predicted}`);
+      }
+      console.log('');
+    }
+    if (ablation) {
+      console.log(`modality ablation (${report.primary}; masked input = ${ablation.fill === 'train-mean' ? 'the train mean sample' : 'zeros'}):`);
+      const base = ablation.baseline.accuracy !== undefined ? `${(100 * ablation.baseline.accuracy).toFixed(2)}%` : `rmse ${ablation.baseline.rmse?.toPrecision(4)}`;
+      console.log(table([['masked input', 'score', 'drop'], ['(none)', base, ''], ...ablation.rows.map((r) => [r.nodeId, r.accuracy !== undefined ? `${(100 * r.accuracy).toFixed(2)}%` : `rmse ${r.rmse?.toPrecision(4)}`, r.accuracy !== undefined ? `${(100 * r.drop).toFixed(2)} pts` : r.drop.toPrecision(4)])], ['l', 'r', 'r']));
+    }
+  }
+  model.dispose();
+  return 0;
+}

@@ -1,0 +1,82 @@
+/**
+ * `fusionlab export <graph.json|bundle.zip> --target tfjs|keras|pytorch [--out file] [--json]`:
+ * readable code for a graph (untrained), or code plus trained weights, preprocessing state and a
+ * README for a model bundle. `--out x.zip` writes a zip, `--out dir` writes the files into a
+ * folder, no `--out` prints the main file.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { readBundle } from '../../engine/bundle';
+import type { GraphDoc } from '../../engine/graph';
+import { exportFiles, exportZip } from '../../engine/export';
+import type { ExportTarget } from '../../engine/spec';
+import { registry } from '../../nodes';
+import { registerCustomLayers } from '../../nodes/shared';
+import { parseArgs, UsageError } from '../args';
+import { formatDiagnostic, printJson, readGraphFile } from '../io';
+
+const TARGETS: readonly ExportTarget[] = ['tfjs', 'keras', 'pytorch'];
+const USAGE = 'usage: fusionlab export <graph.json|bundle.zip> --target tfjs|keras|pytorch [--out file.zip|dir] [--json]';
+
+/** Run `fusionlab export`. */
+export async function exportCommand(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, ['target', 'out']);
+  const file = args.positional[0];
+  const target = args.flags.get('target');
+  if (!file || typeof target !== 'string') throw new UsageError(USAGE);
+  if (!TARGETS.includes(target as ExportTarget)) throw new UsageError(`--target must be one of ${TARGETS.join(', ')}, not "${target}"\n${USAGE}`);
+  const t = target as ExportTarget;
+  const json = args.flags.has('json');
+  const out = args.flags.get('out');
+  if (out === true) throw new UsageError(`--out needs a file or folder name\n${USAGE}`);
+  await tf.setBackend('cpu');
+
+  let graph: GraphDoc;
+  let model: tf.LayersModel | undefined;
+  let fitted: unknown;
+  if (file.toLowerCase().endsWith('.zip')) {
+    const read = await readBundle(tf, new Uint8Array(await readFile(file)), (x) => registerCustomLayers(x));
+    if (!read.ok) throw new Error(read.message);
+    ({ graph, model, fitted } = read.bundle);
+  } else {
+    const read = await readGraphFile(file);
+    if (!read.graph) {
+      if (json) printJson({ ok: false, diagnostics: read.diagnostics });
+      else for (const d of read.diagnostics) console.error(formatDiagnostic(d));
+      return 1;
+    }
+    graph = read.graph;
+  }
+
+  try {
+    if (typeof out === 'string' && out.toLowerCase().endsWith('.zip')) {
+      const res = await exportZip(tf, graph, registry, t, { model, fitted });
+      if (!res.ok || !res.zip) return fail(res.diagnostics, json);
+      await writeFile(out, res.zip);
+      if (json) printJson({ ok: true, target: t, out, files: res.files, trained: model !== undefined, diagnostics: res.diagnostics });
+      else console.log(`wrote ${out} (${res.files.length} files${model ? ', with trained weights' : ''})`);
+      return 0;
+    }
+    const res = await exportFiles(tf, graph, registry, t, { model, fitted });
+    if (!res.ok) return fail(res.diagnostics, json);
+    if (typeof out === 'string') {
+      await mkdir(out, { recursive: true });
+      for (const [p, bytes] of Object.entries(res.files)) await writeFile(path.join(out, p), bytes);
+      if (json) printJson({ ok: true, target: t, out, files: Object.keys(res.files), main: res.program.main, trained: model !== undefined, diagnostics: res.diagnostics });
+      else console.log(`wrote ${Object.keys(res.files).length} files to ${out} (main: ${res.program.main})`);
+      return 0;
+    }
+    if (json) printJson({ ok: true, target: t, main: res.program.main, files: res.program.files, nodeRanges: res.program.nodeRanges, diagnostics: res.diagnostics });
+    else process.stdout.write(res.program.files[res.program.main]);
+    return 0;
+  } finally {
+    model?.dispose();
+  }
+}
+
+function fail(diagnostics: { severity: string; message: string }[], json: boolean): number {
+  if (json) printJson({ ok: false, diagnostics });
+  else for (const d of diagnostics) console.error(formatDiagnostic(d as Parameters<typeof formatDiagnostic>[0]));
+  return 1;
+}

@@ -1,0 +1,85 @@
+/**
+ * `fusionlab predict <bundle.zip> --input column=value ... [--json]`: one sample → class
+ * probabilities (or values) per output. For image, audio and video columns the value is a file
+ * path; for text the text; for tabular columns a number or category.
+ */
+import { readFile } from 'node:fs/promises';
+import * as tf from '@tensorflow/tfjs';
+import { initNodeBackend } from '../../engine/backend/node-backend';
+import { readBundle } from '../../engine/bundle';
+import { extensionOf } from '../../engine/data/adapter';
+import { featuriseSample } from '../../engine/data/loader';
+import { createNodeAdapter } from '../../engine/data/node-decoders';
+import { memorySource } from '../../engine/data/source';
+import { predictArrays } from '../../engine/evaluate';
+import { registerCustomLayers } from '../../nodes/shared';
+import '../../nodes';
+import { parseArgs, UsageError } from '../args';
+import { printJson } from '../io';
+import { backendOption } from './train';
+
+const USAGE = 'usage: fusionlab predict <bundle.zip> --input column=value [--input column=value ...] [--json]';
+
+/** `fusionlab predict`. */
+export async function predictCommand(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, ['input', 'backend']);
+  const file = args.positional[0];
+  const pairs = args.lists.get('input') ?? [];
+  if (!file || pairs.length === 0) throw new UsageError(USAGE);
+  const cells: Record<string, string> = {};
+  for (const p of pairs) {
+    const eq = p.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--input takes column=value, got "${p}"`);
+    cells[p.slice(0, eq)] = p.slice(eq + 1);
+  }
+  await initNodeBackend(backendOption(args));
+  const read = await readBundle(tf, new Uint8Array(await readFile(file)), (t) => registerCustomLayers(t));
+  if (!read.ok) throw new Error(read.message);
+  const { model, fitted, meta } = read.bundle;
+
+  // File columns: read the files into a memory source under safe relative names.
+  const files = new Map<string, Uint8Array>();
+  let k = 0;
+  for (const f of Object.values(fitted.inputs)) {
+    if (f.kind !== 'input.image' && f.kind !== 'input.audio' && f.kind !== 'input.video') continue;
+    for (const c of f.columns) {
+      const v = cells[c];
+      if (v === undefined) continue;
+      let bytes: Buffer;
+      try {
+        bytes = await readFile(v);
+      } catch (e) {
+        throw new Error(`--input ${c}=${v}: cannot read the file (${e instanceof Error ? e.message : String(e)})`);
+      }
+      const name = `input${k++}.${extensionOf(v) || 'bin'}`;
+      files.set(name, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      cells[c] = name;
+    }
+  }
+  const sample = await featuriseSample(fitted, cells, memorySource('predict', files), createNodeAdapter());
+  if (!sample.ok) throw new Error(sample.problems.map((p) => p.message).join('\n'));
+  const preds = predictArrays(tf, model, meta.io, sample.inputs, 1);
+  const outputs = meta.io.outputs.map((o, i) => {
+    const head = Object.entries(fitted.heads).find(([id, h]) => (o.role === 'head' ? id === o.nodeId : h.column === o.labelColumn))?.[1];
+    const values = Array.from(preds[i]);
+    if (head && head.task === 'regress') return { nodeId: o.nodeId, role: o.role, values: values.map((v) => v * head.std + head.mean) };
+    const classes = head ? head.classes : values.map((_, j) => String(j));
+    const probabilities = Object.fromEntries(classes.map((c, j) => [c, values[j]]));
+    const best = values.indexOf(Math.max(...values));
+    return { nodeId: o.nodeId, role: o.role, predicted: head?.task === 'multilabel' ? classes.filter((_, j) => values[j] > 0.5) : classes[best], probabilities };
+  });
+  const primary = (meta.io.outputs.find((o) => o.role === 'late') ?? meta.io.outputs[0]).nodeId;
+  if (args.flags.has('json')) printJson({ ok: true, primary, outputs });
+  else {
+    for (const o of outputs) {
+      const tag = o.nodeId === primary ? ' (model answer)' : '';
+      if ('values' in o && o.values) console.log(`${o.nodeId}${tag}: ${o.values.map((v) => v.toPrecision(4)).join(', ')}`);
+      else if ('probabilities' in o && o.probabilities) {
+        const top = Object.entries(o.probabilities).sort((a, b) => b[1] - a[1]).slice(0, 5);
+        console.log(`${o.nodeId}${tag}: ${Array.isArray(o.predicted) ? o.predicted.join(', ') : o.predicted}   (${top.map(([c, p]) => `${c} ${(100 * p).toFixed(1)}%`).join(', ')})`);
+      }
+    }
+  }
+  model.dispose();
+  return 0;
+}

@@ -1,0 +1,136 @@
+/**
+ * The TypeScript (tfjs) and Keras exports: for every template and the fixture graphs, the exported
+ * model.ts runs under tsx and builds a model with the compiled model's parameter count and output
+ * shapes; every Keras file passes `python3 -m py_compile`; node line ranges point at the node.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compileGraph } from '../engine/compile';
+import type { GraphDoc } from '../engine/graph';
+import { exportProgram } from '../engine/export';
+import { registry } from '../nodes';
+import { kindsGraph, sequenceGraph } from './fixtures/export-graphs';
+import { loadTemplate, python, ROOT, templateNames, TMP, writeFiles } from './fixtures/export-harness';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+// The generated TypeScript would otherwise be picked up by the project's own `tsc` run.
+afterAll(() => {
+  for (const f of fs.existsSync(TMP) ? fs.readdirSync(TMP) : []) if (f.startsWith('tfjs-') || f === 'run-tfjs.ts' || f === 'tsconfig.json') fs.rmSync(path.join(TMP, f), { recursive: true, force: true });
+});
+
+const cases: [string, GraphDoc][] = [...templateNames().map((n): [string, GraphDoc] => [n, loadTemplate(n)]), ['every-kind', kindsGraph], ['sequences-video', sequenceGraph]];
+
+describe('TypeScript (tfjs) export', () => {
+  it('runs under tsx and builds the compiled model (parameters and output shapes) for every template', () => {
+    const expected: Record<string, { params: number; shapes: number[][] }> = {};
+    const imports: string[] = [];
+    for (const [name, graph] of cases) {
+      const compiled = compileGraph(graph, registry, { tf });
+      expect(compiled.ok, name).toBe(true);
+      if (!compiled.ok) continue;
+      expected[name] = { params: compiled.summary.totalParams, shapes: compiled.summary.outputs.map((o) => o.shape) };
+      compiled.model.dispose();
+      const exp = exportProgram(graph, registry, 'tfjs');
+      expect(exp.ok, name).toBe(true);
+      expect(exp.main).toBe('model.ts');
+      writeFiles(`tfjs-${name}`, exp.files);
+      imports.push(name);
+    }
+    const runner = [
+      "import * as tf from '@tensorflow/tfjs';",
+      'async function main() {',
+      "  await tf.setBackend('cpu');",
+      '  const out: Record<string, unknown> = {};',
+      ...imports.map(
+        (n) =>
+          `  { const m = (await import(${JSON.stringify(`./tfjs-${n}/model`)})).buildModel() as tf.LayersModel; out[${JSON.stringify(n)}] = { params: m.countParams(), shapes: m.outputs.map((o) => o.shape.slice(1)) }; }`,
+      ),
+      '  console.log(JSON.stringify(out));',
+      '}',
+      'main();',
+    ].join('\n');
+    fs.writeFileSync(path.join(TMP, 'run-tfjs.ts'), runner);
+    const res = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), ['run-tfjs.ts'], { cwd: TMP, encoding: 'utf8', timeout: 120_000 });
+    expect(res.status, res.stderr).toBe(0);
+    const got = JSON.parse(res.stdout.trim().split('\n').pop() as string);
+    expect(got).toEqual(expected);
+    // The exported modules also type-check under strict TypeScript.
+    fs.writeFileSync(
+      path.join(TMP, 'tsconfig.json'),
+      JSON.stringify({ compilerOptions: { strict: true, noEmit: true, target: 'ES2022', module: 'esnext', moduleResolution: 'bundler', skipLibCheck: true, noImplicitOverride: true, types: [] }, include: imports.map((n) => `tfjs-${n}/model.ts`) }),
+    );
+    const tsc = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', path.join(TMP, 'tsconfig.json')], { cwd: TMP, encoding: 'utf8', timeout: 120_000 });
+    expect(tsc.status, tsc.stdout).toBe(0);
+  }, 180_000);
+
+  it('gives every node its line ranges in the main file', () => {
+    const graph = loadTemplate('avmnist');
+    for (const target of ['tfjs', 'keras', 'pytorch'] as const) {
+      const exp = exportProgram(graph, registry, target);
+      const lines = exp.files[exp.main].split('\n');
+      const cnn = exp.nodeRanges.image_cnn;
+      expect(cnn.length).toBeGreaterThan(0);
+      for (const r of cnn) expect(r.end).toBeGreaterThanOrEqual(r.start);
+      const text = cnn.map((r) => lines.slice(r.start - 1, r.end).join('\n')).join('\n');
+      expect(text).toMatch(/conv/i);
+      expect(text).not.toMatch(/audio_cnn|audioCnn/);
+      // No two nodes share a line.
+      const seen = new Map<number, string>();
+      for (const [id, ranges] of Object.entries(exp.nodeRanges)) {
+        for (const r of ranges) for (let l = r.start; l <= r.end; l++) {
+          expect(seen.get(l), `${target} line ${l}`).toBeUndefined();
+          seen.set(l, id);
+        }
+      }
+    }
+  });
+
+  it('comments each node from its doc and its params from their descriptions', () => {
+    const exp = exportProgram(loadTemplate('avmnist'), registry, 'pytorch');
+    const spec = registry.get('encoder.image-cnn');
+    const described = (spec?.params.shape.kernelSize as { description?: string }).description as string;
+    expect(exp.files['model.py']).toContain(`# kernelSize = 3: ${described}`);
+    expect(exp.files['model.py']).toContain('Image CNN (encoder.image-cnn)');
+  });
+
+  it('names a node kind it cannot export (a pretrained tfjs model) in a diagnostic', () => {
+    const g: GraphDoc = JSON.parse(JSON.stringify(kindsGraph));
+    g.nodes.push({ id: 'pre', kind: 'encoder.pretrained', label: 'MobileNet', params: { asset: 'mobilenet', inputShape: [16, 16, 3], outputWidth: 8 }, position: { x: 0, y: 0 }, frozen: false });
+    g.nodes.push({ id: 'preHead', kind: 'head.classify', label: '', params: { classes: 3 }, position: { x: 0, y: 0 }, frozen: false });
+    g.edges.push({ id: 'ep1', source: 'img', sourcePort: 'out', target: 'pre', targetPort: 'in' }, { id: 'ep2', source: 'pre', sourcePort: 'out', target: 'preHead', targetPort: 'in' });
+    const exp = exportProgram(g, registry, 'pytorch');
+    expect(exp.ok).toBe(false);
+    expect(exp.diagnostics).toEqual(expect.arrayContaining([expect.objectContaining({ severity: 'error', code: 'build-failed', nodeId: 'pre' })]));
+  });
+
+  it('reports a graph with errors as diagnostics, without files', () => {
+    const graph = loadTemplate('avmnist');
+    const broken = { ...graph, edges: graph.edges.slice(1) };
+    const exp = exportProgram(broken, registry, 'pytorch');
+    expect(exp.ok).toBe(false);
+    expect(exp.files).toEqual({});
+    expect(exp.diagnostics.some((d) => d.severity === 'error')).toBe(true);
+  });
+});
+
+describe('Keras export', () => {
+  it('passes py_compile for every template and fixture graph', () => {
+    const dirs: string[] = [];
+    for (const [name, graph] of cases) {
+      const exp = exportProgram(graph, registry, 'keras');
+      expect(exp.ok, name).toBe(true);
+      expect(Object.keys(exp.files).sort()).toEqual(['README.md', 'data.py', 'fusionlab_layers.py', 'model.py', 'train.py']);
+      dirs.push(writeFiles(`keras-${name}`, exp.files));
+    }
+    const files = dirs.flatMap((d) => fs.readdirSync(d).filter((f) => f.endsWith('.py')).map((f) => path.join(d, f)));
+    const script = `import py_compile, sys\nfor f in sys.argv[1:]:\n    py_compile.compile(f, doraise=True, cfile=f + "c")\nprint(len(sys.argv) - 1)`;
+    const out = python(['-c', script, ...files], TMP);
+    expect(Number(out.trim())).toBe(files.length);
+  }, 60_000);
+});
