@@ -5,6 +5,9 @@
  * remembers which is open and lets the user resize or collapse it.
  */
 import { useCallback, useEffect, useRef, useState, type ComponentType } from 'react';
+import CodePanel from './panels/CodePanel';
+import DataPanel from './panels/DataPanel';
+import TrainPanel from './panels/TrainPanel';
 import type { PanelProps } from './panels/types';
 import { cx } from './theme';
 
@@ -15,7 +18,11 @@ export interface PanelEntry {
 }
 
 /** The panels, in tab order. Each panel's file adds its one line here. */
-export const PANELS: PanelEntry[] = [];
+export const PANELS: PanelEntry[] = [
+  { id: 'data', title: 'Data', Panel: DataPanel },
+  { id: 'train', title: 'Train', Panel: TrainPanel },
+  { id: 'code', title: 'Code', Panel: CodePanel },
+];
 
 const MIN = 140;
 

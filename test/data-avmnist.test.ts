@@ -281,3 +281,48 @@ describe('fitted state', () => {
     expect(b.splits.val.rows).toEqual(a.splits.val.rows);
   });
 });
+
+describe('multilabel and regression heads', () => {
+  it('encode multi-hot targets with the head separator and several regression outputs', async () => {
+    const graph = graphOf({
+      format: 'fusionlab/graph',
+      version: 1,
+      nodes: [
+        { id: 'tab', kind: 'input.tabular', params: { columns: ['x'] } },
+        { id: 'mlp', kind: 'encoder.tabular-mlp', params: {} },
+        { id: 'tags', kind: 'head.multilabel', params: { column: 'tags', classes: 3, separator: '|' } },
+        { id: 'pos', kind: 'head.regress', params: { column: 'pos', outputs: 2 } },
+      ],
+      edges: [
+        { id: 'a', source: 'tab', sourcePort: 'out', target: 'mlp', targetPort: 'in' },
+        { id: 'b', source: 'mlp', sourcePort: 'out', target: 'tags', targetPort: 'in' },
+        { id: 'c', source: 'mlp', sourcePort: 'out', target: 'pos', targetPort: 'in' },
+      ],
+    });
+    const csv = writeCsv(
+      ['x', 'tags', 'pos', 'split'],
+      [
+        ['1', 'cat|outdoor', '1 2', 'train'],
+        ['2', 'dog', '3, 4', 'train'],
+        ['3', 'outdoor|dog', '5;6', 'train'],
+        ['4', 'cat', '7', 'train'],
+        ['5', 'bird', '1 1', 'val'],
+        ['6', 'dog', 'x y', 'val'],
+      ],
+    );
+    const ds = await loadDataset(memorySource('m', { 'samples.csv': new TextEncoder().encode(csv) }), { graph, registry, adapter });
+    expect(ds.fitted.heads.tags).toEqual({ task: 'multilabel', column: 'tags', classes: ['cat', 'dog', 'outdoor'] });
+    expect(ds.fitted.heads.pos).toEqual({ task: 'regress', column: 'pos', outputs: 2, mean: 3.5, std: Math.sqrt(35 / 12) });
+    expect(Array.from(ds.splits.train.labels.tags)).toEqual([1, 0, 1, 0, 1, 0, 0, 1, 1]);
+    expect(Array.from(ds.splits.train.labels.pos)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(ds.heads.find((h) => h.nodeId === 'pos')!.shape).toEqual([2]);
+    expect(ds.problems.map((p) => [p.code, p.row, p.column])).toEqual(
+      expect.arrayContaining([
+        ['wrong-type', 4, 'pos'],
+        ['unknown-label', 5, 'tags'],
+        ['wrong-type', 6, 'pos'],
+      ]),
+    );
+    expect(ds.summary.bySplit).toEqual({ train: 3, val: 0, test: 0 });
+  });
+});

@@ -10,10 +10,12 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileGraph } from '../engine/compile';
 import type { GraphDoc } from '../engine/graph';
-import { exportProgram } from '../engine/export';
+import { exportProgram, kerasWeightArrays } from '../engine/export';
+import { logMelSpectrogram } from '../engine/data/audio';
+import { tokenize } from '../engine/data/text';
 import { registry } from '../nodes';
 import { kindsGraph, sequenceGraph } from './fixtures/export-graphs';
-import { loadTemplate, python, ROOT, templateNames, TMP, writeFiles } from './fixtures/export-harness';
+import { FAKE_KERAS_RUN, loadTemplate, python, ROOT, templateNames, TMP, writeFiles } from './fixtures/export-harness';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -28,13 +30,13 @@ const cases: [string, GraphDoc][] = [...templateNames().map((n): [string, GraphD
 
 describe('TypeScript (tfjs) export', () => {
   it('runs under tsx and builds the compiled model (parameters and output shapes) for every template', () => {
-    const expected: Record<string, { params: number; shapes: number[][] }> = {};
+    const expected: Record<string, { params: number; trainable: number; shapes: number[][] }> = {};
     const imports: string[] = [];
     for (const [name, graph] of cases) {
       const compiled = compileGraph(graph, registry, { tf });
       expect(compiled.ok, name).toBe(true);
       if (!compiled.ok) continue;
-      expected[name] = { params: compiled.summary.totalParams, shapes: compiled.summary.outputs.map((o) => o.shape) };
+      expected[name] = { params: compiled.summary.totalParams, trainable: compiled.summary.trainableParams, shapes: compiled.summary.outputs.map((o) => o.shape) };
       compiled.model.dispose();
       const exp = exportProgram(graph, registry, 'tfjs');
       expect(exp.ok, name).toBe(true);
@@ -49,7 +51,7 @@ describe('TypeScript (tfjs) export', () => {
       '  const out: Record<string, unknown> = {};',
       ...imports.map(
         (n) =>
-          `  { const m = (await import(${JSON.stringify(`./tfjs-${n}/model`)})).buildModel() as tf.LayersModel; out[${JSON.stringify(n)}] = { params: m.countParams(), shapes: m.outputs.map((o) => o.shape.slice(1)) }; }`,
+          `  { const m = (await import(${JSON.stringify(`./tfjs-${n}/model`)})).buildModel() as tf.LayersModel; out[${JSON.stringify(n)}] = { params: m.countParams(), trainable: m.trainableWeights.reduce((a, w) => a + w.shape.reduce((x: number, y) => x * (y ?? 1), 1), 0), shapes: m.outputs.map((o) => o.shape.slice(1)) }; }`,
       ),
       '  console.log(JSON.stringify(out));',
       '}',
@@ -68,6 +70,26 @@ describe('TypeScript (tfjs) export', () => {
     const tsc = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', path.join(TMP, 'tsconfig.json')], { cwd: TMP, encoding: 'utf8', timeout: 120_000 });
     expect(tsc.status, tsc.stdout).toBe(0);
   }, 180_000);
+
+  it('ships preprocessing functions that match engine/data (tokenizer, log-mel)', async () => {
+    const exp = exportProgram(loadTemplate('demo'), registry, 'tfjs');
+    const dir = writeFiles('tfjs-preprocess', exp.files);
+    const mod = (await import(path.join(dir, 'model.ts'))) as {
+      tokenize: (t: string, k?: 'word' | 'char', lower?: boolean) => string[];
+      logMelSpectrogram: (clip: Float32Array, p: { sampleRate: number; frameLength: number; hop: number; melBins: number }) => Float32Array;
+      PREPROCESS: { inputs: { kind: string; columns: string[] }[] };
+    };
+    const text = 'Ein  Kreis, rund! The CAT’s 3 tails… naïve café';
+    expect(mod.tokenize(text)).toEqual(tokenize(text, { tokenizer: 'word', lowercase: true }));
+    expect(mod.tokenize(text, 'char', false)).toEqual(tokenize(text, { tokenizer: 'char', lowercase: false }));
+    const p = { sampleRate: 8000, clipSeconds: 0.05, frameLength: 100, hop: 60, melBins: 12, window: 'hann' as const };
+    const clip = Float32Array.from({ length: 400 }, (_, i) => Math.sin(i * 0.3) + 0.1 * Math.cos(i * 1.7));
+    const mine = mod.logMelSpectrogram(clip, p);
+    const theirs = logMelSpectrogram(clip, p);
+    expect(mine.length).toBe(theirs.length);
+    for (let i = 0; i < mine.length; i++) expect(Math.abs(mine[i] - theirs[i])).toBeLessThan(1e-3);
+    expect(mod.PREPROCESS.inputs.map((i) => i.kind)).toEqual(['input.image', 'input.text', 'input.audio', 'input.tabular']);
+  });
 
   it('gives every node its line ranges in the main file', () => {
     const graph = loadTemplate('avmnist');
@@ -109,6 +131,17 @@ describe('TypeScript (tfjs) export', () => {
     expect(exp.diagnostics).toEqual(expect.arrayContaining([expect.objectContaining({ severity: 'error', code: 'build-failed', nodeId: 'pre' })]));
   });
 
+  it('never throws: documents that bypassed the parser come back as diagnostics', () => {
+    const junk = [{}, { nodes: null, edges: [] }, { nodes: [{ id: 'a', kind: 'input.image', params: { height: -1 } }], edges: [{}] }, { nodes: [{ id: 'x', kind: 'head.classify' }] }];
+    for (const doc of junk) {
+      for (const target of ['tfjs', 'keras', 'pytorch'] as const) {
+        const exp = exportProgram(doc as unknown as GraphDoc, registry, target);
+        expect(exp.ok).toBe(false);
+        expect(exp.diagnostics.length).toBeGreaterThan(0);
+      }
+    }
+  });
+
   it('reports a graph with errors as diagnostics, without files', () => {
     const graph = loadTemplate('avmnist');
     const broken = { ...graph, edges: graph.edges.slice(1) };
@@ -120,6 +153,39 @@ describe('TypeScript (tfjs) export', () => {
 });
 
 describe('Keras export', () => {
+  it('builds every model with a stand-in Keras: each layer of the compiled model is constructed, with valid arguments', () => {
+    const dirs: string[] = [];
+    const want = new Map<string, { layers: number; inputs: number; outputs: number }>();
+    const kerasNames = new Map<string, Set<string>>();
+    for (const [name, graph] of cases) {
+      const compiled = compileGraph(graph, registry, { tf });
+      if (!compiled.ok) throw new Error(name);
+      const exp = exportProgram(graph, registry, 'keras');
+      const dir = writeFiles(`keras-run-${name}`, exp.files);
+      dirs.push(dir);
+      // The compiled model's layers, minus inputs (keras.Input is not a layer call here).
+      want.set(dir, { layers: compiled.model.layers.filter((l) => l.getClassName() !== 'InputLayer').length, inputs: compiled.summary.inputs.length, outputs: compiled.summary.outputs.length });
+      // Every weighted layer of the compiled model has its arrays, under a name the Keras code gives a layer.
+      const arrays = kerasWeightArrays(tf, compiled.model, exp.weights);
+      const weighted = compiled.model.layers.filter((l) => l.weights.length > 0).reduce((a, l) => a + l.weights.length, 0);
+      expect(Object.keys(arrays)).toHaveLength(weighted);
+      kerasNames.set(dir, new Set(Object.keys(arrays).map((k) => k.slice(0, k.lastIndexOf('/')))));
+      compiled.model.dispose();
+    }
+    const out = python(['-c', FAKE_KERAS_RUN, ...dirs], TMP);
+    const results = out.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { dir: string; error?: string; calls: [string, string][]; model: { inputs: number; outputs: number } });
+    expect(results).toHaveLength(dirs.length);
+    for (const r of results) {
+      expect(r.error, r.dir).toBeUndefined();
+      const w = want.get(r.dir) as { layers: number; inputs: number; outputs: number };
+      expect(r.model, r.dir).toMatchObject({ inputs: w.inputs, outputs: w.outputs });
+      expect(r.calls.filter(([c]) => c !== 'Input'), r.dir).toHaveLength(w.layers);
+      expect(new Set(r.calls.map(([, n]) => n)).size, r.dir).toBe(r.calls.length);
+      const built = new Set(r.calls.map(([, n]) => n));
+      for (const n of kerasNames.get(r.dir) ?? []) expect(built.has(n), `${r.dir}: weights for ${n}`).toBe(true);
+    }
+  }, 60_000);
+
   it('passes py_compile for every template and fixture graph', () => {
     const dirs: string[] = [];
     for (const [name, graph] of cases) {

@@ -13,6 +13,7 @@ import { directorySource } from '../engine/data/node-source';
 import { exportProgram } from '../engine/export';
 import type { GraphDoc } from '../engine/graph';
 import { registry } from '../nodes';
+import { graph } from './fixtures/graphs';
 import { loadTemplate, python, TMP, writeFiles } from './fixtures/export-harness';
 
 const AVMNIST = path.resolve(__dirname, '../../shared/datasets/avmnist');
@@ -51,7 +52,14 @@ async function compare(graph: GraphDoc, root: string, name: string): Promise<voi
       g.fitted.stds.forEach((s: number, j: number) => expect(s).toBeCloseTo(f.fitted.stds[j], 4));
     }
   }
-  for (const [id, h] of Object.entries(ds.fitted.heads)) if (h.task !== 'regress') expect(got.state.heads[id].classes).toEqual(h.classes);
+  for (const [id, h] of Object.entries(ds.fitted.heads)) {
+    if (h.task !== 'regress') expect(got.state.heads[id].classes).toEqual(h.classes);
+    else {
+      // The app's regression statistics (one value, or one per output): data.py's must agree.
+      const theirs = [got.state.heads[id].mean].flat() as number[];
+      [h.mean].flat().forEach((m, j) => expect(theirs[j]).toBeCloseTo(m, 4));
+    }
+  }
   expect(got.splits.train.count).toBeGreaterThan(0);
   // Every split: the same rows and the same arrays.
   for (const split of ['train', 'val', 'test'] as const) {
@@ -67,8 +75,17 @@ async function compare(graph: GraphDoc, root: string, name: string): Promise<voi
       expect(worst, `${name} ${split} ${inp.nodeId}`).toBeLessThan(1e-4);
     }
     for (const out of exp.outputs) {
-      const a = mine.labels[out.headId ?? out.nodeId];
-      expect(theirs.targets[out.ident]).toEqual(Array.from(a ?? []));
+      const fh = ds.fitted.heads[out.headId ?? out.nodeId];
+      // The app keeps raw regression targets and standardises them in training; data.py hands training standardised ones.
+      const standardise = (v: number, i: number): number => {
+        if (fh?.task !== 'regress') return v;
+        const j = i % out.shape[0];
+        return (v - ([fh.mean].flat()[j] ?? [fh.mean].flat()[0])) / ([fh.std].flat()[j] ?? [fh.std].flat()[0]);
+      };
+      const a = Array.from(mine.labels[out.headId ?? out.nodeId] ?? []).map(standardise);
+      const b = theirs.targets[out.ident] as number[];
+      expect(b.length, `${name} ${split} ${out.nodeId}`).toBe(a.length);
+      b.forEach((v, i) => expect(Math.abs(v - a[i])).toBeLessThan(1e-5));
     }
   }
 }
@@ -83,6 +100,32 @@ describe('exported data.py matches engine/data', () => {
     }
     await compare(loadTemplate('demo'), root, 'demo');
   }, 180_000);
+
+  it('text, numbers, categories, multi-label and two-value regression targets (quoted CSV cells)', async () => {
+    const words = ['red', 'green', 'blue', 'cat', 'dog', 'fish', "don't", 'Café', 'naïve', '!'];
+    const lines = ['id,text,a,b,colour,tags,y,label'];
+    for (let i = 0; i < 40; i++) {
+      const text = Array.from({ length: 3 + (i % 5) }, (_, k) => words[(i * 7 + k * 3) % words.length]).join(' ');
+      const tags = ['x', 'y', 'z'].filter((_, k) => (i >> k) & 1).join(',');
+      const colour = ['red', 'green', 'blue', 'teal'][i % 4];
+      lines.push(`r${i},"${text}, ""quoted""",${(i * 1.5).toFixed(1)},${i % 7},${colour},"${tags || 'x'}","${i * 0.5} ${-i}",${i % 3 === 0 ? 'yes' : 'no'}`);
+    }
+    const root = writeFiles('table-dataset', { 'samples.csv': lines.join('\n') + '\n' });
+    const g = graph(
+      [
+        ['txt', 'input.text', { column: 'text', seqLength: 6, vocabSize: 12 }],
+        ['tab', 'input.tabular', { columns: ['a', 'b'], categorical: [{ column: 'colour', cardinality: 3 }] }],
+        ['emb', 'encoder.text-embedding', { vocabSize: 12, dim: 4 }],
+        ['mlp', 'encoder.tabular-mlp', { units: 4, layers: 1 }],
+        ['cat', 'fusion.concat'],
+        ['cls', 'head.classify', { column: 'label', classes: 2 }],
+        ['ml', 'head.multilabel', { column: 'tags', classes: 3, separator: ',' }],
+        ['reg', 'head.regress', { column: 'y', outputs: 2 }],
+      ],
+      ['txt.out->emb.in', 'tab.out->mlp.in', 'emb.out->cat.in', 'mlp.out->cat.in', 'cat.out->cls.in', 'cat.out->ml.in', 'cat.out->reg.in'],
+    );
+    await compare(g, root, 'table');
+  }, 120_000);
 
   it.skipIf(!fs.existsSync(path.join(AVMNIST, 'samples.csv')))('AV-MNIST slice: PNG digits and WAV log-mel spectrograms', async () => {
     const root = writeFiles('avmnist-slice', {});

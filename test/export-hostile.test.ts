@@ -45,6 +45,7 @@ const HOSTILE = [
   `Image CNN`,
   `Image CNN`,
   `\0\x1b[2J${py}`,
+  `lone \ud800 surrogate \udc00`,
 ];
 
 function hostileGraph(): GraphDoc {
@@ -83,7 +84,7 @@ describe('hostile labels, column names and fitted state', () => {
       expect(tsString(s)).toMatch(/^"[\x20-\x7e]*"$/);
       expect(pyString(s)).toMatch(/^"[\x20-\x7e]*"$/);
       expect(JSON.parse(tsString(s).replace(/\\u\{([0-9a-f]+)\}/g, (_m, h: string) => String.fromCodePoint(parseInt(h, 16))))).toBe(s);
-      expect(commentText(s)).not.toMatch(/[\n\r\u2028\u2029\u0085\u202e\0]/);
+      expect(commentText(s)).not.toMatch(/[\n\r\u2028\u2029\u0085\u202e\0\ud800\udc00]/);
     }
     expect(safeIdent('self', 'snake')).toBe('self_');
     expect(safeIdent('3D model', 'snake')).toBe('n_3d_model');

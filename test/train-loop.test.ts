@@ -106,6 +106,11 @@ describe('training loop', () => {
     expect(maxDiff(weightValues(c2.model), initialValues)).toBe(0);
     tf.dispose(initial);
     expect(t2.history).toHaveLength(0);
+    // Stop pressed at the end of an epoch stops before the next one starts.
+    let ends = 0;
+    const r3 = await t2.train({ onEpochEnd: () => (++ends === 1 ? t2.stop() : undefined), onBatchEnd: () => batches++ });
+    expect(r3).toMatchObject({ status: 'stopped', epochsDone: 1 });
+    expect(batches).toBe(18 + 6);
     t1.dispose();
     t2.dispose();
   });
@@ -124,13 +129,13 @@ describe('training loop', () => {
     expect(vals[best - 1]).toBe(Math.min(...vals));
     expect(r.history.length).toBe(best + 2);
     // The model now holds the best epoch's weights: its val loss is that epoch's.
-    const again = createTrainer(tf, c, data, { epochs: 0 });
-    const io = { inputs: c.summary.inputs, outputs: c.summary.outputs };
-    void io;
     const { evaluateModel } = await import('../engine/evaluate');
     const rep = evaluateModel(tf, c.model, { inputs: c.summary.inputs, outputs: c.summary.outputs }, data, data.splits.val);
     expect(rep.outputs.head.loss).toBeCloseTo(vals[best - 1], 4);
-    again.dispose();
+    // Resume after early stopping trains no further.
+    const more = await t.train();
+    expect(more.status).toBe('early-stopped');
+    expect(more.history).toHaveLength(r.history.length);
     t.dispose();
   });
 

@@ -13,6 +13,10 @@
  * is freed before the kernel returns. The sparse and complex kernels are plain loops over views
  * of the WASM heap (no copy, no `readSync`): XNNPACK has nothing to compose them from cheaply.
  *
+ * With `faster` (default), three native kernels are also replaced: Conv2DBackpropInput (an
+ * XNNPACK Conv2D instead of a scalar loop), MaxPoolGrad (a heap loop; the native one loses the
+ * gradient of all-negative windows) and transposed BatchMatMul (explicit transposes).
+ *
  * Pure TypeScript, no Node or DOM imports: the app (main thread or worker) and the CLI call it.
  */
 import type * as tfTypes from '@tensorflow/tfjs';
@@ -25,7 +29,7 @@ type Pad = 'valid' | 'same' | number | tfTypes.backend_util.ExplicitPadding;
 type RoundingMode = 'floor' | 'round' | 'ceil' | undefined;
 
 /** The part of the tfjs namespace this module needs (pass `tf` from '@tensorflow/tfjs'). */
-export type TfKernelApi = Pick<typeof tfTypes, 'registerKernel' | 'getKernel' | 'backend_util' | 'util'>;
+export type TfKernelApi = Pick<typeof tfTypes, 'registerKernel' | 'getKernel' | 'backend_util'>;
 
 /** The members of tfjs-backend-wasm's BackendWasm used here (it exposes them publicly). */
 interface WasmBackendLike {

@@ -12,8 +12,9 @@
  * tone's pitch band. The best possible accuracy from one modality (of the four classes): picture
  * 33 %, caption 27 %, tone 50 %, numbers 25 %; picture + tone 67 %, picture + caption 50 %; all
  * three 100 %. The uneven match rates give the picture and caption encoders a weak signal of their
- * own, so that the demo template learns the match relation reliably: circle and square, the pair
- * that looks most alike at 16×16, get the most different rates.
+ * own, which helps the demo template learn the match relation (with equal rates it is a pure
+ * interaction and training often stalled): circle and square, the pair that looks most alike at
+ * 16×16, get the most different rates.
  */
 import { zipSync } from 'fflate';
 import { writeCsv } from './manifest';
@@ -26,12 +27,12 @@ export type DemoShape = (typeof DEMO_SHAPES)[number];
 
 /**
  * How often the caption names the pictured shape, per shape (overall 50 %). Unequal rates give each
- * encoder a weak signal of its own (a picture alone tells match from mismatch 67 % of the time),
- * which lets the match relation be learnt reliably; the label still needs picture, caption and tone.
+ * encoder a weak signal of its own (a picture alone tells match from mismatch 67 % of the time);
+ * the label still needs picture, caption and tone.
  */
 export const DEMO_MATCH_RATE: Record<DemoShape, number> = { circle: 0.75, square: 0.25, triangle: 0.5 };
 
-/** Rows by default: enough for the demo template to reach 95 %+ in a few epochs from any seed. */
+/** Rows by default: with 1,000 the demo template over-fitted and stalled for some seeds. */
 export const DEMO_DEFAULT_ROWS = 2000;
 
 export const DEMO_IMAGE_SIZE = 32;

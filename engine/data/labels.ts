@@ -13,10 +13,10 @@ export function sortClassNames(names: Iterable<string>): string[] {
   return list.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
-/** A multi-label cell: names separated by `;` or `|`, trimmed, empty ones dropped. */
-export function splitMultiLabel(cell: string): string[] {
+/** A multi-label cell: names separated by `separator` (default `;` or `|`), trimmed, empty ones dropped. */
+export function splitMultiLabel(cell: string, separator?: string): string[] {
   return cell
-    .split(/[;|]/)
+    .split(separator ?? /[;|]/)
     .map((s) => s.trim())
     .filter((s) => s !== '');
 }

@@ -43,6 +43,10 @@ export interface HeadBinding {
   column: string;
   /** The head's `classes` param when it has one. */
   expectedClasses?: number;
+  /** Multilabel: the head's `separator` param (default: `;` or `|`). */
+  separator?: string;
+  /** Regress: numbers per sample (the head's `outputs` param, default 1). */
+  outputs: number;
 }
 
 /** Fitted featurisation state of one input (JSON-serialisable; saved in the model bundle). */
@@ -57,7 +61,8 @@ export type FittedInput =
 export type FittedHead =
   | { task: 'classify'; column: string; classes: string[] }
   | { task: 'multilabel'; column: string; classes: string[] }
-  | { task: 'regress'; column: string; mean: number; std: number };
+  /** Regress: `mean`/`std` are pooled over every target value of the train split (all outputs). */
+  | { task: 'regress'; column: string; /** Numbers per sample (absent = 1). */ outputs?: number; mean: number; std: number };
 
 /** Everything learnt from the train split, keyed by node id. JSON-serialisable. */
 export interface FittedState {
@@ -206,13 +211,17 @@ export function bindGraph(graph: GraphDoc, registry: NodeRegistry): { inputs: In
           problems.push(problem('bad-graph', `Head "${node.id}" (${spec.kind}) does not name a label column.`, { nodeId: node.id }));
           continue;
         }
-        const classes = (p as Record<string, unknown>).classes;
+        const rec = p as Record<string, unknown>;
+        const classes = rec.classes;
+        const outputs = rec.outputs;
         heads.push({
           nodeId: node.id,
           kind: spec.kind,
           task: taskOfLoss(spec.head.loss(p)),
           column: spec.head.labelColumn(p),
           expectedClasses: typeof classes === 'number' && Number.isInteger(classes) && classes > 0 ? classes : undefined,
+          separator: typeof rec.separator === 'string' && rec.separator !== '' ? rec.separator : undefined,
+          outputs: typeof outputs === 'number' && Number.isInteger(outputs) && outputs > 0 ? outputs : 1,
         });
       }
     } catch (e) {
@@ -227,7 +236,7 @@ export function bindGraph(graph: GraphDoc, registry: NodeRegistry): { inputs: In
 
 /** A row's input after decoding, before fitted state is applied. */
 export type RawInput = Float32Array | string[] | TabularRaw;
-type RawLabel = string | string[] | number;
+type RawLabel = string | string[] | number[];
 
 interface RowCtx {
   source: FileSource;
@@ -346,11 +355,14 @@ function prepareLabel(h: HeadBinding, cell: string, ctx: RowCtx): Prepared<RawLa
     case 'classify':
       return { ok: true, value: s };
     case 'multilabel':
-      return { ok: true, value: splitMultiLabel(s) };
+      return { ok: true, value: splitMultiLabel(s, h.separator) };
     case 'regress': {
-      const v = parseNumber(s);
-      if (v === null) return { ok: false, problem: problem('wrong-type', `Row ${ctx.row}: the target "${h.column}" is "${s.slice(0, 40)}", not a number.`, where) };
-      return { ok: true, value: v };
+      // Several outputs: numbers separated by spaces, commas or semicolons.
+      const parts = h.outputs > 1 ? s.split(/[\s,;]+/).filter((x) => x !== '') : [s];
+      const vals = parts.map(parseNumber);
+      if (vals.some((v) => v === null)) return { ok: false, problem: problem('wrong-type', `Row ${ctx.row}: the target "${h.column}" is "${s.slice(0, 40)}", not ${h.outputs > 1 ? `${h.outputs} numbers` : 'a number'}.`, where) };
+      if (vals.length !== h.outputs) return { ok: false, problem: problem('wrong-type', `Row ${ctx.row}: the target "${h.column}" holds ${vals.length} numbers; the head predicts ${h.outputs}.`, where) };
+      return { ok: true, value: vals as number[] };
     }
     default: {
       const _x: never = h.task;
@@ -450,7 +462,7 @@ function rawLength(b: InputBinding, raw: RawInput): number {
 }
 
 function headWidth(h: FittedHead): number {
-  return h.task === 'regress' ? 1 : h.classes.length;
+  return h.task === 'regress' ? (h.outputs ?? 1) : h.classes.length;
 }
 
 function emptySplit(): SplitTensors {
@@ -626,14 +638,17 @@ async function loadDatasetUnsafe(source: FileSource, opts: LoadOptions): Promise
       case 'multilabel': {
         const all = (train as string[][]).flat();
         const { classes } = fitClasses(all, h.expectedClasses);
+        if (h.expectedClasses !== undefined && classes.length !== h.expectedClasses && trainIdx.length > 0) {
+          problems.push(problem('classes-mismatch', `Head "${h.nodeId}" expects ${h.expectedClasses} labels but the train split of "${h.column}" has ${classes.length} (${classes.slice(0, 12).join(', ')}${classes.length > 12 ? ', …' : ''}). Set its classes param to ${classes.length}.`, { column: h.column, nodeId: h.nodeId }));
+        }
         fitted.heads[h.nodeId] = { task: 'multilabel', column: h.column, classes };
         return;
       }
       case 'regress': {
-        const v = train as number[];
+        const v = (train as number[][]).flat();
         const mean = v.length ? v.reduce((a, b) => a + b, 0) / v.length : 0;
         const std = v.length ? Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / v.length) || 1 : 1;
-        fitted.heads[h.nodeId] = { task: 'regress', column: h.column, mean, std };
+        fitted.heads[h.nodeId] = { task: 'regress', column: h.column, outputs: h.outputs, mean, std };
         return;
       }
       default: {
@@ -716,9 +731,7 @@ async function loadDatasetUnsafe(source: FileSource, opts: LoadOptions): Promise
         });
         (classCounts[h.nodeId] ??= { train: [], val: [], test: [] })[s] = counts;
       } else {
-        idx.forEach((i, n) => {
-          out[n] = rawLabels[k][i] as number;
-        });
+        idx.forEach((i, n) => out.set(rawLabels[k][i] as number[], n * w));
       }
       st.labels[h.nodeId] = out;
     });

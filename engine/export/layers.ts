@@ -47,6 +47,8 @@ function prod(s: number[]): number {
 abstract class BaseLayers implements EmitLayers {
   readonly code: NodeCode = { init: [], apply: [] };
   protected shapes: Map<string, Shape>;
+  /** A frozen node: its layers keep their weights in training (as the compiler marks them). */
+  frozen = false;
 
   constructor(
     protected readonly state: ProgramState,
@@ -165,8 +167,9 @@ export class TfjsLayers extends BaseLayers {
   }
 
   private layer(ctor: string, args: Record<string, string>, name: string, x: string, perFrame = false): string {
-    const inner = `tf.layers.${ctor}(${tsObject({ ...args, name: tsString(this.tfjsName(name)) })})`;
-    const layer = perFrame ? `tf.layers.timeDistributed({ layer: ${inner}, name: ${tsString(this.tfjsName(`frames_${name}`))} })` : inner;
+    const frozen: Record<string, string> = this.frozen ? { trainable: 'false' } : {};
+    const inner = `tf.layers.${ctor}(${tsObject({ ...args, ...frozen, name: tsString(this.tfjsName(name)) })})`;
+    const layer = perFrame ? `tf.layers.timeDistributed({ layer: ${inner}, ${this.frozen ? 'trainable: false, ' : ''}name: ${tsString(this.tfjsName(`frames_${name}`))} })` : inner;
     return `${layer}.apply(${x}) as tf.SymbolicTensor`;
   }
 
@@ -179,11 +182,11 @@ export class TfjsLayers extends BaseLayers {
     return this.assign(this.out(o.as), this.layer('dense', { units: numLit(o.units), ...this.act(o.activation), ...(o.useBias === false ? { useBias: 'false' } : {}) }, name, x), [...s.slice(0, -1), o.units]);
   }
   conv2d(x: string, name: string, o: { filters: number; kernelSize: number; activation?: EmitActivation; useBias?: boolean; perFrame?: boolean; as?: string }): string {
-    const args = { filters: numLit(o.filters), kernelSize: numLit(o.kernelSize), padding: "'same'", ...this.act(o.activation), ...(o.useBias === false ? { useBias: 'false' } : {}), kernelInitializer: "'heNormal'" };
+    const args = { filters: numLit(o.filters), kernelSize: numLit(o.kernelSize), padding: '"same"', ...this.act(o.activation), ...(o.useBias === false ? { useBias: 'false' } : {}), kernelInitializer: '"heNormal"' };
     return this.assign(this.out(o.as), this.layer('conv2d', args, name, x, o.perFrame), this.convShape(this.shapeOf(x), o.filters, o.kernelSize, 'same', 2));
   }
   conv1d(x: string, name: string, o: { filters: number; kernelSize: number; padding: 'same' | 'valid'; activation?: EmitActivation; useBias?: boolean; as?: string }): string {
-    const args = { filters: numLit(o.filters), kernelSize: numLit(o.kernelSize), padding: `'${o.padding}'`, ...this.act(o.activation), ...(o.useBias === false ? { useBias: 'false' } : {}), kernelInitializer: "'heNormal'" };
+    const args = { filters: numLit(o.filters), kernelSize: numLit(o.kernelSize), padding: tsString(o.padding), ...this.act(o.activation), ...(o.useBias === false ? { useBias: 'false' } : {}), kernelInitializer: '"heNormal"' };
     return this.assign(this.out(o.as), this.layer('conv1d', args, name, x), this.convShape(this.shapeOf(x), o.filters, o.kernelSize, o.padding, 1));
   }
   batchNorm(x: string, name: string, o: { perFrame?: boolean; as?: string } = {}): string {
@@ -222,9 +225,10 @@ export class TfjsLayers extends BaseLayers {
   rnn(x: string, name: string, o: { cell: 'gru' | 'lstm'; units: number; returnSequences: boolean; bidirectional?: { name: string }; mask?: string; as?: string }): string {
     const s = this.shapeOf(x);
     const width = o.units * (o.bidirectional ? 2 : 1);
-    const cell = `tf.layers.${o.cell}(${tsObject({ units: numLit(o.units), returnSequences: o.returnSequences ? 'true' : 'false', name: tsString(this.tfjsName(name)) })})`;
+    const frozen: Record<string, string> = this.frozen ? { trainable: 'false' } : {};
+    const cell = `tf.layers.${o.cell}(${tsObject({ units: numLit(o.units), returnSequences: o.returnSequences ? 'true' : 'false', ...frozen, name: tsString(this.tfjsName(name)) })})`;
     const expr = o.bidirectional
-      ? `tf.layers.bidirectional({ layer: ${cell}, mergeMode: 'concat', name: ${tsString(this.tfjsName(o.bidirectional.name))} }).apply(${x}) as tf.SymbolicTensor`
+      ? `tf.layers.bidirectional({ layer: ${cell}, mergeMode: "concat", ${this.frozen ? 'trainable: false, ' : ''}name: ${tsString(this.tfjsName(o.bidirectional.name))} }).apply(${x}) as tf.SymbolicTensor`
       : `${cell}.apply(${x}) as tf.SymbolicTensor`;
     return this.assign(this.out(o.as), expr, o.returnSequences ? [s[0], width] : [width]);
   }
@@ -240,6 +244,7 @@ export class TfjsLayers extends BaseLayers {
     this.state.customClasses.add(className);
     const args: Record<string, string> = {};
     for (const [k, v] of Object.entries(config)) args[k] = tsValue(v);
+    if (this.frozen) args.trainable = 'false';
     args.name = tsString(this.tfjsName(name));
     const input = inputs.length === 1 ? inputs[0] : `[${inputs.join(', ')}]`;
     const layer = `new ${className}(${tsObject(args)}).apply(${input})`;
@@ -299,8 +304,9 @@ export class KerasLayers extends BaseLayers {
   }
 
   private layer(ctor: string, pos: string[], kw: Record<string, string>, name: string, x: string, perFrame = false): string {
-    const inner = `layers.${ctor}(${pyArgs(pos, { ...kw, name: pyString(this.kname(name)) })})`;
-    const layer = perFrame ? `layers.TimeDistributed(${inner}, name=${pyString(this.kname(`frames_${name}`))})` : inner;
+    const frozen: Record<string, string> = this.frozen ? { trainable: 'False' } : {};
+    const inner = `layers.${ctor}(${pyArgs(pos, { ...kw, ...frozen, name: pyString(this.kname(name)) })})`;
+    const layer = perFrame ? `layers.TimeDistributed(${inner}, ${this.frozen ? 'trainable=False, ' : ''}name=${pyString(this.kname(`frames_${name}`))})` : inner;
     return `${layer}(${x})`;
   }
 
@@ -365,10 +371,11 @@ export class KerasLayers extends BaseLayers {
     // matrix (reset_after=False); Keras defaults differ, so both are set explicitly.
     const kw: Record<string, string> = { return_sequences: o.returnSequences ? 'True' : 'False', recurrent_activation: '"hard_sigmoid"' };
     if (o.cell === 'gru') kw.reset_after = 'False';
+    if (this.frozen) kw.trainable = 'False';
     const cell = `layers.${o.cell.toUpperCase()}(${pyArgs([numLit(o.units)], { ...kw, name: pyString(this.kname(name)) })})`;
     const outer = o.bidirectional ? o.bidirectional.name : name;
     this.record(outer, o.bidirectional ? 'birnn' : 'rnn', o.cell);
-    const expr = o.bidirectional ? `layers.Bidirectional(${cell}, merge_mode="concat", name=${pyString(this.kname(o.bidirectional.name))})(${x})` : `${cell}(${x})`;
+    const expr = o.bidirectional ? `layers.Bidirectional(${cell}, merge_mode="concat", ${this.frozen ? 'trainable=False, ' : ''}name=${pyString(this.kname(o.bidirectional.name))})(${x})` : `${cell}(${x})`;
     return this.assign(this.out(o.as), expr, o.returnSequences ? [s[0], width] : [width]);
   }
   layerNorm(x: string, name: string, o: { epsilon: number; as?: string }): string {
@@ -384,6 +391,7 @@ export class KerasLayers extends BaseLayers {
     this.record(name, 'custom');
     const kw: Record<string, string> = {};
     for (const [k, v] of Object.entries(config)) kw[snakeCase(k)] = pyValue(v);
+    if (this.frozen) kw.trainable = 'False';
     kw.name = pyString(this.kname(name));
     const input = inputs.length === 1 ? inputs[0] : `[${inputs.join(', ')}]`;
     const expr = `${className}(${pyArgs([], kw)})(${input})`;
@@ -456,6 +464,8 @@ export class TorchLayers extends BaseLayers {
     const a = this.attr(suffix);
     this.code.init.push(`        self.${a} = ${expr}`);
     if (kind) this.state.weights.push({ tfjsLayer: this.tfjsName(tfjs), target: a, kind, cell });
+    // A frozen node's weights stay as loaded (the app freezes the node's layers).
+    if (kind && this.frozen) this.code.init.push(`        self.${a}.requires_grad_(False)`);
     return `self.${a}`;
   }
 

@@ -40,6 +40,8 @@ export interface ExportedTensor {
   labelColumn?: string;
   /** Outputs: the head whose fitted labels this output uses (itself, or a late node's first head). */
   headId?: string;
+  /** Outputs of a multi-label head: the separator of the labels in a cell. */
+  separator?: string;
   /** Outputs: head task and loss weight (late nodes). */
   role?: 'head' | 'late';
   loss?: string;
@@ -83,8 +85,17 @@ function lossOf(spec: { head?: { loss(p: never): string } }, params: unknown): s
  * errors, or a node kind that cannot be exported, comes back as diagnostics.
  */
 export function exportProgram(graph: GraphDoc, registry: NodeRegistry, target: ExportTarget, opts: ExportOptions = {}): ExportResult {
+  try {
+    return exportUnsafe(graph, registry, target, opts);
+  } catch (e) {
+    const message = `The code could not be written: ${e instanceof Error ? e.message : String(e)}`;
+    return { ok: false, target, files: {}, main: MAIN[target], nodeRanges: {}, diagnostics: [error('build-failed', message)], weights: [], inputs: [], outputs: [] };
+  }
+}
+
+function exportUnsafe(graph: GraphDoc, registry: NodeRegistry, target: ExportTarget, opts: ExportOptions): ExportResult {
   const empty: ExportResult = { ok: false, target, files: {}, main: MAIN[target], nodeRanges: {}, diagnostics: [], weights: [], inputs: [], outputs: [] };
-  let analysis;
+  let analysis: GraphAnalysis;
   try {
     analysis = analyzeGraph(graph, registry);
   } catch (e) {
@@ -161,7 +172,8 @@ export function exportProgram(graph: GraphDoc, registry: NodeRegistry, target: E
         : target === 'keras'
           ? new KerasLayers(state, ident, id, shapes)
           : new TorchLayers(state, ident, id, shapes, torchVars);
-    if (layers instanceof TorchLayers) layers.initComment(`${node.label || id} — ${spec.label}`);
+    layers.frozen = node.frozen === true;
+    if (layers instanceof TorchLayers) layers.initComment(`${node.label || id} — ${spec.label}${layers.frozen ? ' (frozen)' : ''}`);
     const ctx: EmitContext = { target, ident, inputs: portVars, inputTypes: entry.inputs, outputTypes: entry.outputs, layers };
     let result;
     try {
@@ -190,8 +202,11 @@ export function exportProgram(graph: GraphDoc, registry: NodeRegistry, target: E
         const src = first ? analysis.nodes[first.source] : undefined;
         loss = src?.spec ? lossOf(src.spec as never, src.params) : 'categoricalCrossentropy';
       }
+      const headId = late ? firstHead(id, analysis.nodes) : id;
+      const sep = (analysis.nodes[headId]?.params as Record<string, unknown> | undefined)?.separator;
       outputs.push({
-        headId: late ? firstHead(id, analysis.nodes) : id,
+        headId,
+        separator: typeof sep === 'string' ? sep : undefined,
         nodeId: id,
         ident: outs.out,
         kind: spec.kind,

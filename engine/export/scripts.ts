@@ -11,7 +11,7 @@ import { pyString, tsString } from './ident';
 export interface PreprocessSpec {
   graphName: string;
   inputs: { nodeId: string; ident: string; kind: string; shape: number[]; columns: string[]; params: Record<string, unknown> }[];
-  outputs: { nodeId: string; ident: string; kind: string; shape: number[]; labelColumn?: string; role?: 'head' | 'late'; loss?: string; lossWeight?: number; headId?: string }[];
+  outputs: { nodeId: string; ident: string; kind: string; shape: number[]; labelColumn?: string; role?: 'head' | 'late'; loss?: string; lossWeight?: number; headId?: string; separator?: string }[];
   /** FittedState JSON of a trained model, if any. */
   fitted?: unknown;
 }
@@ -27,6 +27,7 @@ function configJson(spec: PreprocessSpec): string {
       task: o.loss === 'binaryCrossentropy' ? 'multilabel' : o.loss === 'meanSquaredError' ? 'regress' : 'classify',
       width: o.shape[0] ?? 1,
       loss_weight: o.lossWeight ?? 1,
+      separator: o.separator ?? null,
     })),
     fitted: spec.fitted ?? null,
   });
@@ -394,8 +395,18 @@ def sort_class_names(names):
         return names
 
 
-def split_labels(cell):
-    return [s.strip() for s in re.split(r"[;|]", cell) if s.strip()]
+def split_labels(cell, separator=None):
+    """The labels of a multi-label cell: split on the head's separator (else ; or |), trimmed."""
+    parts = cell.split(separator) if separator else re.split(r"[;|]", cell)
+    return [s.strip() for s in parts if s.strip()]
+
+
+def regress_values(cell, width):
+    """Regression targets: one number, or several separated by spaces, commas or semicolons."""
+    parts = [p for p in re.split(r"[\s,;]+", cell.strip()) if p] if width > 1 else [cell.strip()]
+    if len(parts) != width:
+        raise ValueError(f"expected {width} numbers")
+    return [parse_number(p) for p in parts]
 
 
 # ----------------------------------------------------------------------------- fitting and loading
@@ -461,10 +472,19 @@ def fit_state(root, rows=None):
             continue
         cells = [r.get(column, "").strip() for r in train]
         if out["task"] == "regress":
-            v = np.array([parse_number(c) for c in cells if _NUMBER.match(c)])
-            state["heads"][head] = {"task": "regress", "column": column, "mean": float(v.mean()) if len(v) else 0.0, "std": float(v.std()) or 1.0 if len(v) else 1.0}
+            rows_v = []
+            for c in cells:
+                try:
+                    rows_v.append(regress_values(c, out["width"]))
+                except ValueError:
+                    pass
+            # One mean and standard deviation over every target value of the train split (as the app).
+            v = np.array(rows_v, np.float64).ravel()
+            mean = float(v.mean()) if len(v) else 0.0
+            std = (float(v.std()) or 1.0) if len(v) else 1.0
+            state["heads"][head] = {"task": "regress", "column": column, "outputs": out["width"], "mean": mean, "std": std}
         elif out["task"] == "multilabel":
-            state["heads"][head] = {"task": "multilabel", "column": column, "classes": sort_class_names(l for c in cells for l in split_labels(c))[:out["width"]]}
+            state["heads"][head] = {"task": "multilabel", "column": column, "classes": sort_class_names(l for c in cells for l in split_labels(c, out["separator"]))[:out["width"]]}
         else:
             counts = {}
             for c in cells:
@@ -515,15 +535,26 @@ def featurise(spec, raw, fitted):
 
 def encode_target(out, cell, fitted):
     if out["task"] == "regress":
-        return np.array([(parse_number(cell) - fitted["mean"]) / fitted["std"]], np.float32)
+        mean, std = np.atleast_1d(fitted["mean"]), np.atleast_1d(fitted["std"])
+        return ((np.array(regress_values(cell, out["width"])) - mean) / std).astype(np.float32)
     classes = fitted["classes"]
     y = np.zeros(len(classes), np.float32)
-    names = split_labels(cell) if out["task"] == "multilabel" else [cell.strip()]
+    names = split_labels(cell, out["separator"]) if out["task"] == "multilabel" else [cell.strip()]
     for n in names:
         if n not in classes:
             raise ValueError(f"unknown label {n[:40]!r}")
         y[classes.index(n)] = 1.0
     return y
+
+
+def decode_output(out, values, state):
+    """A model output → what it means: class names with probabilities, or regression values in the
+    label's own units (the model predicts standardised targets, as it was trained on them)."""
+    fitted = state["heads"][out["head_id"]]
+    values = np.asarray(values, np.float64)
+    if out["task"] == "regress":
+        return (values * np.asarray(fitted["std"]) + np.asarray(fitted["mean"])).tolist()
+    return dict(zip(fitted["classes"], values.tolist()))
 
 
 def load_split(root, split, state, rows=None, limit=None):
@@ -651,17 +682,23 @@ def main():
     net = DistributedDataParallel(model, device_ids=[local_rank] if cuda else None) if distributed else model
     opt = torch.optim.Adam(net.parameters(), lr=args.lr)
 
-    def mean_loss(xs, ys):
-        """Mean loss over a split in this process (no gradient); summed over processes."""
+    def mean_loss(xs, ys, chunk=256):
+        """Mean loss over a split (no gradient), averaged over all processes; None for an empty split.
+        In train mode batch norm uses batch statistics; its running statistics are restored after."""
+        saved = {k: v.clone() for k, v in model.state_dict().items() if "running_" in k or "num_batches" in k}
+        total, count = 0.0, 0
         with torch.no_grad():
-            xs = [torch.from_numpy(xs[n]).to(device) for n in INPUT_NAMES]
-            ys = [torch.from_numpy(ys[n]).to(device) for n in OUTPUT_NAMES]
-            count = xs[0].shape[0]
-            loss = float(total_loss(as_tuple(model(*xs)), ys)) * count if count else 0.0
-        t = torch.tensor([loss, float(count)], device=device)
+            n = xs[INPUT_NAMES[0]].shape[0]
+            for i in range(0, n, chunk):
+                x = [torch.from_numpy(xs[k][i:i + chunk]).to(device) for k in INPUT_NAMES]
+                y = [torch.from_numpy(ys[k][i:i + chunk]).to(device) for k in OUTPUT_NAMES]
+                total += float(total_loss(as_tuple(model(*x)), y)) * x[0].shape[0]
+                count += x[0].shape[0]
+        model.load_state_dict(saved, strict=False)
+        t = torch.tensor([total, float(count)], device=device)
         if distributed:
             dist.all_reduce(t)
-        return (t[0] / t[1].clamp_min(1)).item()
+        return (t[0] / t[1]).item() if t[1] > 0 else None
 
     if rank == 0:
         print(json.dumps({"event": "start", "world_size": world, "backend": dist.get_backend() if distributed else "none", "train": len(dataset), "val": int(x_val[INPUT_NAMES[0]].shape[0]), "skipped": skipped}), flush=True)
@@ -896,8 +933,14 @@ python train.py --data path/to/dataset --epochs 10
 Several machines: set \`TF_CONFIG\` on each worker and run the same command
 (MultiWorkerMirroredStrategy); one machine uses MirroredStrategy over its GPUs.
 ${weightsFile ? `\nTrained weights: \`${weightsFile}\` — \`load_weights_npz(build_model(), "${weightsFile}")\`, or \`python train.py --weights ${weightsFile} ...\` to continue training.\n` : ''}
-Note: FusionLab's own tests check this code with \`python3 -m py_compile\` only, because TensorFlow for
-Python could not be installed where they run; the PyTorch export is the one tested end to end.
+Written for TensorFlow 2 with its bundled Keras 2 (\`tf.keras\`): the recurrent layers use
+\`recurrent_activation="hard_sigmoid"\` and \`reset_after=False\` to match TensorFlow.js, and Keras 3
+defines hard_sigmoid differently.
+
+Note: TensorFlow for Python cannot be installed where FusionLab's tests run, so this code is checked
+with \`python3 -m py_compile\` and by building the model against a stand-in Keras (every layer is
+constructed with valid arguments), not by running TensorFlow; the PyTorch export is the one tested
+end to end (same outputs as the app's model, distributed training).
 `;
     case 'pytorch':
       return `${common}

@@ -104,6 +104,8 @@ export class Trainer {
   private bestEpoch = 0;
   private sinceBest = 0;
   private stopRequested = false;
+  /** Early stopping fired: nothing more to train until a reset. */
+  private stoppedEarly = false;
   private epoch = 0; // epochs completed
   private batchInEpoch = 0; // next batch of the current epoch
   private perm: Int32Array | null = null;
@@ -168,6 +170,7 @@ export class Trainer {
     this.epochSums = null;
     this.status = 'idle';
     this.stopRequested = false;
+    this.stoppedEarly = false;
   }
 
   /** Free everything the trainer holds (not the model). */
@@ -183,6 +186,10 @@ export class Trainer {
    */
   async train(cb: TrainCallbacks = {}): Promise<TrainResult> {
     this.stopRequested = false;
+    if (this.stoppedEarly) {
+      this.status = 'early-stopped';
+      return this.result();
+    }
     if (this.epoch >= this.config.epochs) {
       this.status = 'finished';
       return this.result();
@@ -255,6 +262,11 @@ export class Trainer {
       const nVal = Math.max(1, Math.round(train.count * c.validationFraction));
       val = { split: train, rows: p.slice(0, nVal).sort(), cache: new Map() };
       trainRows = p.slice(nVal).sort();
+    }
+    if (this.trainView && this.trainView.rows.length !== trainRows.length) {
+      // The train rows changed between runs: start the epoch again.
+      this.perm = null;
+      this.batchInEpoch = 0;
     }
     this.trainView = { split: train, rows: trainRows, cache: new Map() };
     this.valView = val;
@@ -365,6 +377,11 @@ export class Trainer {
     };
 
     while (this.epoch < c.epochs) {
+      if (this.stopRequested) {
+        // Stop pressed at an epoch boundary (e.g. from onEpochEnd).
+        this.status = 'stopped';
+        return this.result();
+      }
       const e = this.epoch;
       if (!this.perm || this.batchInEpoch === 0) {
         this.perm = permutation(n, createRng(hashString(`epoch${e}`, c.seed)));
@@ -444,7 +461,7 @@ export class Trainer {
         } else if (c.patience > 0 && ++this.sinceBest >= c.patience) {
           if (this.bestWeights) this.model.setWeights(this.bestWeights);
           this.status = 'early-stopped';
-          this.epoch = c.epochs; // done: Resume does not train further without a reset or more epochs
+          this.stoppedEarly = true; // Resume does not train further without a reset
           return this.result();
         }
       }

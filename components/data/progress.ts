@@ -1,0 +1,125 @@
+/**
+ * Pure helpers of the Data panel (unit tested in test/data-browser-logic.test.ts): progress
+ * figures, class-count mismatches between the data and the graph's heads, and number formats.
+ */
+import type { LoadedDataset } from '@/engine/data';
+import type { GraphDoc } from '@/engine/graph';
+
+export interface ProgressStats {
+  stage: 'open' | 'read' | 'decode' | 'encode';
+  done: number;
+  total: number;
+  /** 0..1 of the whole job (decoding is most of it). */
+  fraction: number;
+  /** Samples per second so far (decode stage), or 0 when not known yet. */
+  rate: number;
+  /** Estimated milliseconds left, or null when not known yet. */
+  etaMs: number | null;
+  elapsedMs: number;
+}
+
+/** Progress figures from a loader progress event and the job's start time. */
+export function progressStats(stage: ProgressStats['stage'], done: number, total: number, started: number, now: number): ProgressStats {
+  const elapsedMs = Math.max(0, now - started);
+  const f = total > 0 ? Math.min(1, Math.max(0, done / total)) : 0;
+  let fraction: number;
+  switch (stage) {
+    case 'open':
+    case 'read':
+      fraction = 0.02 * f;
+      break;
+    case 'decode':
+      fraction = 0.02 + 0.93 * f;
+      break;
+    case 'encode':
+      fraction = 0.95 + 0.05 * f;
+      break;
+    default: {
+      const _x: never = stage;
+      return _x;
+    }
+  }
+  const secs = elapsedMs / 1000;
+  const rate = stage === 'decode' && done > 0 && secs > 0 ? done / secs : 0;
+  const etaMs = stage === 'decode' && rate > 0 ? ((total - done) / rate) * 1000 : stage === 'encode' ? 0 : null;
+  return { stage, done, total, fraction, rate, etaMs, elapsedMs };
+}
+
+/** "12 s", "3 min 05 s". */
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s} s`;
+  return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
+}
+
+/** A head whose `classes` param differs from the number of classes in the data. */
+export interface ClassMismatch {
+  nodeId: string;
+  label: string;
+  column: string;
+  expected: number;
+  found: number;
+  classes: string[];
+}
+
+/**
+ * Heads whose `classes` param does not match the classes found in the data. `found` is the number
+ * of distinct labels in the inspected label column (train, val and test), which is what the head
+ * should be set to; the loader's fitted classes are capped by the param, so they are not used.
+ */
+export function classMismatches(graph: GraphDoc, ds: Pick<LoadedDataset, 'heads'> | null, labels: { column: string; classes: { name: string; bySplit: { train: number; val?: number; test?: number } }[] }[]): ClassMismatch[] {
+  if (!ds) return [];
+  const out: ClassMismatch[] = [];
+  for (const h of ds.heads) {
+    if (h.task === 'regress') continue;
+    const node = graph.nodes.find((n) => n.id === h.nodeId);
+    const expected = node?.params.classes;
+    if (typeof expected !== 'number') continue;
+    const info = labels.find((l) => l.column === h.column);
+    // Classes the train split has (the loader learns classes from train rows only), leaving out
+    // stray labels (a typo in one row is a bad row, not a class): a class needs 2 rows when the
+    // median class has 2 or more, and 5 % of the mean count when classes have 10+ rows on average.
+    const train = info ? info.classes.filter((c) => c.bySplit.train > 0) : [];
+    const counts = train.map((c) => c.bySplit.train).sort((a, b) => a - b);
+    const median = counts.length ? counts[Math.floor(counts.length / 2)] : 0;
+    const mean = counts.length ? counts.reduce((a, b) => a + b, 0) / counts.length : 0;
+    const min = Math.max(median >= 2 ? 2 : 1, mean >= 10 ? 0.05 * mean : 0);
+    // A label also seen in val or test is a class however rare it is in train.
+    const seenElsewhere = (c: { bySplit: { train: number; val?: number; test?: number } }) => (c.bySplit.val ?? 0) + (c.bySplit.test ?? 0) > 0;
+    const trainClasses = info ? train.filter((c) => c.bySplit.train >= min || seenElsewhere(c)).map((c) => c.name) : h.classes;
+    if (trainClasses.length > 0 && trainClasses.length !== expected) {
+      out.push({ nodeId: h.nodeId, label: node?.label ?? h.nodeId, column: h.column, expected, found: trainClasses.length, classes: trainClasses });
+    }
+  }
+  return out;
+}
+
+/** 1234567 → "1,234,567". */
+export function formatInt(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+/** A compact number for statistics: 3 significant digits, no exponent for ordinary sizes. */
+export function formatStat(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  const a = Math.abs(x);
+  if (a !== 0 && (a < 1e-3 || a >= 1e6)) return x.toExponential(2);
+  return Number(x.toPrecision(3)).toString();
+}
+
+/** Columns of the built-in demo dataset (engine/data/demo.ts). */
+const DEMO_COLUMN_SET = new Set(['id', 'image', 'caption', 'audio', 'temperature', 'count', 'label', 'split']);
+
+/**
+ * True when every column the graph's inputs and heads read is a demo dataset column, one of them
+ * is the demo's own (caption, temperature, count), and it has at least one input and one head: the demo template (or a variant of it) is on the canvas, so the
+ * demo dataset is what it is meant to train on.
+ */
+export function readsDemoColumns(bound: { inputs: { columns: string[] }[]; heads: { column: string }[] }): boolean {
+  if (bound.inputs.length === 0 || bound.heads.length === 0) return false;
+  // The picture, audio and label columns are common names (AV-MNIST has them too): the demo
+  // graph must also read one of the demo's own columns.
+  const own = ['caption', 'temperature', 'count'];
+  if (!bound.inputs.some((i) => i.columns.some((c) => own.includes(c)))) return false;
+  return bound.inputs.every((i) => i.columns.every((c) => DEMO_COLUMN_SET.has(c))) && bound.heads.every((h) => DEMO_COLUMN_SET.has(h.column));
+}

@@ -1,0 +1,132 @@
+'use client';
+/**
+ * The Code panel (issue 6): the graph as TypeScript (tfjs), Keras or PyTorch code in a read-only
+ * Monaco view that follows the canvas live, with copy and download. The selected node's lines
+ * are highlighted. When the graph cannot be exported, its problems are listed instead of code.
+ */
+import dynamic from 'next/dynamic';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import type { LineRange } from '@/engine/export';
+import type { ExportTarget } from '@/engine/spec';
+import { downloadText, downloadZip } from '../code/download';
+import { fileSlug, TARGETS } from '../code/targets';
+import { useExport } from '../code/useExport';
+import { cx } from '../theme';
+import type { PanelProps } from './types';
+
+// Monaco is big: load it only when the panel is first shown, and never on the server.
+const CodeView = dynamic(() => import('../code/CodeView'), {
+  ssr: false,
+  loading: () => <div className="code-message">Loading the code viewer…</div>,
+});
+
+const NO_RANGES: LineRange[] = [];
+
+/** True while the element takes up space (the dock hides closed panels with `hidden`). */
+function useShown(ref: React.RefObject<HTMLElement | null>): boolean {
+  const [shown, setShown] = useState(false);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const check = () => setShown(el.offsetWidth > 0 && el.offsetHeight > 0);
+    check();
+    const ro = new ResizeObserver(check);
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, [ref]);
+  return shown;
+}
+
+export default function CodePanel({ graph, dispatch, selectedNodeId, notify }: PanelProps) {
+  const root = useRef<HTMLDivElement>(null);
+  const shown = useShown(root);
+  const [target, setTarget] = useState<ExportTarget>('tfjs');
+  const info = TARGETS.find((t) => t.id === target) ?? TARGETS[0];
+  const { result, graph: exported, stale } = useExport(graph, target, shown);
+
+  const errors = useMemo(() => (result && !result.ok ? result.diagnostics.filter((d) => d.severity === 'error') : []), [result]);
+  const code = result?.ok ? result.files[result.main] ?? '' : '';
+  const ranges = (selectedNodeId && result?.ok && result.nodeRanges[selectedNodeId]) || NO_RANGES;
+  const slug = `${fileSlug(exported?.name ?? graph.name)}-${target}`;
+  const lines = code ? code.split('\n').length : 0;
+  const nodeLabel = selectedNodeId ? graph.nodes.find((n) => n.id === selectedNodeId)?.label || selectedNodeId : '';
+
+  const copy = () => {
+    navigator.clipboard.writeText(code).then(
+      () => notify(`Copied ${result?.main} (${lines} lines).`),
+      () => notify('The browser refused the clipboard; select the code and press Ctrl+C.', 'error'),
+    );
+  };
+
+  return (
+    <div ref={root} className="code-panel" data-testid="code-panel" data-target={target} data-state={!result ? 'loading' : result.ok ? 'code' : 'diagnostics'}>
+      <div className="code-bar">
+        <div className="code-tabs" role="tablist" aria-label="Export target">
+          {TARGETS.map((t) => (
+            <button
+              key={t.id}
+              type="button"
+              role="tab"
+              aria-selected={t.id === target}
+              className={cx('code-tab', t.id === target && 'is-active')}
+              data-testid={`code-tab-${t.id}`}
+              onClick={() => setTarget(t.id)}
+            >
+              {t.title}
+            </button>
+          ))}
+        </div>
+        <span className="code-meta muted" data-testid="code-meta" aria-live="polite">
+          {result?.ok && (
+            <>
+              <code>{result.main}</code> · {lines} lines
+              {Object.keys(result.files).length > 1 && <> · {Object.keys(result.files).length} files</>}
+              {ranges.length > 0 && (
+                <>
+                  {' '}
+                  · <span className="code-meta-node">{nodeLabel}</span> at line{ranges.length > 1 || ranges[0].end > ranges[0].start ? 's' : ''} {ranges.map((r) => (r.end > r.start ? `${r.start}–${r.end}` : `${r.start}`)).join(', ')}
+                </>
+              )}
+            </>
+          )}
+          {stale && result && <span className="code-updating"> · updating…</span>}
+        </span>
+        <span className="dock-spacer" />
+        <button type="button" className="btn small" data-testid="code-copy" disabled={!result?.ok} onClick={copy} title="Copy the main file to the clipboard">
+          Copy
+        </button>
+        <button type="button" className="btn small" data-testid="code-download" disabled={!result?.ok} onClick={() => result?.ok && downloadText(result.main, code)} title={`Download ${result?.main ?? 'the main file'}`}>
+          Download {result?.ok ? result.main : ''}
+        </button>
+        <button type="button" className="btn small primary" data-testid="code-download-all" disabled={!result?.ok} onClick={() => result?.ok && downloadZip(slug, result.files)} title="Download every file of this export (model, layers, data, training script, README) as a zip">
+          Download all (.zip)
+        </button>
+      </div>
+      <div className="code-body" data-highlight={ranges.map((r) => `${r.start}-${r.end}`).join(',')}>
+        {!shown ? null : !result ? (
+          <div className="code-message">Writing the code…</div>
+        ) : !result.ok ? (
+          <div className="code-diagnostics" data-testid="code-diagnostics" role="alert">
+            <h4>This graph cannot be exported yet</h4>
+            <p className="muted">Fix these problems on the canvas and the code appears here.</p>
+            <ul>
+              {(errors.length ? errors : result.diagnostics).map((d, i) => (
+                <li key={i}>
+                  <span className={cx('code-diag-sev', d.severity === 'error' ? 'is-error' : 'is-warning')}>{d.severity}</span>
+                  {d.nodeId ? (
+                    <button type="button" className="code-diag-node" onClick={() => dispatch({ type: 'selectNodes', nodes: [d.nodeId as string] })}>
+                      {graph.nodes.find((n) => n.id === d.nodeId)?.label || d.nodeId}
+                    </button>
+                  ) : null}
+                  <span className="code-diag-msg">{d.message}</span>
+                </li>
+              ))}
+            </ul>
+          </div>
+        ) : (
+          <CodeView path={`fusionlab-${target}/${result.main}`} language={info.language} value={code} ranges={ranges} revealKey={selectedNodeId ?? ''} />
+        )}
+      </div>
+    </div>
+  );
+}

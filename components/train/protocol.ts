@@ -1,0 +1,293 @@
+/**
+ * The train panel's message protocol between the page and the training worker
+ * (components/train/train.worker.ts), plus the pure reducer that turns worker messages into what
+ * the panel draws (progress, chart series, final metrics). No DOM, no React: unit tested in
+ * test/train-ui-protocol.test.ts.
+ */
+import type { BackendName } from '@/engine/backend/select';
+import type { GraphDoc } from '@/engine/graph';
+import type { BatchMetrics, EpochMetrics, HeadTask, TrainConfig, TrainingSet, TrainStatus } from '@/engine/train/types';
+
+/** The backend the user asked for ('auto' = let engine/backend/select.ts decide). */
+export type BackendPreference = 'auto' | BackendName;
+
+/** What runs, and why (from the worker, or the main-thread fallback). */
+export interface BackendReport {
+  backend: BackendName;
+  reason: string;
+  threads: number;
+  /** True when training runs on the main thread because the worker could not. */
+  mainThread: boolean;
+  /** Why it runs on the main thread (shown to the user). */
+  mainThreadReason?: string;
+  /** Backends this runtime can start, for the chooser. */
+  available: BackendName[];
+  /** The backend the user asked for when this runtime cannot run it. */
+  unavailable?: BackendName;
+}
+
+/** Settings the panel edits: the engine's TrainConfig subset exposed in the UI. */
+export type PanelConfig = Pick<TrainConfig, 'optimizer' | 'learningRate' | 'momentum' | 'batchSize' | 'epochs' | 'patience' | 'seed'>;
+
+/** One output's evaluation, trimmed to what the panel draws (all plain numbers, cloneable). */
+export interface OutputReport {
+  nodeId: string;
+  role: 'head' | 'late';
+  task: HeadTask;
+  count: number;
+  loss: number;
+  accuracy?: number;
+  mae?: number;
+  rmse?: number;
+  macroF1?: number;
+  classes?: string[];
+  perClass?: { name: string; precision: number; recall: number; f1: number; support: number }[];
+  confusion?: number[][];
+}
+
+export interface EvaluationSummary {
+  split: 'test' | 'val' | 'train';
+  count: number;
+  primary: string;
+  outputs: OutputReport[];
+}
+
+/** Page → worker. */
+export type ToWorker =
+  | { type: 'init'; preferred: BackendPreference; wasmUrls: Record<string, string> }
+  | { type: 'train'; graph: GraphDoc; config: PanelConfig; dataset: TrainingSet | null }
+  | { type: 'resume'; config: PanelConfig }
+  | { type: 'stop' }
+  | { type: 'reset' }
+  | { type: 'bundle' };
+
+/** Worker → page. */
+export type FromWorker =
+  | { type: 'backend'; report: BackendReport }
+  | { type: 'stage'; text: string }
+  | { type: 'started'; fresh: boolean; outputs: { nodeId: string; role: 'head' | 'late'; task: HeadTask }[]; primary: string; train: number; val: number; epochs: number; dataSource: string }
+  | { type: 'batch'; m: BatchMetrics }
+  | { type: 'epoch'; m: EpochMetrics }
+  | { type: 'done'; status: TrainStatus; epochsDone: number; bestEpoch?: number; error?: { code: string; message: string; suggestion: string }; evaluation?: EvaluationSummary }
+  | { type: 'reset-done' }
+  | { type: 'bundle'; bytes: Uint8Array; name: string }
+  | { type: 'error'; message: string; suggestion?: string };
+
+// ---------------------------------------------------------------------------------------------
+// The panel state and its reducer.
+
+/** One point of a chart: x in epochs (batch points are fractional), y values may be absent. */
+export interface ChartPoint {
+  x: number;
+  loss?: number;
+  accuracy?: number;
+  valLoss?: number;
+  valAccuracy?: number;
+}
+
+export type PanelStatus = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped' | 'finished' | 'early-stopped' | 'failed';
+
+export interface TrainView {
+  status: PanelStatus;
+  backend: BackendReport | null;
+  stage: string;
+  outputs: { nodeId: string; role: 'head' | 'late'; task: HeadTask }[];
+  primary: string;
+  sizes: { train: number; val: number } | null;
+  dataSource: string;
+  progress: { epoch: number; epochs: number; batch: number; batches: number; samplesPerSecond: number; secondsLeft: number } | null;
+  /** Per output: per-batch train points (downsampled to at most `maxBatchPoints`). */
+  batchSeries: Record<string, ChartPoint[]>;
+  /** Per output: one point per epoch, train and validation. */
+  epochSeries: Record<string, ChartPoint[]>;
+  /** Batches merged into each batch point (doubles each time the series is halved). */
+  batchStride: number;
+  /** Raw batch points waiting to be merged into one point (when the stride is above 1). */
+  pendingBatches: Record<string, ChartPoint[]>;
+  lastEpoch: EpochMetrics | null;
+  epochsDone: number;
+  bestEpoch?: number;
+  evaluation: EvaluationSummary | null;
+  error: { message: string; suggestion?: string } | null;
+}
+
+export const MAX_BATCH_POINTS = 400;
+
+export function initialView(): TrainView {
+  return {
+    status: 'idle',
+    backend: null,
+    stage: '',
+    outputs: [],
+    primary: '',
+    sizes: null,
+    dataSource: '',
+    progress: null,
+    batchSeries: {},
+    epochSeries: {},
+    batchStride: 1,
+    pendingBatches: {},
+    lastEpoch: null,
+    epochsDone: 0,
+    evaluation: null,
+    error: null,
+  };
+}
+
+function mean(xs: (number | undefined)[]): number | undefined {
+  const v = xs.filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
+  return v.length ? v.reduce((a, b) => a + b, 0) / v.length : undefined;
+}
+
+/** Merge consecutive points into one (mean x and mean y): how batch series stay bounded. */
+export function mergePoints(points: ChartPoint[]): ChartPoint {
+  return { x: mean(points.map((p) => p.x)) ?? 0, loss: mean(points.map((p) => p.loss)), accuracy: mean(points.map((p) => p.accuracy)) };
+}
+
+/** Halve a series by merging neighbouring pairs (an odd last point stays as it is). */
+export function halve(points: ChartPoint[]): ChartPoint[] {
+  const out: ChartPoint[] = [];
+  for (let i = 0; i < points.length; i += 2) out.push(i + 1 < points.length ? mergePoints([points[i], points[i + 1]]) : points[i]);
+  return out;
+}
+
+/** A finite number or undefined (NaN and ±Infinity cannot be drawn). */
+function finite(x: number | undefined): number | undefined {
+  return typeof x === 'number' && Number.isFinite(x) ? x : undefined;
+}
+
+function addBatch(v: TrainView, m: BatchMetrics, maxPoints: number): TrainView {
+  const x = m.epoch - 1 + m.batch / Math.max(1, m.batchesPerEpoch);
+  let stride = v.batchStride;
+  let series = { ...v.batchSeries };
+  const pending: Record<string, ChartPoint[]> = { ...v.pendingBatches };
+  for (const [id, o] of Object.entries(m.outputs)) {
+    const p: ChartPoint = { x, loss: finite(o.loss), accuracy: finite(o.accuracy ?? o.mae) };
+    const waiting = [...(pending[id] ?? []), p];
+    if (waiting.length >= stride) {
+      series[id] = [...(series[id] ?? []), stride === 1 ? p : mergePoints(waiting)];
+      pending[id] = [];
+    } else {
+      pending[id] = waiting;
+    }
+  }
+  if (Object.values(series).some((s) => s.length > maxPoints)) {
+    series = Object.fromEntries(Object.entries(series).map(([id, s]) => [id, halve(s)]));
+    stride *= 2;
+  }
+  return {
+    ...v,
+    status: v.status === 'stopping' ? 'stopping' : 'running',
+    stage: '',
+    batchSeries: series,
+    pendingBatches: pending,
+    batchStride: stride,
+    progress: { epoch: m.epoch, epochs: v.progress?.epochs ?? m.epoch, batch: m.batch, batches: m.batchesPerEpoch, samplesPerSecond: m.samplesPerSecond, secondsLeft: m.secondsLeft },
+  };
+}
+
+function addEpoch(v: TrainView, m: EpochMetrics): TrainView {
+  const series = { ...v.epochSeries };
+  for (const [id, o] of Object.entries(m.outputs)) {
+    const val = m.val?.outputs[id];
+    series[id] = [
+      ...(series[id] ?? []).filter((p) => p.x !== m.epoch),
+      { x: m.epoch, loss: finite(o.loss), accuracy: finite(o.accuracy ?? o.mae), valLoss: finite(val?.loss), valAccuracy: finite(val?.accuracy ?? val?.mae) },
+    ];
+  }
+  return { ...v, epochSeries: series, lastEpoch: m, epochsDone: m.epoch };
+}
+
+/** The panel state after one worker message. */
+export function reduceView(v: TrainView, msg: FromWorker, maxBatchPoints = MAX_BATCH_POINTS): TrainView {
+  switch (msg.type) {
+    case 'backend':
+      return { ...v, backend: msg.report };
+    case 'stage':
+      return { ...v, stage: msg.text };
+    case 'started': {
+      // A fresh run starts with empty charts; a resumed run keeps them.
+      const base = msg.fresh ? { ...initialView(), backend: v.backend } : v;
+      return {
+        ...base,
+        status: 'running',
+        error: null,
+        evaluation: null,
+        outputs: msg.outputs,
+        primary: msg.primary,
+        sizes: { train: msg.train, val: msg.val },
+        dataSource: msg.dataSource,
+        progress: base.progress ? { ...base.progress, epochs: msg.epochs } : { epoch: 0, epochs: msg.epochs, batch: 0, batches: 0, samplesPerSecond: 0, secondsLeft: 0 },
+      };
+    }
+    case 'batch':
+      return addBatch(v, msg.m, maxBatchPoints);
+    case 'epoch':
+      return addEpoch(v, msg.m);
+    case 'done': {
+      const status: PanelStatus = msg.status === 'idle' || msg.status === 'running' ? 'stopped' : msg.status;
+      return {
+        ...v,
+        status,
+        stage: '',
+        epochsDone: msg.epochsDone,
+        bestEpoch: msg.bestEpoch,
+        evaluation: msg.evaluation ?? v.evaluation,
+        error: msg.error ? { message: msg.error.message, suggestion: msg.error.suggestion } : null,
+        progress: v.progress && status !== 'stopped' ? { ...v.progress, secondsLeft: 0 } : v.progress,
+      };
+    }
+    case 'reset-done':
+      return { ...initialView(), backend: v.backend };
+    case 'bundle':
+      return v;
+    case 'error':
+      return { ...v, status: 'failed', stage: '', error: { message: msg.message, suggestion: msg.suggestion } };
+    default: {
+      const _x: never = msg;
+      return _x;
+    }
+  }
+}
+
+/** The validation accuracy (or training accuracy without validation) of an output in the last epoch. */
+export function lastMetric(v: TrainView, outputId: string, which: 'val-accuracy' | 'val-loss' | 'train-accuracy' | 'train-loss'): number | undefined {
+  const e = v.lastEpoch;
+  if (!e) return undefined;
+  switch (which) {
+    case 'val-accuracy':
+      return e.val?.outputs[outputId]?.accuracy;
+    case 'val-loss':
+      return e.val?.outputs[outputId]?.loss;
+    case 'train-accuracy':
+      return e.outputs[outputId]?.accuracy;
+    case 'train-loss':
+      return e.outputs[outputId]?.loss;
+    default: {
+      const _x: never = which;
+      return _x;
+    }
+  }
+}
+
+/** "1 min 05 s", "12 s", "—" for the time-left readout. */
+export function formatSeconds(s: number): string {
+  if (!Number.isFinite(s) || s < 0) return '—';
+  const r = Math.round(s);
+  if (r < 60) return `${r} s`;
+  const m = Math.floor(r / 60);
+  if (m < 60) return `${m} min ${String(r % 60).padStart(2, '0')} s`;
+  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
+}
+
+/** Check the panel's settings; returns a message per bad field (empty when all are fine). */
+export function checkConfig(c: PanelConfig): Partial<Record<keyof PanelConfig, string>> {
+  const out: Partial<Record<keyof PanelConfig, string>> = {};
+  if (!(c.learningRate > 0 && c.learningRate <= 10)) out.learningRate = 'a learning rate above 0 (e.g. 0.001)';
+  if (!(c.momentum >= 0 && c.momentum < 1)) out.momentum = 'momentum in [0, 1)';
+  if (!(Number.isInteger(c.batchSize) && c.batchSize >= 1 && c.batchSize <= 4096)) out.batchSize = 'a whole number from 1 to 4096';
+  if (!(Number.isInteger(c.epochs) && c.epochs >= 1 && c.epochs <= 10_000)) out.epochs = 'a whole number from 1 to 10000';
+  if (!(Number.isInteger(c.patience) && c.patience >= 0)) out.patience = 'a whole number, 0 = off';
+  if (!Number.isInteger(c.seed)) out.seed = 'a whole number';
+  return out;
+}

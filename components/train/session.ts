@@ -1,0 +1,225 @@
+/**
+ * One training session: the code behind the worker (train.worker.ts) and behind the main-thread
+ * fallback. It receives {@link ToWorker} messages and posts {@link FromWorker} messages; the
+ * engine does the work (compileGraph, createTrainer, evaluateModel, writeBundle).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { writeBundle } from '@/engine/bundle';
+import { compileGraph } from '@/engine/compile';
+import { generateDemoDataset } from '@/engine/data/demo';
+import { loadDataset } from '@/engine/data/loader';
+import { memorySource } from '@/engine/data/source';
+import { evaluateModel } from '@/engine/evaluate';
+import type { GraphDoc } from '@/engine/graph';
+import { createTrainer, type Trainer, type TrainingSet } from '@/engine/train';
+import { registry } from '@/nodes';
+import { startBackend } from './backend';
+import type { BackendPreference, BackendReport, EvaluationSummary, FromWorker, PanelConfig, ToWorker } from './protocol';
+import { createWorkerAdapter } from './workerAdapter';
+
+export type Post = (msg: FromWorker, transfer?: Transferable[]) => void;
+
+interface Active {
+  trainer: Trainer;
+  model: tf.LayersModel;
+  graph: GraphDoc;
+  data: TrainingSet;
+  io: { inputs: { nodeId: string; name: string; shape: number[] }[]; outputs: { nodeId: string; name: string; role: 'head' | 'late'; shape: number[] }[] };
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Create a session bound to `post`; returns the message handler. */
+export function createSession(post: Post, opts: { mainThread: boolean; mainThreadReason?: string }) {
+  let active: Active | null = null;
+  let running = false;
+  let backend: BackendReport | null = null;
+  let pendingBackend: Promise<void> = Promise.resolve();
+  let demoCache: { graphKey: string; data: TrainingSet } | null = null;
+
+  function disposeActive(): void {
+    if (!active) return;
+    active.trainer.dispose();
+    active.model.dispose();
+    active = null;
+  }
+
+  async function init(preferred: BackendPreference, wasmUrls: Record<string, string>): Promise<void> {
+    disposeActive();
+    const r = await startBackend(preferred, wasmUrls, opts.mainThread);
+    backend = { backend: r.backend, reason: r.reason, threads: r.threads, mainThread: opts.mainThread, mainThreadReason: opts.mainThreadReason, available: r.available };
+    if (!r.requestedAvailable && preferred !== 'auto') backend.unavailable = preferred;
+    post({ type: 'backend', report: backend });
+  }
+
+  /** The built-in demo dataset, loaded for this graph (cached while the graph's inputs stay the same). */
+  async function demoData(graph: GraphDoc): Promise<TrainingSet> {
+    const key = JSON.stringify(graph.nodes.map((n) => [n.id, n.kind, n.params]));
+    if (demoCache?.graphKey === key) return demoCache.data;
+    post({ type: 'stage', text: 'Generating and loading the built-in demo dataset…' });
+    const { files } = generateDemoDataset();
+    const ds = await loadDataset(memorySource('demo', files), { graph, registry, adapter: createWorkerAdapter() });
+    if (!ds.ok || ds.splits.train.count === 0) {
+      const why = ds.problems.filter((p) => p.severity === 'error').slice(0, 3).map((p) => p.message).join(' ');
+      throw new Error(`No dataset is loaded, and the built-in demo dataset does not fit this graph. ${why} Load your data in the Data panel first.`);
+    }
+    const data: TrainingSet = { inputs: ds.inputs, heads: ds.heads, splits: ds.splits, fitted: ds.fitted };
+    demoCache = { graphKey: key, data };
+    return data;
+  }
+
+  function evaluate(a: Active): EvaluationSummary | undefined {
+    const s = a.data.splits;
+    const split = s.test.count > 0 ? 'test' : s.val.count > 0 ? 'val' : 'train';
+    const rep = evaluateModel(tf, a.model, a.io, a.data, s[split], { worst: 0 });
+    return {
+      split,
+      count: rep.count,
+      primary: rep.primary,
+      outputs: Object.values(rep.outputs).map((o) => ({
+        nodeId: o.nodeId,
+        role: o.role,
+        task: o.task,
+        count: o.count,
+        loss: o.loss,
+        accuracy: o.accuracy,
+        mae: o.mae,
+        rmse: o.rmse,
+        macroF1: o.macroF1,
+        classes: o.classes,
+        perClass: o.perClass,
+        confusion: o.confusion,
+      })),
+    };
+  }
+
+  async function run(a: Active, fresh: boolean, dataSource: string): Promise<void> {
+    running = true;
+    try {
+      const primary = (a.io.outputs.find((o) => o.role === 'late') ?? a.io.outputs[0]).nodeId;
+      const trainCount = a.data.splits.train.count;
+      post({
+        type: 'started',
+        fresh,
+        outputs: a.io.outputs.map((o) => ({ nodeId: o.nodeId, role: o.role, task: a.trainer.outputs.find((p) => p.nodeId === o.nodeId)?.task ?? 'classify' })),
+        primary,
+        train: trainCount,
+        val: a.data.splits.val.count,
+        epochs: a.trainer.config.epochs,
+        dataSource,
+      });
+      const result = await a.trainer.train({
+        onBatchEnd: (m) => post({ type: 'batch', m }),
+        onEpochEnd: (m) => post({ type: 'epoch', m }),
+        onStage: (stage, detail) => post({ type: 'stage', text: stage === 'validate' ? `Validating (${detail})…` : `Caching frozen features: ${detail}…` }),
+      });
+      let evaluation: EvaluationSummary | undefined;
+      if (result.status === 'finished' || result.status === 'early-stopped') {
+        post({ type: 'stage', text: 'Evaluating…' });
+        try {
+          evaluation = evaluate(a);
+        } catch (e) {
+          post({ type: 'stage', text: `Evaluation failed: ${errorText(e)}` });
+        }
+      }
+      post({ type: 'done', status: result.status, epochsDone: result.epochsDone, bestEpoch: result.bestEpoch, error: result.error, evaluation });
+    } finally {
+      running = false;
+    }
+  }
+
+  async function startTraining(graph: GraphDoc, config: PanelConfig, dataset: TrainingSet | null): Promise<void> {
+    await pendingBackend;
+    disposeActive();
+    const data = dataset ?? (await demoData(graph));
+    post({ type: 'stage', text: 'Compiling the graph…' });
+    const compiled = compileGraph(graph, registry, { tf, seed: config.seed });
+    if (!compiled.ok) {
+      const errs = compiled.diagnostics.filter((d) => d.severity === 'error').slice(0, 3);
+      post({ type: 'error', message: `The graph does not compile: ${errs.map((d) => d.message).join(' ')}`, suggestion: 'Fix the problems listed in the Diagnostics panel, then train again.' });
+      return;
+    }
+    let trainer: Trainer;
+    try {
+      trainer = createTrainer(tf, compiled, data, { ...config, metricsEvery: backend?.backend === 'webgl' || backend?.backend === 'webgpu' ? 4 : 1 });
+    } catch (e) {
+      compiled.model.dispose();
+      post({ type: 'error', message: `Training cannot start: ${errorText(e)}`, suggestion: 'Check that the dataset loaded in the Data panel belongs to this graph (its inputs and heads).' });
+      return;
+    }
+    active = { trainer, model: compiled.model, graph, data, io: { inputs: compiled.summary.inputs, outputs: compiled.summary.outputs } };
+    await run(active, true, dataset ? 'the Data panel\'s dataset' : 'the built-in demo dataset');
+  }
+
+  async function bundle(): Promise<void> {
+    if (!active) {
+      post({ type: 'error', message: 'There is no trained model to download yet.' });
+      return;
+    }
+    if (!active.data.fitted) {
+      post({ type: 'error', message: 'This dataset has no fitted preprocessing state, so a bundle could not predict again.' });
+      return;
+    }
+    const a = active;
+    const bytes = await writeBundle(tf, {
+      model: a.model,
+      graph: a.graph,
+      fitted: a.data.fitted as NonNullable<TrainingSet['fitted']>,
+      io: a.io,
+      training: { config: a.trainer.config, history: a.trainer.history, epochs: a.trainer.epochsDone, backend: backend?.backend },
+    });
+    const name = `${a.graph.name.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase() || 'model'}.fusionlab.zip`;
+    post({ type: 'bundle', bytes, name }, [bytes.buffer]);
+  }
+
+  /** Handle one message; never throws (errors become 'error' messages). */
+  return async function handle(msg: ToWorker): Promise<void> {
+    try {
+      switch (msg.type) {
+        case 'init':
+          if (running) {
+            post({ type: 'error', message: 'Stop training before changing the backend.' });
+            return;
+          }
+          pendingBackend = init(msg.preferred, msg.wasmUrls);
+          await pendingBackend;
+          return;
+        case 'train':
+          if (running) return;
+          await startTraining(msg.graph, msg.config, msg.dataset);
+          return;
+        case 'resume':
+          if (running || !active) return;
+          active.trainer.updateConfig({ ...msg.config, batchSize: active.trainer.config.batchSize, seed: active.trainer.config.seed });
+          await run(active, false, 'the same data');
+          return;
+        case 'stop':
+          active?.trainer.stop();
+          return;
+        case 'reset':
+          if (running) active?.trainer.stop();
+          active?.trainer.resetWeights();
+          post({ type: 'reset-done' });
+          return;
+        case 'bundle':
+          await bundle();
+          return;
+        default: {
+          const _x: never = msg;
+          return _x;
+        }
+      }
+    } catch (e) {
+      running = false;
+      const message = errorText(e);
+      const oom = /memory|allocat|OOM/i.test(message);
+      post({
+        type: 'error',
+        message: oom ? `The backend ran out of memory: ${message}` : message,
+        suggestion: oom ? 'Lower the batch size or shrink the model, then train again.' : undefined,
+      });
+    }
+  };
+}

@@ -1,0 +1,125 @@
+/** Issue 6's browser tests: the Code panel (Monaco bundled locally, three targets, live, downloads). */
+import { readFileSync } from 'node:fs';
+import { strFromU8, unzipSync } from 'fflate';
+import type { Page } from 'playwright-core';
+import type { GraphDoc } from '../../engine/graph';
+import { chainGraph, storageWith } from './fixtures';
+import { assert, assertEqual, clickNode, test, waitFor } from './lib';
+
+/** The fixture chain without its spare (unconnected) nodes: table → MLP (64) → classifier. */
+function cleanChain(): GraphDoc {
+  const g = chainGraph();
+  const keep = new Set(['tab', 'mlp', 'out']);
+  return { ...g, name: 'E2E code', nodes: g.nodes.filter((n) => keep.has(n.id)) };
+}
+
+async function openCodePanel(page: Page): Promise<void> {
+  if (!(await page.getByTestId('panel-code').isVisible())) await page.getByTestId('dock-tab-code').click();
+  await waitFor(() => page.getByTestId('code-panel').isVisible(), 'the code panel is visible');
+}
+
+/** The code lines Monaco has drawn (it only renders the visible ones). */
+async function visibleCode(page: Page): Promise<string> {
+  const lines = page.locator('[data-testid="panel-code"] .monaco-editor .view-lines');
+  if (!(await lines.count())) return '';
+  return (await lines.innerText()).replace(/\u00a0/g, ' ');
+}
+
+async function download(page: Page, testId: string): Promise<{ name: string; bytes: Buffer }> {
+  const [dl] = await Promise.all([page.waitForEvent('download', { timeout: 15_000 }), page.getByTestId(testId).click()]);
+  const p = await dl.path();
+  assert(p, 'the download was saved');
+  return { name: dl.suggestedFilename(), bytes: readFileSync(p) };
+}
+
+test('code panel: targets, live updates, node highlight, downloads, offline Monaco', async ({ page, open, offsite, screenshot }) => {
+  const requests: string[] = [];
+  page.on('request', (r) => requests.push(r.url()));
+  await open();
+  await openCodePanel(page);
+  const panel = page.getByTestId('code-panel');
+  await waitFor(async () => (await panel.getAttribute('data-state')) === 'code', 'the code is written');
+
+  // TypeScript (tfjs) first: Monaco renders it with syntax highlighting (Monarch tokens).
+  await waitFor(async () => (await visibleCode(page)).includes("import * as tf from '@tensorflow/tfjs'"), 'the tfjs import in the editor', 60_000);
+  const tokenClasses = await page.locator('[data-testid="panel-code"] .view-lines span[class^="mtk"]').evaluateAll((els) => new Set(els.map((e) => e.className)).size);
+  assert(tokenClasses >= 3, `the code is syntax-highlighted (${tokenClasses} token colours)`);
+  // Read-only: typing into the editor changes nothing.
+  await page.locator('[data-testid="panel-code"] .view-lines').click({ position: { x: 40, y: 10 } });
+  await page.keyboard.type('zzqq');
+  await page.waitForTimeout(200);
+  assert(!(await visibleCode(page)).includes('zzqq'), 'the editor is read-only');
+  // Monaco's worker and CSS came from this origin.
+  await waitFor(() => requests.some((u) => /worker/i.test(u)) || page.evaluate(() => performance.getEntriesByType('resource').some((e) => /worker/i.test(e.name))), 'the Monaco editor worker was loaded', 20_000);
+  const fontFamily = await page.locator('[data-testid="panel-code"] .monaco-editor').first().evaluate((el) => getComputedStyle(el).position);
+  assertEqual(fontFamily, 'relative', "Monaco's own CSS is applied (.monaco-editor is position: relative)");
+  const tsFile = await download(page, 'code-download');
+  assertEqual(tsFile.name, 'model.ts', 'the tfjs main file name');
+  assert(/tf\.layers\.dense\(\{ units: 64/.test(tsFile.bytes.toString('utf8')), 'the downloaded TypeScript builds a 64-unit dense layer');
+
+  // Switch targets: the code changes.
+  await page.getByTestId('code-tab-pytorch').click();
+  await waitFor(async () => (await visibleCode(page)).includes('import torch'), 'PyTorch code');
+  assertEqual(await panel.getAttribute('data-target'), 'pytorch', 'the panel shows PyTorch');
+  await page.getByTestId('code-tab-keras').click();
+  await waitFor(async () => (await visibleCode(page)).includes('from tensorflow import keras'), 'Keras code');
+  assert(!(await visibleCode(page)).includes('import torch'), 'the Keras tab no longer shows PyTorch code');
+
+  // Select a node: its lines are highlighted and scrolled into view.
+  await page.getByTestId('code-tab-pytorch').click();
+  await waitFor(async () => (await visibleCode(page)).includes('import torch'), 'PyTorch code again');
+  assertEqual(await page.locator('[data-testid="panel-code"] .code-hl-line').count(), 0, 'nothing highlighted without a selection');
+  await clickNode(page, 'mlp');
+  await waitFor(async () => (await page.locator('[data-testid="panel-code"] .code-hl-line').count()) > 0, 'highlighted lines for the selected node');
+  const ranges = (await page.locator('[data-testid="panel-code"] .code-body').getAttribute('data-highlight')) ?? '';
+  assert(/^\d+-\d+(,\d+-\d+)*$/.test(ranges), `the MLP has line ranges: ${ranges}`);
+  assert(/MLP/.test((await page.getByTestId('code-meta').textContent()) ?? ''), 'the bar names the selected node');
+  await waitFor(async () => (await visibleCode(page)).includes('nn.Linear(3, 64)'), "the MLP's layer is in view");
+  await screenshot('code-panel-pytorch-selected');
+
+  // Change a param in the inspector: the code follows.
+  await page.getByTestId('param-units').fill('32');
+  await waitFor(async () => (await visibleCode(page)).includes('nn.Linear(3, 32)'), 'the code shows the new width');
+  await waitFor(async () => (await page.locator('[data-testid="panel-code"] .code-hl-line').count()) > 0, 'the highlight survives the update');
+  const py = await download(page, 'code-download');
+  assertEqual(py.name, 'model.py', 'the PyTorch main file name');
+  const pyText = py.bytes.toString('utf8');
+  assert(pyText.includes('import torch') && pyText.includes('class FusionModel(nn.Module)'), 'the download is the PyTorch module');
+  assert(pyText.includes('nn.Linear(3, 32)') && !pyText.includes('nn.Linear(3, 64)'), 'the download has the edited width');
+
+  // Download all: a zip with the model, layers, data reader, training script and README.
+  const zip = await download(page, 'code-download-all');
+  assertEqual(zip.name, 'e2e-code-pytorch.zip', 'the zip name');
+  const files = unzipSync(new Uint8Array(zip.bytes));
+  const names = Object.keys(files).sort();
+  for (const f of ['model.py', 'train.py', 'data.py', 'README.md']) assert(names.includes(`e2e-code-pytorch/${f}`), `the zip holds ${f}: ${names.join(', ')}`);
+  assertEqual(strFromU8(files['e2e-code-pytorch/model.py']), pyText, 'the zipped model.py equals the single download');
+
+  // Deselect: the highlight goes away.
+  await page.locator('.react-flow__pane').click({ position: { x: 300, y: 80 } });
+  await waitFor(async () => (await page.locator('[data-testid="panel-code"] .code-hl-line').count()) === 0, 'no highlight after deselecting');
+
+  await page.getByTestId('code-tab-tfjs').click();
+  await waitFor(async () => (await visibleCode(page)).includes('@tensorflow/tfjs'), 'tfjs code again');
+  await screenshot('code-panel-tfjs');
+  const foreign = requests.filter((u) => !/^(data:|blob:)/.test(u) && !u.startsWith(new URL(page.url()).origin));
+  assertEqual(foreign, [], 'every request stayed on the origin');
+  assertEqual(offsite, [], 'nothing was blocked for leaving the origin');
+}, { storage: storageWith(cleanChain()) });
+
+test('code panel: a graph with errors shows its problems instead of code', async ({ page, open, screenshot }) => {
+  await open();
+  await openCodePanel(page);
+  const panel = page.getByTestId('code-panel');
+  await waitFor(async () => (await panel.getAttribute('data-state')) === 'diagnostics', 'the panel lists problems');
+  const text = (await page.getByTestId('code-diagnostics').textContent()) ?? '';
+  assert(/cannot be exported/.test(text) && /Spare MLP/.test(text), `the problem names the node: ${text}`);
+  assert(await page.getByTestId('code-download').isDisabled(), 'nothing to download');
+  await screenshot('code-panel-diagnostics');
+  // Pick the node from the list and delete it: the code appears.
+  await page.getByTestId('code-diagnostics').getByRole('button', { name: 'Spare MLP' }).click();
+  await waitFor(async () => (await page.locator('[data-testid="node-mlp2"].is-selected').count()) > 0, 'the node is selected');
+  await page.keyboard.press('Delete');
+  await waitFor(async () => (await panel.getAttribute('data-state')) === 'code', 'code once the graph is fixed');
+  await waitFor(async () => (await visibleCode(page)).includes('@tensorflow/tfjs'), 'the tfjs code is shown', 60_000);
+}, { storage: storageWith(chainGraph()) });
