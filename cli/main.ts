@@ -16,9 +16,14 @@ const COMMANDS: Record<string, { run: () => Promise<Command>; help: string }> = 
   export: { run: async () => (await import('./commands/export')).exportCommand, help: 'export <graph.json|bundle.zip> --target tfjs|keras|pytorch [--out file.zip|dir] [--json]' },
 };
 
-const SUBCOMMANDS: Record<string, Record<string, { run: () => Promise<Command>; help: string }>> = {};
+const SUBCOMMANDS: Record<string, Record<string, { run: () => Promise<Command>; help: string }>> = {
+  data: {
+    demo: { run: async () => (await import('./commands/data')).dataDemoCommand, help: 'demo <dir> [--seed N] [--rows N] [--json]   write the built-in demo dataset as files' },
+    inspect: { run: async () => (await import('./commands/data')).dataInspectCommand, help: 'inspect <dir|zip> [--graph g.json] [--json]   rows, columns, classes, problems' },
+  },
+};
 
-/** Register a `<group> <name>` command (e.g. `data demo`). */
+/** The usage text: every command with its options. */
 export function usage(): string {
   const lines = ['usage: fusionlab <command> [options]', ''];
   for (const c of Object.values(COMMANDS)) lines.push(`  fusionlab ${c.help}`);

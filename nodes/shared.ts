@@ -14,7 +14,10 @@ export function activationParam(def: Activation = 'relu') {
   return z.enum(ACTIVATIONS).default(def).describe('Non-linearity applied after each layer.');
 }
 
-/** A param field for a dropout rate. */
+/**
+ * A param field for a dropout rate. Dropout layers are built without a seed: tfjs re-seeds its
+ * generator on every call, so a fixed seed would drop the same units in every batch.
+ */
 export function dropoutParam(def = 0) {
   return z.number().min(0).max(0.9).default(def).describe('Fraction of units dropped at random in training (0 = off); fights over-fitting.');
 }
@@ -391,7 +394,7 @@ export function buildHead(
   const { tf } = ctx;
   let x = input;
   if (p.hidden > 0) x = tf.layers.dense({ units: p.hidden, activation: p.activation, kernelInitializer: glorot(ctx), name: ctx.name('hidden') }).apply(x) as tfTypes.SymbolicTensor;
-  if (p.dropout > 0) x = tf.layers.dropout({ rate: p.dropout, seed: ctx.seed(), name: ctx.name('dropout') }).apply(x) as tfTypes.SymbolicTensor;
+  if (p.dropout > 0) x = tf.layers.dropout({ rate: p.dropout, name: ctx.name('dropout') }).apply(x) as tfTypes.SymbolicTensor;
   return tf.layers.dense({ units, activation: outActivation, kernelInitializer: glorot(ctx), name: ctx.name('out') }).apply(x) as tfTypes.SymbolicTensor;
 }
 

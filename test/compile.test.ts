@@ -120,3 +120,25 @@ describe('compileGraph', () => {
     expect(res.diagnostics.map((d) => d.code)).toContain('no-output');
   });
 });
+
+describe('dropout in compiled models', () => {
+  it('draws a new mask on every training call (no fixed seed)', async () => {
+    const { registry } = await import('../nodes');
+    const g = graph(
+      [
+        ['t', 'input.tabular', { columns: ['a', 'b', 'c', 'd'] }],
+        ['d', 'encoder.dense', { units: 64, dropout: 0.5 }],
+        ['h', 'head.classify', { classes: 2 }],
+      ],
+      ['t.out->d.in', 'd.out->h.in'],
+    );
+    const res = compileGraph(g, registry, { tf });
+    if (!res.ok) throw new Error(JSON.stringify(res.diagnostics));
+    const layer = res.model.getLayer('d__dropout1');
+    const x = tf.ones([1, 64]);
+    const a = (layer.apply(x, { training: true }) as tf.Tensor).dataSync();
+    const b = (layer.apply(x, { training: true }) as tf.Tensor).dataSync();
+    expect(Array.from(a)).not.toEqual(Array.from(b));
+    res.model.dispose();
+  });
+});

@@ -45,11 +45,12 @@ describe('class-count mismatches', () => {
     expect(m[0]).toMatchObject({ nodeId: 'digit', expected: 10, found: 4 });
   });
   it('does not count a stray label (one bad row) as a class', () => {
-    const classes = [...digits(10, 2), { name: 'banana', bySplit: { train: 1 } }];
+    const classes = [...digits(9, 2), { name: '9', bySplit: { train: 1 } }, { name: 'banana', bySplit: { train: 1 } }];
     expect(classMismatches(g, { heads: [head] }, [{ column: 'label', classes }])).toEqual([]);
     // A class rare in train but present in test is a class.
-    const rare = [...digits(9, 2), { name: '9', bySplit: { train: 1, test: 1 } }, { name: 'banana', bySplit: { train: 1 } }];
-    expect(classMismatches(g, { heads: [head] }, [{ column: 'label', classes: rare }])).toEqual([]);
+    // A lone word among words is a class, not a typo.
+    const words = ['cat', 'dog', 'owl'].map((name) => ({ name, bySplit: { train: 1 } }));
+    expect(classMismatches(g, { heads: [{ ...head }] }, [{ column: 'label', classes: words }])[0]).toMatchObject({ found: 3 });
     const big = [...digits(10, 270), { name: 'banana', bySplit: { train: 3 } }];
     expect(classMismatches(g, { heads: [head] }, [{ column: 'label', classes: big }])).toEqual([]);
   });

@@ -50,9 +50,10 @@ describe('AV-MNIST from the CLI', () => {
   }, 400_000);
 
   it('predicts one test sample from files', () => {
-    const lines = readFileSync(path.join(DATA, 'samples.csv'), 'utf8').trim().split('\n');
+    const lines = readFileSync(path.join(DATA, 'samples.csv'), 'utf8').trim().split(/\r?\n/);
     const header = lines[0].split(',');
     const rows = lines.slice(1).map((l) => l.split(',')).filter((c) => c[header.indexOf('split')] === 'test');
+    expect(rows.length).toBe(300);
     let right = 0;
     for (const row of rows.slice(0, 3)) {
       const cell = (c: string) => row[header.indexOf(c)];

@@ -77,16 +77,19 @@ export function classMismatches(graph: GraphDoc, ds: Pick<LoadedDataset, 'heads'
     if (typeof expected !== 'number') continue;
     const info = labels.find((l) => l.column === h.column);
     // Classes the train split has (the loader learns classes from train rows only), leaving out
-    // stray labels (a typo in one row is a bad row, not a class): a class needs 2 rows when the
-    // median class has 2 or more, and 5 % of the mean count when classes have 10+ rows on average.
+    // stray labels — a typo in one row is a bad row, not a class: a label seen in train only and
+    // either (a) once, and not numeric where the other labels are (or the reverse): "banana"
+    // among digits; or (b) with under 5 % of the mean count when classes average 10+ rows.
     const train = info ? info.classes.filter((c) => c.bySplit.train > 0) : [];
-    const counts = train.map((c) => c.bySplit.train).sort((a, b) => a - b);
-    const median = counts.length ? counts[Math.floor(counts.length / 2)] : 0;
-    const mean = counts.length ? counts.reduce((a, b) => a + b, 0) / counts.length : 0;
-    const min = Math.max(median >= 2 ? 2 : 1, mean >= 10 ? 0.05 * mean : 0);
-    // A label also seen in val or test is a class however rare it is in train.
-    const seenElsewhere = (c: { bySplit: { train: number; val?: number; test?: number } }) => (c.bySplit.val ?? 0) + (c.bySplit.test ?? 0) > 0;
-    const trainClasses = info ? train.filter((c) => c.bySplit.train >= min || seenElsewhere(c)).map((c) => c.name) : h.classes;
+    const mean = train.length ? train.reduce((a, c) => a + c.bySplit.train, 0) / train.length : 0;
+    const numeric = (name: string) => /^[-+]?\d+(\.\d+)?$/.test(name.trim());
+    const numericShare = train.length ? train.filter((c) => numeric(c.name)).length / train.length : 0;
+    const stray = (c: { name: string; bySplit: { train: number; val?: number; test?: number } }) => {
+      if ((c.bySplit.val ?? 0) + (c.bySplit.test ?? 0) > 0) return false;
+      const odd = numeric(c.name) ? numericShare < 0.2 : numericShare > 0.8;
+      return (c.bySplit.train === 1 && odd) || (mean >= 10 && c.bySplit.train < 0.05 * mean);
+    };
+    const trainClasses = info ? train.filter((c) => !stray(c)).map((c) => c.name) : h.classes;
     if (trainClasses.length > 0 && trainClasses.length !== expected) {
       out.push({ nodeId: h.nodeId, label: node?.label ?? h.nodeId, column: h.column, expected, found: trainClasses.length, classes: trainClasses });
     }

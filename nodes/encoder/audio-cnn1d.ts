@@ -77,7 +77,7 @@ Lee et al., *Sample-level Deep CNNs for Music Auto-tagging* (2017).`,
       x = tf.layers.maxPooling1d({ poolSize: p.poolSize, strides: p.poolSize, name: ctx.name(`pool${b}`) }).apply(x) as typeof x;
     }
     x = tf.layers.globalAveragePooling1d({ name: ctx.name('gap') }).apply(x) as typeof x;
-    if (p.dropout > 0) x = tf.layers.dropout({ rate: p.dropout, seed: ctx.seed(), name: ctx.name('dropout') }).apply(x) as typeof x;
+    if (p.dropout > 0) x = tf.layers.dropout({ rate: p.dropout, name: ctx.name('dropout') }).apply(x) as typeof x;
     x = tf.layers.dense({ units: p.units, activation: p.activation, kernelInitializer: glorot(ctx), name: ctx.name('dense') }).apply(x) as typeof x;
     return { out: x };
   },

@@ -37,7 +37,7 @@ Reference: Goodfellow, Bengio, Courville, *Deep Learning*, ch. 6 (2016).`,
       x = tf.layers
         .dense({ units: p.units, activation: p.activation, name: ctx.name(`dense${i + 1}`), kernelInitializer: tf.initializers.glorotUniform({ seed: ctx.seed() }) })
         .apply(x) as typeof x;
-      if (p.dropout > 0) x = tf.layers.dropout({ rate: p.dropout, seed: ctx.seed(), name: ctx.name(`dropout${i + 1}`) }).apply(x) as typeof x;
+      if (p.dropout > 0) x = tf.layers.dropout({ rate: p.dropout, name: ctx.name(`dropout${i + 1}`) }).apply(x) as typeof x;
     }
     return { out: x };
   },

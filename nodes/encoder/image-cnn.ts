@@ -55,7 +55,7 @@ average pooling.`,
     const { tf } = ctx;
     let x = conv2dStack(ctx, inputs.in[0], p);
     x = (p.ending === 'flatten' ? tf.layers.flatten({ name: ctx.name('flatten') }) : tf.layers.globalAveragePooling2d({ name: ctx.name('gap') })).apply(x) as typeof x;
-    if (p.dropout > 0) x = tf.layers.dropout({ rate: p.dropout, seed: ctx.seed(), name: ctx.name('dropout') }).apply(x) as typeof x;
+    if (p.dropout > 0) x = tf.layers.dropout({ rate: p.dropout, name: ctx.name('dropout') }).apply(x) as typeof x;
     x = tf.layers.dense({ units: p.units, activation: p.activation, kernelInitializer: glorot(ctx), name: ctx.name('dense') }).apply(x) as typeof x;
     return { out: x };
   },

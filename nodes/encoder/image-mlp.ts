@@ -39,7 +39,7 @@ Reference: Goodfellow, Bengio, Courville, *Deep Learning*, ch. 6 and 9 (2016).`,
     let x = tf.layers.flatten({ name: ctx.name('flatten') }).apply(inputs.in[0]) as (typeof inputs.in)[0];
     for (let i = 0; i < p.layers; i++) {
       x = tf.layers.dense({ units: p.units, activation: p.activation, kernelInitializer: glorot(ctx), name: ctx.name(`dense${i + 1}`) }).apply(x) as typeof x;
-      if (p.dropout > 0) x = tf.layers.dropout({ rate: p.dropout, seed: ctx.seed(), name: ctx.name(`dropout${i + 1}`) }).apply(x) as typeof x;
+      if (p.dropout > 0) x = tf.layers.dropout({ rate: p.dropout, name: ctx.name(`dropout${i + 1}`) }).apply(x) as typeof x;
     }
     return { out: x };
   },

@@ -49,7 +49,7 @@ References: Goodfellow, Bengio, Courville, *Deep Learning*, ch. 6 (2016); Gorish
         x = tf.layers.batchNormalization({ name: ctx.name(`bn${n}`) }).apply(x) as typeof x;
         x = tf.layers.activation({ activation: p.activation, name: ctx.name(`act${n}`) }).apply(x) as typeof x;
       }
-      if (p.dropout > 0) x = tf.layers.dropout({ rate: p.dropout, seed: ctx.seed(), name: ctx.name(`dropout${n}`) }).apply(x) as typeof x;
+      if (p.dropout > 0) x = tf.layers.dropout({ rate: p.dropout, name: ctx.name(`dropout${n}`) }).apply(x) as typeof x;
     }
     return { out: x };
   },

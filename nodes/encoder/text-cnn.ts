@@ -52,7 +52,7 @@ Reference: Kim, *Convolutional Neural Networks for Sentence Classification* (EMN
   build(ctx, inputs, p) {
     const { tf } = ctx;
     let x = embedTokens(ctx, inputs.in[0], p);
-    if (p.dropout > 0) x = tf.layers.dropout({ rate: p.dropout, seed: ctx.seed(), name: ctx.name('embedding_dropout') }).apply(x) as typeof x;
+    if (p.dropout > 0) x = tf.layers.dropout({ rate: p.dropout, name: ctx.name('embedding_dropout') }).apply(x) as typeof x;
     const pooled = widthsOf(p).map((k) => {
       const c = tf.layers
         .conv1d({ filters: p.filters, kernelSize: k, activation: p.activation, kernelInitializer: tf.initializers.heNormal({ seed: ctx.seed() }), name: ctx.name(`conv_w${k}`) })
@@ -60,7 +60,7 @@ Reference: Kim, *Convolutional Neural Networks for Sentence Classification* (EMN
       return tf.layers.globalMaxPooling1d({ name: ctx.name(`maxpool_w${k}`) }).apply(c) as typeof x;
     });
     let out = pooled.length === 1 ? pooled[0] : (tf.layers.concatenate({ name: ctx.name('concat') }).apply(pooled) as typeof x);
-    if (p.dropout > 0) out = tf.layers.dropout({ rate: p.dropout, seed: ctx.seed(), name: ctx.name('dropout') }).apply(out) as typeof x;
+    if (p.dropout > 0) out = tf.layers.dropout({ rate: p.dropout, name: ctx.name('dropout') }).apply(out) as typeof x;
     return { out };
   },
   emit: emitAll<z.infer<typeof params>>((ctx, p) => {

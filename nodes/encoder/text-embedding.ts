@@ -40,7 +40,7 @@ Mikolov et al., *Distributed Representations of Words and Phrases* (2013).`,
     const { tf } = ctx;
     const tokens = inputs.in[0];
     let x = embedTokens(ctx, tokens, p);
-    if (p.dropout > 0) x = tf.layers.dropout({ rate: p.dropout, seed: ctx.seed(), name: ctx.name('dropout') }).apply(x) as typeof x;
+    if (p.dropout > 0) x = tf.layers.dropout({ rate: p.dropout, name: ctx.name('dropout') }).apply(x) as typeof x;
     const Pool = maskedPool1D(tf);
     x = new Pool({ mode: p.pooling, name: ctx.name(`${p.pooling}_pool`) }).apply([x, tokens]) as typeof x;
     return { out: x };

@@ -82,7 +82,7 @@ Recurrent Neural Networks* (1997).`,
     const { tf } = ctx;
     const tokens = inputs.in[0];
     let x = embedTokens(ctx, tokens, p, true);
-    if (p.dropout > 0) x = tf.layers.dropout({ rate: p.dropout, seed: ctx.seed(), name: ctx.name('dropout') }).apply(x) as typeof x;
+    if (p.dropout > 0) x = tf.layers.dropout({ rate: p.dropout, name: ctx.name('dropout') }).apply(x) as typeof x;
     const rnnArgs = {
       units: p.units,
       returnSequences: p.output === 'sequence',

@@ -211,7 +211,7 @@ Reference: Vaswani et al., *Attention Is All You Need* (NeurIPS 2017); Devlin et
     // Normalise the summed embeddings (as BERT does): small initial embeddings would otherwise
     // give near-zero queries and keys, and the attention weights would barely learn.
     x = tf.layers.layerNormalization({ epsilon: 1e-6, name: ctx.name('embedding_norm') }).apply(x) as typeof x;
-    if (p.dropout > 0) x = tf.layers.dropout({ rate: p.dropout, seed: ctx.seed(), name: ctx.name('dropout') }).apply(x) as typeof x;
+    if (p.dropout > 0) x = tf.layers.dropout({ rate: p.dropout, name: ctx.name('dropout') }).apply(x) as typeof x;
     const Block = transformerBlock(tf);
     for (let i = 0; i < p.blocks; i++) {
       x = new Block({ numHeads: p.heads, ffDim: p.ffDim, seed: ctx.seed(), name: ctx.name(`block${i + 1}`) }).apply([x, tokens]) as typeof x;

@@ -51,7 +51,7 @@ References: Karpathy et al., *Large-scale Video Classification with Convolutiona
     let x = conv2dStack(ctx, inputs.in[0], p, true);
     const frameEnd = p.ending === 'flatten' ? tf.layers.flatten({ name: ctx.name('flatten') }) : tf.layers.globalAveragePooling2d({ name: ctx.name('gap') });
     x = tf.layers.timeDistributed({ layer: frameEnd, name: ctx.name(`frames_${p.ending === 'flatten' ? 'flatten' : 'gap'}`) }).apply(x) as typeof x;
-    if (p.dropout > 0) x = tf.layers.dropout({ rate: p.dropout, seed: ctx.seed(), name: ctx.name('dropout') }).apply(x) as typeof x;
+    if (p.dropout > 0) x = tf.layers.dropout({ rate: p.dropout, name: ctx.name('dropout') }).apply(x) as typeof x;
     switch (p.temporal) {
       case 'mean':
       case 'max': {

@@ -30,7 +30,7 @@ test('train the demo: charts move, Stop and Resume, the canvas stays responsive,
   assert(/WASM|WebGL|CPU|WebGPU/.test(info), `backend named: ${info}`);
   console.log(`  backend: ${info}`);
 
-  await page.getByTestId('train-epochs').fill('4');
+  await page.getByTestId('train-epochs').fill('8');
   await page.getByTestId('btn-train').click();
 
   // The charts move: batch points appear on the head's loss chart.

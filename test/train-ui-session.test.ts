@@ -1,0 +1,126 @@
+/**
+ * The train panel's session (what runs in the training worker) driven through its message
+ * protocol on the plain CPU backend: train, Stop mid-way, Resume, evaluate, bundle, reset, and a
+ * graph that does not compile.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { unzipSync } from 'fflate';
+import { describe, expect, it } from 'vitest';
+import { createSession } from '../components/train/session';
+import type { FromWorker, PanelConfig, ToWorker } from '../components/train/protocol';
+import { loadDataset } from '../engine/data/loader';
+import { memorySource } from '../engine/data/source';
+import type { GraphDoc } from '../engine/graph';
+import type { TrainingSet } from '../engine/train/types';
+import { registry } from '../nodes';
+import { createWorkerAdapter } from '../components/train/workerAdapter';
+import { wasmBinaryUrls } from '../components/train/wasmUrls';
+
+function graph(): GraphDoc {
+  const node = (id: string, kind: string, params: Record<string, unknown>) => ({ id, kind, label: id, params, position: { x: 0, y: 0 }, frozen: false });
+  return {
+    format: 'fusionlab/graph',
+    version: 1,
+    name: 'Signs',
+    description: '',
+    nodes: [node('tab', 'input.tabular', { columns: ['a', 'b'] }), node('mlp', 'encoder.tabular-mlp', { units: 8, layers: 1 }), node('out', 'head.classify', { column: 'label', classes: 2 })],
+    edges: [
+      { id: 'e1', source: 'tab', sourcePort: 'out', target: 'mlp', targetPort: 'in' },
+      { id: 'e2', source: 'mlp', sourcePort: 'out', target: 'out', targetPort: 'in' },
+    ],
+  } as GraphDoc;
+}
+
+async function dataset(): Promise<TrainingSet> {
+  let s = 7;
+  const rnd = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1;
+  const rows = ['a,b,label,split'];
+  for (let i = 0; i < 240; i++) {
+    const a = rnd();
+    const b = rnd();
+    rows.push(`${a.toFixed(3)},${b.toFixed(3)},${a + b > 0 ? 'pos' : 'neg'},${i < 180 ? 'train' : i < 210 ? 'val' : 'test'}`);
+  }
+  const ds = await loadDataset(memorySource('signs', { 'samples.csv': new TextEncoder().encode(rows.join('\n')) }), { graph: graph(), registry, adapter: createWorkerAdapter() });
+  if (!ds.ok) throw new Error(ds.problems.map((p) => p.message).join(' '));
+  return { inputs: ds.inputs, heads: ds.heads, splits: ds.splits, fitted: ds.fitted };
+}
+
+const CONFIG: PanelConfig = { optimizer: 'adam', learningRate: 0.05, momentum: 0.9, batchSize: 16, epochs: 4, patience: 0, seed: 3 };
+
+function harness() {
+  const got: FromWorker[] = [];
+  let onBatch: (() => void) | null = null;
+  const handle = createSession(
+    (m) => {
+      got.push(m);
+      if (m.type === 'batch') onBatch?.();
+    },
+    { mainThread: false },
+  );
+  return { got, handle, setOnBatch: (f: (() => void) | null) => (onBatch = f), of: <T extends FromWorker['type']>(t: T) => got.filter((m): m is Extract<FromWorker, { type: T }> => m.type === t) };
+}
+
+describe('train session (protocol)', () => {
+  it('trains, stops mid-way, resumes, evaluates, bundles and resets', async () => {
+    const h = harness();
+    await h.handle({ type: 'init', preferred: 'cpu', wasmUrls: wasmBinaryUrls() });
+    expect(h.of('backend')[0].report.backend).toBe('cpu');
+    const data = await dataset();
+
+    // Stop after the 3rd batch of the first epoch.
+    let batches = 0;
+    h.setOnBatch(() => {
+      if (++batches === 3) void h.handle({ type: 'stop' });
+    });
+    await h.handle({ type: 'train', graph: graph(), config: CONFIG, dataset: data } satisfies ToWorker);
+    h.setOnBatch(null);
+    const stopped = h.of('done')[0];
+    expect(stopped.status).toBe('stopped');
+    expect(stopped.epochsDone).toBe(0);
+    expect(h.of('batch')).toHaveLength(3);
+    expect(h.of('started')[0].fresh).toBe(true);
+
+    await h.handle({ type: 'resume', config: CONFIG });
+    const done = h.of('done')[1];
+    expect(done.status).toBe('finished');
+    expect(done.epochsDone).toBe(4);
+    expect(h.of('started')[1].fresh).toBe(false);
+    // The resumed run continued at batch 4 of epoch 1: no batch was repeated or skipped.
+    const perEpoch = Math.ceil(180 / 16);
+    expect(h.of('batch')).toHaveLength(4 * perEpoch);
+    expect(h.of('batch')[3].m).toMatchObject({ epoch: 1, batch: 4 });
+    expect(h.of('epoch').map((e) => e.m.epoch)).toEqual([1, 2, 3, 4]);
+    const held = tf.memory().numTensors; // a trained model, its trainer and the optimizer state
+    const ev = done.evaluation;
+    expect(ev?.split).toBe('test');
+    const out = ev?.outputs.find((o) => o.nodeId === 'out');
+    expect(out?.accuracy).toBeGreaterThan(0.8);
+    expect(out?.confusion?.flat().reduce((a, b) => a + b, 0)).toBe(30);
+    expect(out?.perClass?.map((c) => c.name).sort()).toEqual(['neg', 'pos']);
+
+    await h.handle({ type: 'bundle' });
+    const b = h.of('bundle')[0];
+    expect(b.name).toBe('signs.fusionlab.zip');
+    expect(Object.keys(unzipSync(b.bytes)).sort()).toEqual(['bundle.json', 'fitted.json', 'graph.json', 'model.json', 'weights.bin']);
+
+    await h.handle({ type: 'reset' });
+    expect(h.of('reset-done')).toHaveLength(1);
+    // Train again from scratch: a fresh run, and the old model, trainer and optimizer are released.
+    await h.handle({ type: 'train', graph: graph(), config: { ...CONFIG, epochs: 1 }, dataset: data });
+    expect(h.of('started')[2].fresh).toBe(true);
+    expect(h.of('done')[2].status).toBe('finished');
+    expect(tf.memory().numTensors).toBe(held);
+  }, 60_000);
+
+  it('a graph that does not compile and data that do not fit give messages, not exceptions', async () => {
+    const h = harness();
+    await h.handle({ type: 'init', preferred: 'cpu', wasmUrls: wasmBinaryUrls() });
+    const g = graph();
+    g.edges = g.edges.slice(0, 1); // the head has no input
+    await h.handle({ type: 'train', graph: g, config: CONFIG, dataset: null });
+    const err = h.of('error')[0];
+    expect(err.message).toMatch(/does not compile|demo dataset does not fit/);
+    await h.handle({ type: 'bundle' });
+    expect(h.of('error')[1].message).toMatch(/no trained model/);
+  }, 60_000);
+});
