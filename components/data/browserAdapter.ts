@@ -42,6 +42,22 @@ function copyBytes(bytes: Uint8Array): ArrayBuffer {
   return out;
 }
 
+/** One CPU-backed canvas per image size, reused: datasets hold thousands of same-size images. */
+const canvases = new Map<string, OffscreenCanvasRenderingContext2D>();
+function canvasFor(width: number, height: number): OffscreenCanvasRenderingContext2D {
+  const key = `${width}x${height}`;
+  let ctx = canvases.get(key);
+  if (!ctx) {
+    const c = new OffscreenCanvas(width, height).getContext('2d', { willReadFrequently: true });
+    if (!c) throw new DecodeError('no 2-D canvas is available to read pixels');
+    ctx = c;
+    // A few sizes at most (mixed-size datasets would otherwise keep one per size).
+    if (canvases.size >= 8) canvases.clear();
+    canvases.set(key, ctx);
+  }
+  return ctx;
+}
+
 /** Decode an image with createImageBitmap + OffscreenCanvas to RGBA. */
 export async function decodeImageBrowser(bytes: Uint8Array, path: string, maxPixels = DEFAULT_LIMITS.maxImagePixels): Promise<DecodedImage> {
   const size = pngSize(bytes);
@@ -55,9 +71,8 @@ export async function decodeImageBrowser(bytes: Uint8Array, path: string, maxPix
   try {
     const { width, height } = bmp;
     if (width * height > maxPixels) throw new DecodeError(`${width}×${height} pixels is over the limit maxImagePixels = ${maxPixels}`, 'file-too-large');
-    const canvas = new OffscreenCanvas(width, height);
-    const ctx = canvas.getContext('2d', { willReadFrequently: true });
-    if (!ctx) throw new DecodeError('no 2-D canvas is available to read pixels');
+    const ctx = canvasFor(width, height);
+    ctx.clearRect(0, 0, width, height);
     ctx.drawImage(bmp, 0, 0);
     const data = ctx.getImageData(0, 0, width, height).data;
     return { width, height, channels: 4, data };

@@ -21,6 +21,8 @@ export type Post = (msg: FromWorker, transfer?: Transferable[]) => void;
 
 interface Active {
   trainer: Trainer;
+  /** Where the data came from, for the progress line. */
+  dataSource: string;
   model: tf.LayersModel;
   graph: GraphDoc;
   data: TrainingSet;
@@ -95,7 +97,7 @@ export function createSession(post: Post, opts: { mainThread: boolean; mainThrea
     };
   }
 
-  async function run(a: Active, fresh: boolean, dataSource: string): Promise<void> {
+  async function run(a: Active, fresh: boolean): Promise<void> {
     running = true;
     try {
       const primary = (a.io.outputs.find((o) => o.role === 'late') ?? a.io.outputs[0]).nodeId;
@@ -108,7 +110,7 @@ export function createSession(post: Post, opts: { mainThread: boolean; mainThrea
         train: trainCount,
         val: a.data.splits.val.count,
         epochs: a.trainer.config.epochs,
-        dataSource,
+        dataSource: a.dataSource,
       });
       const result = await a.trainer.train({
         onBatchEnd: (m) => post({ type: 'batch', m }),
@@ -149,8 +151,9 @@ export function createSession(post: Post, opts: { mainThread: boolean; mainThrea
       post({ type: 'error', message: `Training cannot start: ${errorText(e)}`, suggestion: 'Check that the dataset loaded in the Data panel belongs to this graph (its inputs and heads).' });
       return;
     }
-    active = { trainer, model: compiled.model, graph, data, io: { inputs: compiled.summary.inputs, outputs: compiled.summary.outputs } };
-    await run(active, true, dataset ? 'the Data panel\'s dataset' : 'the built-in demo dataset');
+    const dataSource = dataset ? 'the Data panel\'s dataset' : 'the built-in demo dataset';
+    active = { trainer, dataSource, model: compiled.model, graph, data, io: { inputs: compiled.summary.inputs, outputs: compiled.summary.outputs } };
+    await run(active, true);
   }
 
   async function bundle(): Promise<void> {
@@ -193,7 +196,7 @@ export function createSession(post: Post, opts: { mainThread: boolean; mainThrea
         case 'resume':
           if (running || !active) return;
           active.trainer.updateConfig({ ...msg.config, batchSize: active.trainer.config.batchSize, seed: active.trainer.config.seed });
-          await run(active, false, 'the same data');
+          await run(active, false);
           return;
         case 'stop':
           active?.trainer.stop();

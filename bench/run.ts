@@ -1,0 +1,28 @@
+/**
+ * Runs every benchmark in turn and prints their tables (npm run bench). Each benchmark is its own
+ * script so that it can also run alone: npx tsx bench/<name>.ts.
+ * usage: npx tsx bench/run.ts [name ...]   (default: all)
+ */
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+
+const ALL: { name: string; what: string }[] = [
+  { name: 'graph', what: 'validation, shape inference and compile time of a 300-node graph' },
+  { name: 'backend', what: 'two-branch CNN training speed per tfjs backend in Node' },
+  { name: 'train', what: 'AV-MNIST training: compiled vs hand-written, loop vs model.fit, frozen cache, PyTorch' },
+  { name: 'data-browser', what: 'decode + featurise throughput on AV-MNIST, headless Chromium and Node' },
+  { name: 'backend-browser', what: 'WASM vs WebGL training speed in headless Chromium' },
+  { name: 'editor', what: 'editor render and param-edit time with a 300-node graph' },
+];
+
+const wanted = process.argv.slice(2);
+let failed = 0;
+for (const b of ALL.filter((x) => wanted.length === 0 || wanted.includes(x.name))) {
+  console.log(`\n## bench/${b.name}.ts — ${b.what}`);
+  const r = spawnSync('npx', ['tsx', path.join(import.meta.dirname, `${b.name}.ts`)], { stdio: 'inherit' });
+  if (r.status !== 0) {
+    failed++;
+    console.log(`bench/${b.name}.ts exited with ${r.status}`);
+  }
+}
+process.exit(failed ? 1 : 0);
