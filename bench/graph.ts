@@ -15,7 +15,7 @@ async function main() {
   const a = analyzeGraph(graph, registry);
   if (a.diagnostics.length) throw new Error(`generated graph has diagnostics: ${JSON.stringify(a.diagnostics.slice(0, 3))}`);
 
-  for (let i = 0; i < 20; i++) analyzeGraph(graph, registry); // warm-up
+  for (let i = 0; i < 200; i++) analyzeGraph(graph, registry); // warm-up (JIT)
   const analyze: number[] = [];
   for (let i = 0; i < 100; i++) {
     const t0 = performance.now();

@@ -5,6 +5,8 @@
  *
  * - Images: `createImageBitmap` + `OffscreenCanvas` (both exist in workers), no premultiplied
  *   alpha and no colour-space conversion, so pixels equal the file's values (as pngjs in Node).
+ *   Non-interlaced PNGs take a pure decoder first (./png.ts): createImageBitmap costs ~5 ms per
+ *   image in a worker here, which capped AV-MNIST at ~200 samples/s.
  * - Audio: WAV is parsed by the engine's pure decoder (`decodeWavAt`) wherever this runs — the
  *   same code as the CLI, and no round trip. Other formats (MP3, OGG, FLAC, M4A…) need
  *   `decodeAudioData`, which Chromium and Firefox do not offer in workers: in a worker they are
@@ -16,6 +18,7 @@
 import { DecodeError, extensionOf, type DecodedImage, type PlatformAdapter } from '@/engine/data/adapter';
 import { DEFAULT_LIMITS } from '@/engine/data/problems';
 import { decodeWav, decodeWavAt, resample } from '@/engine/data/wav';
+import { decodePngFast } from './png';
 import type { DecodedFrames } from './protocol';
 
 /** Work only the main thread can do (audio other than WAV, video). */
@@ -62,6 +65,16 @@ function canvasFor(width: number, height: number): OffscreenCanvasRenderingConte
 export async function decodeImageBrowser(bytes: Uint8Array, path: string, maxPixels = DEFAULT_LIMITS.maxImagePixels): Promise<DecodedImage> {
   const size = pngSize(bytes);
   if (size && size.w * size.h > maxPixels) throw new DecodeError(`${size.w}×${size.h} pixels is over the limit maxImagePixels = ${maxPixels}`, 'file-too-large');
+  // Non-interlaced PNG: pure code (~50× faster than createImageBitmap for small images).
+  if (size) {
+    const fast = decodePngFast(bytes);
+    if (fast) return fast;
+  }
+  return decodeImageBitmap(bytes, path, maxPixels);
+}
+
+/** Decode any image the browser reads with createImageBitmap + OffscreenCanvas to RGBA. */
+export async function decodeImageBitmap(bytes: Uint8Array, path: string, maxPixels = DEFAULT_LIMITS.maxImagePixels): Promise<DecodedImage> {
   let bmp: ImageBitmap;
   try {
     bmp = await createImageBitmap(new Blob([copyBytes(bytes)]), { premultiplyAlpha: 'none', colorSpaceConversion: 'none' });

@@ -4,6 +4,7 @@
  * fetched from URLs the test serves (page.route), timing the processing.
  */
 import type { GraphDoc } from '@/engine/graph';
+import { decodeImageBitmap } from './browserAdapter';
 import { getDataset, getDatasetState, openDataset } from './datasetStore';
 import type { ProcessResult } from './protocol';
 
@@ -11,6 +12,8 @@ export interface FusionlabTestHook {
   state(): { status: string; sourceName: string; error: string | null; timings: ProcessResult['timings'] | null };
   /** Train/val/test tensors as plain arrays (for comparing with the Node loader). */
   tensors(): { ok: boolean; splits: Record<string, { ids: string[]; inputs: Record<string, number[]>; labels: Record<string, number[]> }>; classes: Record<string, string[]> } | null;
+  /** Decode images (base64) with createImageBitmap + OffscreenCanvas: RGBA pixels per image. */
+  imagesViaBitmap(files: string[]): Promise<{ width: number; height: number; data: number[] }[]>;
   /** Fetch `paths` under `base`, open them as a dataset folder for `graph`, resolve when processed. */
   openUrls(base: string, paths: string[], graph: GraphDoc): Promise<{ fetchMs: number; processMs: number; timings: ProcessResult['timings'] | null; loaded: number; problems: number }>;
 }
@@ -40,6 +43,15 @@ export function installTestHook(): void {
         };
       }
       return { ok: d.ok, splits, classes: Object.fromEntries(d.heads.map((h) => [h.nodeId, h.classes])) };
+    },
+    imagesViaBitmap: async (files) => {
+      const out: { width: number; height: number; data: number[] }[] = [];
+      for (const b64 of files) {
+        const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+        const img = await decodeImageBitmap(bytes, 'image.png');
+        out.push({ width: img.width, height: img.height, data: Array.from(img.data) });
+      }
+      return out;
     },
     openUrls: async (base, paths, graph) => {
       const t0 = performance.now();

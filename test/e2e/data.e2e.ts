@@ -166,6 +166,23 @@ test('upload a damaged AV-MNIST folder: problems listed with their rows, the res
       }
       for (const h of node.heads) assertEqual(browser.splits[split].labels[h.nodeId], Array.from(node.splits[split].labels[h.nodeId]), `${split} labels`);
     }
+    // The worker reads non-interlaced PNGs with a pure decoder; createImageBitmap + OffscreenCanvas
+    // (every other image) must agree with pngjs on the same files too.
+    const { readdir } = await import('node:fs/promises');
+    const names = (await readdir(path.join(dir, 'images'))).slice(0, 8);
+    const b64 = await Promise.all(names.map(async (n) => (await readFile(path.join(dir, 'images', n))).toString('base64')));
+    const viaBitmap = await page.evaluate((f) => window.__fusionlabTest?.imagesViaBitmap(f) ?? null, b64);
+    assert(viaBitmap && viaBitmap.length === names.length, 'createImageBitmap decoded every image');
+    const { decodeImageNode } = await import('../../engine/data/node-decoders');
+    const { featuriseImage } = await import('../../engine/data/image');
+    const p = { height: 28, width: 28, channels: 1 as const, resize: 'stretch' as const, normalise: 'unit' as const };
+    for (let i = 0; i < names.length; i++) {
+      const a = featuriseImage({ width: viaBitmap[i].width, height: viaBitmap[i].height, channels: 4, data: Uint8Array.from(viaBitmap[i].data) }, p);
+      const b = featuriseImage(decodeImageNode(new Uint8Array(await readFile(path.join(dir, 'images', names[i])))), p);
+      let maxDiff = 0;
+      for (let k = 0; k < b.length; k++) maxDiff = Math.max(maxDiff, Math.abs(a[k] - b[k]));
+      assert(maxDiff <= 1e-3, `${names[i]}: createImageBitmap and pngjs features differ by ${maxDiff} (range 1)`);
+    }
   } finally {
     await rm(path.dirname(dir), { recursive: true, force: true });
   }

@@ -67,7 +67,7 @@ test('change a param: shapes downstream update; undo and redo', async ({ page, o
   await waitFor(async () => (await page.getByTestId('params-mlp').textContent()) === '128 params', 'the count follows: 3·32+32 = 128', 20_000);
   assertEqual(await page.getByTestId('inspector-out-out').textContent(), 'features 32', 'the inspector shows the output type');
   // Undo/redo from the keyboard, with focus on the canvas.
-  await page.locator('.react-flow__pane').click({ position: { x: 600, y: 500 } });
+  await page.locator('.react-flow__pane').click({ position: { x: 600, y: 30 } });
   await page.keyboard.press('Control+z');
   await waitFor(async () => (await outShape.textContent()) === '64', 'undo restores 64');
   await page.keyboard.press('Control+Shift+z');
@@ -113,7 +113,7 @@ test('a whole drag is one undo step', async ({ page, open }) => {
   const before = await node.boundingBox();
   assert(before, 'node on screen');
   await dragBetween(page, '[data-testid="node-mlp2"] .fnode-title', '[data-testid="node-out"] .fnode-sub', { release: false });
-  await page.mouse.move(before.x + 300, before.y + 120, { steps: 10 });
+  await page.mouse.move(before.x + 300, before.y + 40, { steps: 10 });
   await page.mouse.up();
   const after = await node.boundingBox();
   assert(after && Math.abs(after.x - before.x) > 100, 'the node moved');
