@@ -68,6 +68,8 @@ async function openSource(input: DatasetInput): Promise<{ source: FileSource | n
       const bytes = new Uint8Array(await input.file.arrayBuffer());
       return zipSource(input.name, bytes);
     }
+    case 'memory':
+      return { source: memorySource(input.name, new Map(input.files.map((f) => [f.path, f.bytes]))), problems: [] };
     case 'demo': {
       const demo = generateDemoDataset({ seed: input.seed, rows: input.rows });
       return { source: memorySource(`demo (seed ${input.seed})`, demo.files), problems: [] };

@@ -190,7 +190,10 @@ function run(datasetId: string, graph: GraphDoc, key: string): Promise<ProcessRe
       return promise;
     }
     openInWorker.add(datasetId);
-    send({ type: 'open', job: id, datasetId, input, graph });
+    // Bytes in memory are handed over (the worker keeps them), so a restarted worker cannot reopen them.
+    const transfer = input.kind === 'memory' ? input.files.map((f) => f.bytes.buffer as ArrayBuffer) : [];
+    if (input.kind === 'memory') inputs.delete(datasetId);
+    send({ type: 'open', job: id, datasetId, input, graph }, transfer);
   }
   return promise;
 }

@@ -9,6 +9,8 @@ import type { GraphDoc } from '@/engine/graph';
 export type DatasetInput =
   | { kind: 'files'; name: string; files: { path: string; file: File }[] }
   | { kind: 'zip'; name: string; file: File }
+  /** Bytes already in memory (transferred to the worker, not copied). */
+  | { kind: 'memory'; name: string; files: { path: string; bytes: Uint8Array }[] }
   | { kind: 'demo'; seed: number; rows: number };
 
 /** A preview of one sample: its cells, and the bytes of its image/audio/video files. */

@@ -4,6 +4,7 @@
  * Monaco view that follows the canvas live, with copy and download. The selected node's lines
  * are highlighted. When the graph cannot be exported, its problems are listed instead of code.
  */
+import { trainActions, useTrainState } from '../train/trainStore';
 import dynamic from 'next/dynamic';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { LineRange } from '@/engine/export';
@@ -58,6 +59,10 @@ export default function CodePanel({ graph, dispatch, selectedNodeId, notify }: P
     );
   };
 
+  // A model trained in the Train panel can be exported with its weights (the worker holds it).
+  const trainStatus = useTrainState().view.status;
+  const trained = trainStatus === 'finished' || trainStatus === 'early-stopped' || trainStatus === 'stopped';
+
   return (
     <div ref={root} className="code-panel" data-testid="code-panel" data-target={target} data-state={!result ? 'loading' : result.ok ? 'code' : 'diagnostics'}>
       <div className="code-bar">
@@ -101,6 +106,17 @@ export default function CodePanel({ graph, dispatch, selectedNodeId, notify }: P
         <button type="button" className="btn small primary" data-testid="code-download-all" disabled={!result?.ok} onClick={() => result?.ok && downloadZip(slug, result.files)} title="Download every file of this export (model, layers, data, training script, README) as a zip">
           Download all (.zip)
         </button>
+        {trained && (
+          <button
+            type="button"
+            className="btn small"
+            data-testid="code-download-trained"
+            onClick={() => trainActions.downloadTrainedExport(target)}
+            title="The code of the model trained in the Train panel, with its trained weights and preprocessing state, as a zip"
+          >
+            With trained weights (.zip)
+          </button>
+        )}
       </div>
       <div className="code-body" data-highlight={ranges.map((r) => `${r.start}-${r.end}`).join(',')}>
         {!shown ? null : !result ? (

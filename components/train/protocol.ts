@@ -5,6 +5,7 @@
  * test/train-ui-protocol.test.ts.
  */
 import type { BackendName } from '@/engine/backend/select';
+import type { ExportTarget } from '@/engine/spec';
 import type { GraphDoc } from '@/engine/graph';
 import type { BatchMetrics, EpochMetrics, HeadTask, TrainConfig, TrainingSet, TrainStatus } from '@/engine/train/types';
 
@@ -59,7 +60,9 @@ export type ToWorker =
   | { type: 'resume'; config: PanelConfig }
   | { type: 'stop' }
   | { type: 'reset' }
-  | { type: 'bundle' };
+  | { type: 'bundle' }
+  /** Export the trained model as code + weights (engine/export exportZip); answered with 'bundle'. */
+  | { type: 'export'; target: ExportTarget };
 
 /** Worker → page. */
 export type FromWorker =

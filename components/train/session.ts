@@ -10,6 +10,8 @@ import { generateDemoDataset } from '@/engine/data/demo';
 import { loadDataset } from '@/engine/data/loader';
 import { memorySource } from '@/engine/data/source';
 import { evaluateModel } from '@/engine/evaluate';
+import { exportZip } from '@/engine/export';
+import type { ExportTarget } from '@/engine/spec';
 import type { GraphDoc } from '@/engine/graph';
 import { createTrainer, type Trainer, type TrainingSet } from '@/engine/train';
 import { registry } from '@/nodes';
@@ -177,6 +179,22 @@ export function createSession(post: Post, opts: { mainThread: boolean; mainThrea
     post({ type: 'bundle', bytes, name }, [bytes.buffer]);
   }
 
+  /** The trained model as exported code + weights + preprocessing state, for the Code panel. */
+  async function exportTrained(target: ExportTarget): Promise<void> {
+    if (!active) {
+      post({ type: 'error', message: 'There is no trained model to export yet: train it in the Train panel first.' });
+      return;
+    }
+    const a = active;
+    const slug = a.graph.name.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase() || 'model';
+    const r = await exportZip(tf, a.graph, registry, target, { model: a.model, fitted: a.data.fitted, folder: `${slug}-${target}` });
+    if (!r.ok || !r.zip) {
+      post({ type: 'error', message: `The trained model could not be exported: ${r.diagnostics.map((d) => d.message).join(' ') || 'unknown problem'}` });
+      return;
+    }
+    post({ type: 'bundle', bytes: r.zip, name: `${slug}-${target}-trained.zip` }, [r.zip.buffer as ArrayBuffer]);
+  }
+
   /** Handle one message; never throws (errors become 'error' messages). */
   return async function handle(msg: ToWorker): Promise<void> {
     try {
@@ -208,6 +226,9 @@ export function createSession(post: Post, opts: { mainThread: boolean; mainThrea
           return;
         case 'bundle':
           await bundle();
+          return;
+        case 'export':
+          await exportTrained(msg.target);
           return;
         default: {
           const _x: never = msg;

@@ -5,6 +5,7 @@
  * a session on the main thread when the worker cannot run (no Worker, a crash at start-up, or a
  * chosen backend the worker cannot start). Redraws are throttled so charts never flood React.
  */
+import type { ExportTarget } from '@/engine/spec';
 import { useSyncExternalStore } from 'react';
 import { DEFAULT_TRAIN_CONFIG, type TrainingSet } from '@/engine/train/types';
 import type { GraphDoc } from '@/engine/graph';
@@ -217,5 +218,9 @@ export const trainActions = {
   },
   downloadBundle(): void {
     send({ type: 'bundle' });
+  },
+  /** Download the trained model as code for `target` with its weights (from the worker). */
+  downloadTrainedExport(target: ExportTarget): void {
+    send({ type: 'export', target });
   },
 };

@@ -83,5 +83,16 @@ test('train the demo: charts move, Stop and Resume, the canvas stays responsive,
   const files = unzipSync(new Uint8Array(readFileSync(file)));
   for (const name of ['model.json', 'weights.bin', 'graph.json', 'fitted.json', 'bundle.json']) assert(files[name], `the bundle holds ${name}`);
 
+  // The Code panel exports the trained model as PyTorch code with its trained weights.
+  await page.getByTestId('dock-tab-code').click();
+  await page.getByTestId('code-tab-pytorch').click();
+  const [exported] = await Promise.all([page.waitForEvent('download'), page.getByTestId('code-download-trained').click()]);
+  const exportFile = path.join(RESULTS_DIR, 'trained-demo-pytorch.zip');
+  await exported.saveAs(exportFile);
+  const exportedFiles = Object.keys(unzipSync(new Uint8Array(readFileSync(exportFile))));
+  for (const name of ['model.py', 'train.py', 'data.py', 'weights.npz', 'preprocess.json']) {
+    assert(exportedFiles.some((f) => f.endsWith(`/${name}`)), `the trained PyTorch export holds ${name}: ${exportedFiles.join(', ')}`);
+  }
+
   assert(pageErrors.length === 0, `no page errors: ${pageErrors.join(' | ')}`);
 });
