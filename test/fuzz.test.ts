@@ -11,18 +11,10 @@ import { analyzeGraph, canConnect } from '../engine/validate';
 import { registry } from '../nodes';
 import { toyRegistry } from './fixtures/toy-nodes';
 import { templates } from './fixtures/template-files';
+import { mulberry32 } from '../engine/data/rng';
 
-/** mulberry32: a small seeded PRNG so failures reproduce. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded PRNG so failures reproduce. */
+const rng = mulberry32;
 
 function randomValue(r: () => number, depth = 0): unknown {
   const pick = Math.floor(r() * (depth > 3 ? 6 : 8));

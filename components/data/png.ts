@@ -47,23 +47,31 @@ export function decodePngFast(b: Uint8Array): DecodedImage | null {
   if (!sawEnd || !w || !h || interlace !== 0 || idat.length === 0) return null;
   const chans = ({ 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 } as Record<number, number>)[ctype];
   if (!chans || ![1, 2, 4, 8, 16].includes(depth) || (ctype === 3 && !palette)) return null;
-  const z = new Uint8Array(idatLen);
-  let p = 0;
-  for (const c of idat) {
-    z.set(c, p);
-    p += c.length;
-  }
-  let raw: Uint8Array;
-  try {
-    raw = unzlibSync(z);
-  } catch {
-    return null;
+  // Typed-array allocations are costly in Chromium (each is a separate backing store counted as
+  // external memory, which drives GC): one IDAT is used in place, and the inflater writes into a
+  // buffer of the exact scanline size instead of growing and trimming its own.
+  let z: Uint8Array;
+  if (idat.length === 1) z = idat[0];
+  else {
+    z = new Uint8Array(idatLen);
+    let p = 0;
+    for (const c of idat) {
+      z.set(c, p);
+      p += c.length;
+    }
   }
   const bpp = Math.max(1, (chans * depth) >> 3); // bytes per complete pixel (filter unit)
   const stride = Math.ceil((w * chans * depth) / 8);
-  if (raw.length < h * (stride + 1)) return null;
+  const rawLen = h * (stride + 1);
+  let raw: Uint8Array;
+  try {
+    raw = unzlibSync(z, { out: new Uint8Array(rawLen) });
+  } catch {
+    return null;
+  }
+  if (raw.length < rawLen) return null;
   const cur = new Uint8Array(stride);
-  let prev = new Uint8Array(stride);
+  const prev = new Uint8Array(stride);
   const out = new Uint8ClampedArray(w * h * 4);
   for (let y = 0; y < h; y++) {
     const f = raw[y * (stride + 1)];
@@ -145,9 +153,7 @@ export function decodePngFast(b: Uint8Array): DecodedImage | null {
           return null;
       }
     }
-    const t = prev;
-    prev = cur.slice();
-    void t;
+    prev.set(cur);
   }
   return { width: w, height: h, channels: 4, data: out };
 }

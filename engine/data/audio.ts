@@ -123,6 +123,7 @@ export function fft(re: Float64Array, im: Float64Array): void {
 }
 
 const splitCache = new Map<number, { cos: Float64Array; sin: Float64Array }>();
+const scratchCache = new Map<number, { re: Float64Array; im: Float64Array }>();
 
 /**
  * Power spectrum |X[k]|²/n of a real signal for k = 0..n/2, via one complex FFT of half the size
@@ -154,8 +155,14 @@ export function realPowerSpectrum(x: Float64Array, out?: Float64Array): Float64A
     }
     splitCache.set(n, tw);
   }
-  const re = new Float64Array(m);
-  const im = new Float64Array(m);
+  // Scratch reused across calls (sync code, one thread): allocating two arrays per frame made
+  // featurisation several times slower in browsers, where typed-array allocation is costly.
+  let scratch = scratchCache.get(m);
+  if (!scratch) {
+    scratch = { re: new Float64Array(m), im: new Float64Array(m) };
+    scratchCache.set(m, scratch);
+  }
+  const { re, im } = scratch;
   for (let j = 0; j < m; j++) {
     re[j] = x[2 * j];
     im[j] = x[2 * j + 1];
@@ -252,6 +259,9 @@ function windowFn(kind: WindowKind, n: number): Float64Array {
   return w;
 }
 
+const frameScratch = new Map<number, { buf: Float64Array; pow: Float64Array }>();
+const spanCache = new WeakMap<Float64Array[], number[][]>();
+
 /** Floor added before the log so that silence stays finite: ln(1e-6) ≈ −13.8. */
 export const LOG_FLOOR = 1e-6;
 
@@ -266,16 +276,26 @@ export function logMelSpectrogram(samples: Float32Array, p: Pick<AudioFeaturePar
   const filters = melFilterbank(p.melBins, n, p.sampleRate);
   const win = windowFn(p.window, p.frameLength);
   const out = new Float32Array(frames * p.melBins);
-  const buf = new Float64Array(n);
-  const pow = new Float64Array(n / 2 + 1);
-  // Each filter's non-zero span, so the sum skips the zeros.
-  const spans = filters.map((w) => {
-    let a = 0;
-    while (a < w.length && w[a] === 0) a++;
-    let b = w.length - 1;
-    while (b > a && w[b] === 0) b--;
-    return [a, b];
-  });
+  // Frame buffers reused across clips (sync code, one thread; every element is rewritten per
+  // frame): per-clip typed arrays cost more than the maths in browsers.
+  let scratch = frameScratch.get(n);
+  if (!scratch) {
+    scratch = { buf: new Float64Array(n), pow: new Float64Array(n / 2 + 1) };
+    frameScratch.set(n, scratch);
+  }
+  const { buf, pow } = scratch;
+  // Each filter's non-zero span, so the sum skips the zeros (cached with the filterbank).
+  let spans = spanCache.get(filters);
+  if (!spans) {
+    spans = filters.map((w) => {
+      let a = 0;
+      while (a < w.length && w[a] === 0) a++;
+      let b = w.length - 1;
+      while (b > a && w[b] === 0) b--;
+      return [a, b];
+    });
+    spanCache.set(filters, spans);
+  }
   for (let f = 0; f < frames; f++) {
     buf.fill(0);
     const start = f * p.hop;
@@ -300,8 +320,11 @@ export function logMelSpectrogram(samples: Float32Array, p: Pick<AudioFeaturePar
  * waveform, or the log-mel spectrogram not yet standardised.
  */
 export function featuriseAudioRaw(samples: Float32Array, p: AudioFeatureParams): Float32Array {
-  const clip = fixLength(samples, clipSamples(p));
-  return p.representation === 'logmel' ? logMelSpectrogram(clip, p) : clip;
+  const n = clipSamples(p);
+  if (p.representation === 'waveform') return fixLength(samples, n);
+  // The spectrogram reads samples past the end as 0, exactly what zero padding would hold, so
+  // the clip is only cut (a view), never copied.
+  return logMelSpectrogram(samples.length > n ? samples.subarray(0, n) : samples, p);
 }
 
 /**
