@@ -5,6 +5,7 @@
  */
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { zipSync } from 'fflate';
 import { loadDataset, parseManifest, writeCsv } from '../../engine/data';
@@ -115,6 +116,20 @@ test('the demo dataset: opens by itself with the demo template, summary, classes
   // The same dataset as a zip in the upload format.
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('data-download-demo').click()]);
   assertEqual(download.suggestedFilename(), 'fusionlab-demo.zip', 'zip name');
+  // The app and the CLI generate the same demo dataset from the same seed, byte for byte.
+  const work = await mkdtemp(path.join(tmpdir(), 'fusionlab-demo-'));
+  try {
+    const fromApp = path.join(work, 'app.zip');
+    const fromCli = path.join(work, 'cli.zip');
+    await download.saveAs(fromApp);
+    const root = path.resolve(import.meta.dirname, '../..');
+    const cli = spawnSync(process.execPath, [path.join(root, 'bin/fusionlab.mjs'), 'data', 'demo', fromCli, '--seed', '1'], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+    assertEqual(cli.status, 0, `fusionlab data demo: ${cli.stderr}`);
+    const [a, b] = await Promise.all([readFile(fromApp), readFile(fromCli)]);
+    assert(a.length > 100_000 && a.equals(b), `the app's demo zip (${a.length} bytes) equals the CLI's (${b.length} bytes)`);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
 });
 
 test('upload a damaged AV-MNIST folder: problems listed with their rows, the rest loads; column pickers; parity with Node', async ({ page, open, screenshot }) => {
