@@ -3,7 +3,7 @@
  * description), read from the node specs. The CLI's `nodes` command, the README table and the
  * app's docs all come from here, so nothing about a kind is written twice.
  */
-import { z } from 'zod';
+import { paramSchema } from './params-schema';
 import type { AnyNodeSpec, NodeCategory, NodeRegistry, PortSpec } from './spec';
 
 /** One param of a node kind, from its zod schema. */
@@ -28,24 +28,10 @@ export interface KindInfo {
   params: ParamInfo[];
 }
 
-interface JsonSchemaProp {
-  type?: string | string[];
-  default?: unknown;
-  description?: string;
-  minimum?: number;
-  maximum?: number;
-  exclusiveMinimum?: number;
-  exclusiveMaximum?: number;
-  enum?: unknown[];
-  items?: JsonSchemaProp;
-  anyOf?: JsonSchemaProp[];
-}
-
 /** Params of a kind, described from its zod schema. */
 export function describeParams(spec: AnyNodeSpec): ParamInfo[] {
-  const schema = z.toJSONSchema(spec.params, { unrepresentable: 'any' }) as { properties?: Record<string, JsonSchemaProp> };
-  const defaults = spec.params.parse({}) as Record<string, unknown>;
-  return Object.entries(schema.properties ?? {}).map(([name, prop]) => {
+  const { properties, defaults } = paramSchema(spec);
+  return Object.entries(properties).map(([name, prop]) => {
     const type = prop.enum ? 'enum' : Array.isArray(prop.type) ? prop.type.join('|') : prop.type === 'array' ? `${prop.items?.type ?? 'any'}[]` : (prop.type ?? 'any');
     return {
       name,

@@ -3,22 +3,9 @@
  * numbers with bounds, enums as selects, booleans as toggles, dataset columns as pickers, string
  * arrays as tag lists. Anything else falls back to a JSON text field, so every param is editable.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
+import { paramSchema, type JsonSchemaProp } from '../params-schema';
 import type { AnyNodeSpec } from '../spec';
-
-interface JsonSchemaProp {
-  type?: string | string[];
-  default?: unknown;
-  description?: string;
-  minimum?: number;
-  maximum?: number;
-  exclusiveMinimum?: number;
-  exclusiveMaximum?: number;
-  enum?: unknown[];
-  const?: unknown;
-  items?: JsonSchemaProp;
-  anyOf?: JsonSchemaProp[];
-}
 
 interface FieldBase {
   name: string;
@@ -57,16 +44,8 @@ function enumOptions(p: JsonSchemaProp): (string | number | boolean)[] | null {
 
 /** The form fields of a node kind, in schema order. */
 export function paramFields(spec: AnyNodeSpec): ParamField[] {
-  let schema: { properties?: Record<string, JsonSchemaProp> };
-  try {
-    schema = z.toJSONSchema(spec.params, { unrepresentable: 'any', io: 'input' }) as typeof schema;
-  } catch {
-    schema = {};
-  }
-  let defaults: Record<string, unknown> = {};
-  const parsed = spec.params.safeParse({});
-  if (parsed.success) defaults = parsed.data as Record<string, unknown>;
-  return Object.entries(schema.properties ?? {}).map(([name, prop]): ParamField => {
+  const { properties, defaults } = paramSchema(spec);
+  return Object.entries(properties).map(([name, prop]): ParamField => {
     const description = prop.description ?? '';
     const types = Array.isArray(prop.type) ? prop.type : prop.type ? [prop.type] : [];
     const nullable = types.includes('null');
