@@ -87,6 +87,18 @@ describe('helpers', () => {
     expect(halve([{ x: 1, loss: 1 }, { x: 2, loss: 3 }, { x: 3, loss: 5 }])).toEqual([{ x: 1.5, loss: 2, accuracy: undefined }, { x: 3, loss: 5 }]);
   });
 
+  it('keeps the modality ablation from done until a fresh run, and clears it on resume', () => {
+    const ablation = { split: 'val' as const, count: 20, primary: 'head', metric: 'accuracy' as const, baseline: 0.9, rows: [{ nodeId: 'img', value: 0.4, drop: 0.5 }, { nodeId: 'tab', value: 0.85, drop: 0.05 }] };
+    const done = run([started(true), epoch(1, 1, 0.9), { type: 'done', status: 'finished', epochsDone: 1, ablation }]);
+    expect(done.ablation).toEqual(ablation);
+    // A later 'done' without ablation (e.g. a failure) keeps the last one.
+    expect(reduceView(done, { type: 'done', status: 'failed', epochsDone: 1 }).ablation).toEqual(ablation);
+    // Resuming or starting over hides the stale numbers.
+    expect(reduceView(done, started(false)).ablation).toBeNull();
+    expect(reduceView(done, started(true)).ablation).toBeNull();
+    expect(reduceView(done, { type: 'reset-done' }).ablation).toBeNull();
+  });
+
   it('formatSeconds', () => {
     expect(formatSeconds(12.4)).toBe('12 s');
     expect(formatSeconds(65)).toBe('1 min 05 s');

@@ -112,6 +112,61 @@ describe('train session (protocol)', () => {
     expect(tf.memory().numTensors).toBe(held);
   }, 60_000);
 
+  it('measures what each input contributes after training (modality ablation on the val split)', async () => {
+    // Two inputs: "signal" decides the label, "noise" is random.
+    const node = (id: string, kind: string, params: Record<string, unknown>) => ({ id, kind, label: id.toUpperCase(), params, position: { x: 0, y: 0 }, frozen: false });
+    const g = {
+      format: 'fusionlab/graph',
+      version: 1,
+      name: 'Two inputs',
+      description: '',
+      nodes: [
+        node('signal', 'input.tabular', { columns: ['a', 'b'] }),
+        node('noise', 'input.tabular', { columns: ['c', 'd'] }),
+        node('encS', 'encoder.tabular-mlp', { units: 8, layers: 1 }),
+        node('encN', 'encoder.tabular-mlp', { units: 8, layers: 1 }),
+        node('mix', 'fusion.concat', {}),
+        node('out', 'head.classify', { column: 'label', classes: 2 }),
+      ],
+      edges: [
+        { id: 'e1', source: 'signal', sourcePort: 'out', target: 'encS', targetPort: 'in' },
+        { id: 'e2', source: 'noise', sourcePort: 'out', target: 'encN', targetPort: 'in' },
+        { id: 'e4', source: 'encS', sourcePort: 'out', target: 'mix', targetPort: 'in' },
+        { id: 'e5', source: 'encN', sourcePort: 'out', target: 'mix', targetPort: 'in' },
+        { id: 'e3', source: 'mix', sourcePort: 'out', target: 'out', targetPort: 'in' },
+      ],
+    } as GraphDoc;
+    let s = 11;
+    const rnd = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1;
+    const rows = ['a,b,c,d,label,split'];
+    for (let i = 0; i < 240; i++) {
+      const [a, b, c, d] = [rnd(), rnd(), rnd(), rnd()];
+      rows.push(`${a.toFixed(3)},${b.toFixed(3)},${c.toFixed(3)},${d.toFixed(3)},${a + b > 0 ? 'pos' : 'neg'},${i < 180 ? 'train' : i < 220 ? 'val' : 'test'}`);
+    }
+    const ds = await loadDataset(memorySource('two', { 'samples.csv': new TextEncoder().encode(rows.join('\n')) }), { graph: g, registry, adapter: createWorkerAdapter() });
+    expect(ds.problems.filter((p) => p.severity === 'error')).toEqual([]);
+    const h = harness();
+    await h.handle({ type: 'init', preferred: 'cpu', wasmUrls: wasmBinaryUrls() });
+    await h.handle({ type: 'train', graph: g, config: { ...CONFIG, epochs: 6 }, dataset: { inputs: ds.inputs, heads: ds.heads, splits: ds.splits, fitted: ds.fitted } });
+    expect(h.of('error')).toEqual([]);
+    const done = h.of('done')[0];
+    expect(done.status).toBe('finished');
+    const ab = done.ablation;
+    expect(ab).toBeDefined();
+    expect(ab?.split).toBe('val');
+    expect(ab?.count).toBe(40);
+    expect(ab?.metric).toBe('accuracy');
+    expect(ab?.primary).toBe('out');
+    expect(ab?.rows.map((r) => r.nodeId)).toEqual(['signal', 'noise']);
+    const signal = ab?.rows.find((r) => r.nodeId === 'signal');
+    const noise = ab?.rows.find((r) => r.nodeId === 'noise');
+    expect(ab?.baseline).toBeGreaterThan(0.8);
+    // Masking the informative input costs far more accuracy than masking the noise.
+    expect(signal?.drop).toBeGreaterThan(0.2);
+    expect(signal!.drop).toBeGreaterThan(noise!.drop + 0.15);
+    expect(signal!.value).toBeCloseTo(ab!.baseline - signal!.drop, 6);
+  }, 60_000);
+
   it('a graph that does not compile and data that do not fit give messages, not exceptions', async () => {
     const h = harness();
     await h.handle({ type: 'init', preferred: 'cpu', wasmUrls: wasmBinaryUrls() });

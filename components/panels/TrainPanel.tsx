@@ -11,6 +11,7 @@ import { hasErrors } from '@/engine/diagnostics';
 import type { BackendName } from '@/engine/backend/select';
 import { OPTIMIZERS, type OptimizerName, type TrainingSet } from '@/engine/train/types';
 import TrainCharts from '@/components/train/TrainCharts';
+import TrainAblation from '@/components/train/TrainAblation';
 import TrainResults from '@/components/train/TrainResults';
 import { checkConfig, formatSeconds, lastMetric, type BackendPreference, type PanelConfig, type TrainView } from '@/components/train/protocol';
 import { trainActions, useTrainState } from '@/components/train/trainStore';
@@ -255,6 +256,7 @@ export default function TrainPanel({ graph, analysis, notify }: PanelProps) {
           </div>
         )}
         {view.outputs.length > 0 && <TrainCharts view={view} labels={labels} />}
+        {view.ablation && <TrainAblation ablation={view.ablation} labels={labels} />}
         {view.evaluation && <TrainResults evaluation={view.evaluation} labels={labels} />}
       </div>
     </div>

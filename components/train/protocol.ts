@@ -53,6 +53,22 @@ export interface EvaluationSummary {
   outputs: OutputReport[];
 }
 
+/**
+ * Modality ablation (engine ablateInputs), trimmed for the panel: the primary output's metric
+ * with each input node masked (filled with the train split's mean sample) against the full model.
+ */
+export interface AblationSummary {
+  split: 'val' | 'test' | 'train';
+  count: number;
+  primary: string;
+  /** Accuracy for classify/multilabel outputs; loss for regression (lower is better). */
+  metric: 'accuracy' | 'loss';
+  /** The full model's metric on the split. */
+  baseline: number;
+  /** Per input node: the metric with it masked, and how much worse that is (positive = the input helps). */
+  rows: { nodeId: string; value: number; drop: number }[];
+}
+
 /** Page → worker. */
 export type ToWorker =
   | { type: 'init'; preferred: BackendPreference; wasmUrls: Record<string, string> }
@@ -71,7 +87,7 @@ export type FromWorker =
   | { type: 'started'; fresh: boolean; outputs: { nodeId: string; role: 'head' | 'late'; task: HeadTask }[]; primary: string; train: number; val: number; epochs: number; dataSource: string }
   | { type: 'batch'; m: BatchMetrics }
   | { type: 'epoch'; m: EpochMetrics }
-  | { type: 'done'; status: TrainStatus; epochsDone: number; bestEpoch?: number; error?: { code: string; message: string; suggestion: string }; evaluation?: EvaluationSummary }
+  | { type: 'done'; status: TrainStatus; epochsDone: number; bestEpoch?: number; error?: { code: string; message: string; suggestion: string }; evaluation?: EvaluationSummary; ablation?: AblationSummary }
   | { type: 'reset-done' }
   | { type: 'bundle'; bytes: Uint8Array; name: string }
   | { type: 'error'; message: string; suggestion?: string };
@@ -111,6 +127,8 @@ export interface TrainView {
   epochsDone: number;
   bestEpoch?: number;
   evaluation: EvaluationSummary | null;
+  /** What each input contributes (after training finishes or is stopped). */
+  ablation: AblationSummary | null;
   error: { message: string; suggestion?: string } | null;
 }
 
@@ -133,6 +151,7 @@ export function initialView(): TrainView {
     lastEpoch: null,
     epochsDone: 0,
     evaluation: null,
+    ablation: null,
     error: null,
   };
 }
@@ -216,6 +235,7 @@ export function reduceView(v: TrainView, msg: FromWorker, maxBatchPoints = MAX_B
         status: 'running',
         error: null,
         evaluation: null,
+        ablation: null,
         outputs: msg.outputs,
         primary: msg.primary,
         sizes: { train: msg.train, val: msg.val },
@@ -236,6 +256,7 @@ export function reduceView(v: TrainView, msg: FromWorker, maxBatchPoints = MAX_B
         epochsDone: msg.epochsDone,
         bestEpoch: msg.bestEpoch,
         evaluation: msg.evaluation ?? v.evaluation,
+        ablation: msg.ablation ?? v.ablation,
         error: msg.error ? { message: msg.error.message, suggestion: msg.error.suggestion } : null,
         progress: v.progress && status !== 'stopped' ? { ...v.progress, secondsLeft: 0 } : v.progress,
       };

@@ -9,14 +9,14 @@ import { compileGraph } from '@/engine/compile';
 import { generateDemoDataset } from '@/engine/data/demo';
 import { loadDataset } from '@/engine/data/loader';
 import { memorySource } from '@/engine/data/source';
-import { evaluateModel } from '@/engine/evaluate';
+import { ablateInputs, evaluateModel, inputMeans } from '@/engine/evaluate';
 import { exportZip } from '@/engine/export';
 import type { ExportTarget } from '@/engine/spec';
 import type { GraphDoc } from '@/engine/graph';
 import { createTrainer, type Trainer, type TrainingSet } from '@/engine/train';
 import { registry } from '@/nodes';
 import { startBackend } from './backend';
-import type { BackendPreference, BackendReport, EvaluationSummary, FromWorker, PanelConfig, ToWorker } from './protocol';
+import type { AblationSummary, BackendPreference, BackendReport, EvaluationSummary, FromWorker, PanelConfig, ToWorker } from './protocol';
 import { createWorkerAdapter } from './workerAdapter';
 
 export type Post = (msg: FromWorker, transfer?: Transferable[]) => void;
@@ -99,6 +99,24 @@ export function createSession(post: Post, opts: { mainThread: boolean; mainThrea
     };
   }
 
+  /** Modality ablation on the validation split (test without one): what each input contributes. */
+  function ablate(a: Active): AblationSummary | undefined {
+    const s = a.data.splits;
+    const split = s.val.count > 0 ? 'val' : s.test.count > 0 ? 'test' : 'train';
+    if (s[split].count === 0) return undefined;
+    const rep = ablateInputs(tf, a.model, a.io, a.data, s[split], s.train.count > 0 ? inputMeans(s.train) : undefined);
+    const regress = rep.baseline.accuracy === undefined;
+    return {
+      split,
+      count: s[split].count,
+      primary: rep.primary,
+      metric: regress ? 'loss' : 'accuracy',
+      baseline: regress ? rep.baseline.loss : (rep.baseline.accuracy ?? 0),
+      // For regression the drop is the loss gained when the input is masked (the engine's drop is RMSE).
+      rows: rep.rows.map((r) => (regress ? { nodeId: r.nodeId, value: r.loss, drop: r.loss - rep.baseline.loss } : { nodeId: r.nodeId, value: r.accuracy ?? 0, drop: r.drop })),
+    };
+  }
+
   async function run(a: Active, fresh: boolean): Promise<void> {
     running = true;
     try {
@@ -128,7 +146,16 @@ export function createSession(post: Post, opts: { mainThread: boolean; mainThrea
           post({ type: 'stage', text: `Evaluation failed: ${errorText(e)}` });
         }
       }
-      post({ type: 'done', status: result.status, epochsDone: result.epochsDone, bestEpoch: result.bestEpoch, error: result.error, evaluation });
+      let ablation: AblationSummary | undefined;
+      if (result.status === 'finished' || result.status === 'early-stopped' || result.status === 'stopped') {
+        post({ type: 'stage', text: 'Masking each input in turn…' });
+        try {
+          ablation = ablate(a);
+        } catch (e) {
+          post({ type: 'stage', text: `Modality ablation failed: ${errorText(e)}` });
+        }
+      }
+      post({ type: 'done', status: result.status, epochsDone: result.epochsDone, bestEpoch: result.bestEpoch, error: result.error, evaluation, ablation });
     } finally {
       running = false;
     }
