@@ -729,6 +729,9 @@ def main():
             print(json.dumps({"event": "epoch", "epoch": epoch + 1, "batch_loss": (t[0] / t[1].clamp_min(1)).item(), "initial_loss": initial, "train_loss": train_loss, "val_loss": val_loss, "seconds": round(time.time() - started, 2)}), flush=True)
             torch.save(model.state_dict(), args.out)
     if distributed:
+        # Every rank leaves together: without this, a rank that tears gloo down while rank 0 is
+        # still writing the checkpoint can leave the job hanging at exit.
+        dist.barrier()
         dist.destroy_process_group()
 
 
