@@ -1,7 +1,8 @@
-/** Browser downloads for the code panel: one text file, or every file of an export as a zip. */
+/** Browser downloads (code panel, train panel): bytes, one text file, or files as a zip. */
 import { strToU8, zipSync } from 'fflate';
 
-function save(blob: Blob, name: string): void {
+/** Save a blob as a file through a temporary link. */
+export function save(blob: Blob, name: string): void {
   const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
   a.href = url;
@@ -9,7 +10,7 @@ function save(blob: Blob, name: string): void {
   document.body.appendChild(a);
   a.click();
   a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 /** Download one text file. */

@@ -11,6 +11,7 @@ import { DEFAULT_TRAIN_CONFIG, type TrainingSet } from '@/engine/train/types';
 import type { GraphDoc } from '@/engine/graph';
 import { initialView, reduceView, type BackendPreference, type FromWorker, type PanelConfig, type ToWorker, type TrainView } from './protocol';
 import { wasmBinaryUrls } from './wasmUrls';
+import { save } from '../code/download';
 
 export interface TrainState {
   view: TrainView;
@@ -78,21 +79,11 @@ function onMessage(msg: FromWorker): void {
       return;
     }
   }
-  if (msg.type === 'bundle') download(msg.bytes, msg.name);
+  if (msg.type === 'bundle') save(new Blob([msg.bytes as BlobPart], { type: 'application/zip' }), msg.name);
   const urgent = msg.type !== 'batch' && msg.type !== 'stage';
   set({ view: reduceView(state.view, msg) }, urgent);
 }
 
-function download(bytes: Uint8Array, name: string): void {
-  const url = URL.createObjectURL(new Blob([bytes as BlobPart], { type: 'application/zip' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
 
 async function pageRunner(reason: string): Promise<PageRunner> {
   const { createSession } = await import('./session');

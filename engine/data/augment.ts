@@ -29,6 +29,31 @@ export function hasAugmentation(f: FittedInput): boolean {
 }
 
 /**
+ * Augment one sample in place from its input's fitted params (image flip/shift/brightness, text
+ * token dropout, audio time shift/gain/noise). The trainer calls this per sample of a batch.
+ */
+export function augmentSample(f: FittedInput, x: Float32Array, rng: Rng): void {
+  switch (f.kind) {
+    case 'input.image':
+      augmentImage(x, f.shape, { flip: f.params.flip, shift: f.params.shift, brightness: f.params.brightness }, f.params.normalise, rng);
+      return;
+    case 'input.text':
+      augmentTokens(x, f.params.tokenDropout, rng);
+      return;
+    case 'input.audio':
+      augmentAudio(x, f.shape, f.params.representation, { timeShift: f.params.timeShift, gainDb: f.params.gainDb, noise: f.params.noise }, f.params.standardise ? f.std : 1, rng);
+      return;
+    case 'input.tabular':
+    case 'input.video':
+      return;
+    default: {
+      const _x: never = f;
+      return _x;
+    }
+  }
+}
+
+/**
  * Augment `count` samples (row-major, `size(f.shape)` values each). Returns a new array when
  * anything is augmented, else `data` itself.
  */
@@ -38,24 +63,7 @@ export function augmentBatch(f: FittedInput, data: Float32Array, count: number, 
   const out = data.slice(0, count * size);
   for (let n = 0; n < count; n++) {
     const x = out.subarray(n * size, (n + 1) * size);
-    switch (f.kind) {
-      case 'input.image':
-        augmentImage(x, f.shape, { flip: f.params.flip, shift: f.params.shift, brightness: f.params.brightness }, f.params.normalise, rng);
-        break;
-      case 'input.text':
-        augmentTokens(x, f.params.tokenDropout, rng);
-        break;
-      case 'input.audio':
-        augmentAudio(x, f.shape, f.params.representation, { timeShift: f.params.timeShift, gainDb: f.params.gainDb, noise: f.params.noise }, f.params.standardise ? f.std : 1, rng);
-        break;
-      case 'input.tabular':
-      case 'input.video':
-        break;
-      default: {
-        const _x: never = f;
-        return _x;
-      }
-    }
+    augmentSample(f, x, rng);
   }
   return out;
 }

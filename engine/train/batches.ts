@@ -4,10 +4,8 @@
  * the result to tfjs as one tensor per feed.
  */
 import type * as tfTypes from '@tensorflow/tfjs';
-import { augmentAudio } from '../data/audio';
-import { augmentImage } from '../data/image';
+import { augmentSample, hasAugmentation } from '../data/augment';
 import type { FittedState } from '../data/loader';
-import { augmentTokens } from '../data/text';
 import type { Rng } from '../data/rng';
 import { sizeOf } from '../spec';
 
@@ -25,30 +23,7 @@ export function buildAugmenters(fitted: FittedState | undefined): Record<string,
   const out: Record<string, Augmenter> = {};
   if (!fitted) return out;
   for (const [nodeId, f] of Object.entries(fitted.inputs)) {
-    switch (f.kind) {
-      case 'input.image': {
-        const p = f.params;
-        if (p.flip || p.shift > 0 || p.brightness > 0) out[nodeId] = (s, rng) => augmentImage(s, f.shape, p, p.normalise, rng);
-        break;
-      }
-      case 'input.audio': {
-        const p = f.params;
-        if (p.timeShift > 0 || p.gainDb > 0 || p.noise > 0) out[nodeId] = (s, rng) => augmentAudio(s, f.shape, p.representation, p, p.standardise ? f.std : 1, rng);
-        break;
-      }
-      case 'input.text': {
-        const rate = f.params.tokenDropout;
-        if (rate > 0) out[nodeId] = (s, rng) => augmentTokens(s, rate, rng);
-        break;
-      }
-      case 'input.tabular':
-      case 'input.video':
-        break;
-      default: {
-        const _x: never = f;
-        void _x;
-      }
-    }
+    if (hasAugmentation(f)) out[nodeId] = (s, rng) => augmentSample(f, s, rng);
   }
   return out;
 }
