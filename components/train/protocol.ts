@@ -5,6 +5,7 @@
  * test/train-ui-protocol.test.ts.
  */
 import type { BackendName } from '@/engine/backend/select';
+import type { OutputEvaluation } from '@/engine/evaluate';
 import type { ExportTarget } from '@/engine/spec';
 import type { GraphDoc } from '@/engine/graph';
 import type { BatchMetrics, EpochMetrics, HeadTask, TrainConfig, TrainingSet, TrainStatus } from '@/engine/train/types';
@@ -31,20 +32,7 @@ export interface BackendReport {
 export type PanelConfig = Pick<TrainConfig, 'optimizer' | 'learningRate' | 'momentum' | 'batchSize' | 'epochs' | 'patience' | 'seed'>;
 
 /** One output's evaluation, trimmed to what the panel draws (all plain numbers, cloneable). */
-export interface OutputReport {
-  nodeId: string;
-  role: 'head' | 'late';
-  task: HeadTask;
-  count: number;
-  loss: number;
-  accuracy?: number;
-  mae?: number;
-  rmse?: number;
-  macroF1?: number;
-  classes?: string[];
-  perClass?: { name: string; precision: number; recall: number; f1: number; support: number }[];
-  confusion?: number[][];
-}
+export type OutputReport = Omit<OutputEvaluation, 'worst'>;
 
 export interface EvaluationSummary {
   split: 'test' | 'val' | 'train';
