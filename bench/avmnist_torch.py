@@ -1,6 +1,6 @@
 """AV-MNIST fusion model in PyTorch, same architecture as templates/avmnist.json compiled by
-FusionLab (two conv branches: conv3x3 -> BN -> ReLU -> 2x2 max-pool, 16 then 32 filters, global
-average pooling, dense 64 ReLU; concatenation; dense 10 softmax). Trains on random tensors with
+FusionLab (two conv branches: conv3x3 -> BN -> ReLU -> 2x2 max-pool, 16 then 32 filters, flatten
+(the template's `ending: flatten`), dense 64 ReLU; concatenation; dense 10 softmax). Trains on random tensors with
 Adam and prints one JSON line: training samples per CPU-second (process time) on 1 thread.
 
 usage: python3 bench/avmnist_torch.py [--batch 32] [--samples 512] [--repeats 3]
@@ -13,19 +13,19 @@ import torch
 import torch.nn as nn
 
 
-def branch(in_ch: int) -> nn.Sequential:
+def branch(in_ch: int, flat: int) -> nn.Sequential:
     return nn.Sequential(
         nn.Conv2d(in_ch, 16, 3, padding=1, bias=False), nn.BatchNorm2d(16, eps=1e-3, momentum=0.01), nn.ReLU(), nn.MaxPool2d(2),
         nn.Conv2d(16, 32, 3, padding=1, bias=False), nn.BatchNorm2d(32, eps=1e-3, momentum=0.01), nn.ReLU(), nn.MaxPool2d(2),
-        nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(32, 64), nn.ReLU(),
+        nn.Flatten(), nn.Linear(flat, 64), nn.ReLU(),
     )
 
 
 class AVMNIST(nn.Module):
     def __init__(self) -> None:
         super().__init__()
-        self.image = branch(1)
-        self.audio = branch(1)
+        self.image = branch(1, 32 * 7 * 7)  # 28x28 -> 14x14 -> 7x7
+        self.audio = branch(1, 32 * 15 * 8)  # 61x32 -> 30x16 -> 15x8
         self.head = nn.Linear(128, 10)
 
     def forward(self, img: torch.Tensor, aud: torch.Tensor) -> torch.Tensor:

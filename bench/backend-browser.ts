@@ -20,7 +20,41 @@ import { wasmBinaryDir } from '../engine/backend/node-backend';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const quick = process.argv.includes('--quick');
 
-async function main(): Promise<void> {
+/** One configuration to measure. */
+export interface BrowserCase {
+  name: string;
+  where: 'iso' | 'plain';
+  backend: 'wasm' | 'webgl';
+  /** XNNPACK threads to ask for (0 = tfjs's default). */
+  threads: number;
+  /** Report this many logical cores to the page (tfjs-wasm uses half of them). */
+  fakeCores?: number;
+  /** Timed batches after one warm-up batch. */
+  batches: number;
+}
+
+/** What the page measured (see bench/browser/page.ts), or the error. */
+export interface BrowserResult {
+  case: BrowserCase;
+  ok: boolean;
+  error?: string;
+  backend?: string;
+  crossOriginIsolated?: boolean;
+  simd?: boolean;
+  threads?: number;
+  trainSamplesPerSec?: number;
+  msPerBatch?: number;
+  firstLoss?: number;
+  lastLoss?: number;
+  renderer?: string | null;
+  tfjsFlags?: string;
+}
+
+/**
+ * Train the two-branch CNN in headless Chromium for each case (a fresh page each) and return the
+ * speeds; also used by bench/train.ts for its WASM-against-WebGL rows.
+ */
+export async function measureInBrowser(cases: BrowserCase[]): Promise<{ results: BrowserResult[]; version: string }> {
   const out = await build({
     entryPoints: [path.join(here, 'browser/page.ts')], bundle: true, write: false, format: 'iife',
     platform: 'browser', target: 'es2020', minify: true, logLevel: 'error',
@@ -49,45 +83,67 @@ async function main(): Promise<void> {
     executablePath: '/usr/bin/chromium', headless: true,
     args: ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--enable-unsafe-swiftshader', '--use-angle=swiftshader'],
   });
-  const cases: Array<{ name: string; where: 'iso' | 'plain'; backend: 'wasm' | 'webgl'; threads: number; fakeCores?: number }> = [
-    { name: 'wasm, isolated (SIMD + threads)', where: 'iso', backend: 'wasm', threads: 0 },
-    { name: 'wasm, isolated, cores reported x2 (2 threads)', where: 'iso', backend: 'wasm', threads: 2, fakeCores: 4 },
-    { name: 'wasm, isolated, 1 thread', where: 'iso', backend: 'wasm', threads: 1 },
-    { name: 'wasm, not isolated (SIMD, no threads)', where: 'plain', backend: 'wasm', threads: 0 },
-    { name: 'webgl (software renderer)', where: 'iso', backend: 'webgl', threads: 0 },
-  ];
-  const rows: string[][] = [['case', 'backend', 'isolated', 'SIMD', 'threads', 'train samples/s', 'ms / batch', 'loss first → last', 'renderer', 'tfjs flags']];
-  for (const c of cases) {
-    const page = await browser.newPage();
-    page.on('pageerror', (e) => process.stderr.write(`page error: ${e.message}\n`));
-    if (process.env.BENCH_CONSOLE) {
-      page.on('console', (m) => process.stderr.write(`console: ${m.text()}\n`));
-      page.on('response', (r) => { if (r.status() >= 400) process.stderr.write(`${r.status()} ${r.url()}\n`); });
+  const results: BrowserResult[] = [];
+  try {
+    for (const c of cases) {
+      const page = await browser.newPage();
+      page.on('pageerror', (e) => process.stderr.write(`page error: ${e.message}\n`));
+      if (process.env.BENCH_CONSOLE) {
+        page.on('console', (m) => process.stderr.write(`console: ${m.text()}\n`));
+        page.on('response', (r) => { if (r.status() >= 400) process.stderr.write(`${r.status()} ${r.url()}\n`); });
+      }
+      await page.goto(`http://127.0.0.1:${port}/${c.where}/`);
+      try {
+        const r = await page.evaluate(
+          ([b, n, t, f]) => (globalThis as unknown as { runBench: (b: string, n: number, t: number, f: number) => Promise<Record<string, unknown>> }).runBench(b, n, t, f),
+          [c.backend, c.batches, c.threads, c.fakeCores ?? 0] as const);
+        results.push({
+          case: c, ok: true, backend: String(r.backend), crossOriginIsolated: Boolean(r.crossOriginIsolated), simd: Boolean(r.simd), threads: Number(r.threads),
+          trainSamplesPerSec: Number(r.trainSamplesPerSec), msPerBatch: Number(r.msPerBatch), firstLoss: Number(r.firstLoss), lastLoss: Number(r.lastLoss),
+          renderer: r.renderer == null ? null : String(r.renderer), tfjsFlags: String(r.tfjsFlags),
+        });
+      } catch (e) {
+        results.push({ case: c, ok: false, error: (e as Error).message });
+      }
+      await page.close();
     }
-    await page.goto(`http://127.0.0.1:${port}/${c.where}/`);
-    const batches = c.backend === 'webgl' ? 2 : quick ? 4 : 10;
-    try {
-      const r = await page.evaluate(
-        ([b, n, t, f]) => (globalThis as unknown as { runBench: (b: string, n: number, t: number, f: number) => Promise<Record<string, unknown>> }).runBench(b, n, t, f),
-        [c.backend, batches, c.threads, c.fakeCores ?? 0] as const);
-      rows.push([c.name, String(r.backend), String(r.crossOriginIsolated), String(r.simd), String(r.threads),
-        Number(r.trainSamplesPerSec).toFixed(1), Number(r.msPerBatch).toFixed(0),
-        `${Number(r.firstLoss).toFixed(3)} → ${Number(r.lastLoss).toFixed(3)}`, String(r.renderer ?? '-').slice(0, 40), String(r.tfjsFlags)]);
-    } catch (e) {
-      rows.push([c.name, 'failed', '-', '-', '-', '-', '-', '-', (e as Error).message.slice(0, 60), '-']);
-    }
-    await page.close();
+    return { results, version: browser.version() };
+  } finally {
+    await browser.close();
+    server.close();
   }
-  const version = browser.version();
-  await browser.close();
-  server.close();
+}
+
+async function main(): Promise<void> {
+  const n = quick ? 4 : 10;
+  const cases: BrowserCase[] = [
+    { name: 'wasm, isolated (SIMD + threads)', where: 'iso', backend: 'wasm', threads: 0, batches: n },
+    { name: 'wasm, isolated, cores reported x2 (2 threads)', where: 'iso', backend: 'wasm', threads: 2, fakeCores: 4, batches: n },
+    { name: 'wasm, isolated, 1 thread', where: 'iso', backend: 'wasm', threads: 1, batches: n },
+    { name: 'wasm, not isolated (SIMD, no threads)', where: 'plain', backend: 'wasm', threads: 0, batches: n },
+    { name: 'webgl (software renderer)', where: 'iso', backend: 'webgl', threads: 0, batches: 2 },
+  ];
+  const { results, version } = await measureInBrowser(cases);
+  const rows: string[][] = [['case', 'backend', 'isolated', 'SIMD', 'threads', 'train samples/s', 'ms / batch', 'loss first → last', 'renderer', 'tfjs flags']];
+  for (const r of results) {
+    if (!r.ok) {
+      rows.push([r.case.name, 'failed', '-', '-', '-', '-', '-', '-', (r.error ?? '').slice(0, 60), '-']);
+      continue;
+    }
+    rows.push([r.case.name, String(r.backend), String(r.crossOriginIsolated), String(r.simd), String(r.threads),
+      Number(r.trainSamplesPerSec).toFixed(1), Number(r.msPerBatch).toFixed(0),
+      `${Number(r.firstLoss).toFixed(3)} → ${Number(r.lastLoss).toFixed(3)}`, String(r.renderer ?? '-').slice(0, 40), String(r.tfjsFlags)]);
+  }
   const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   const line = (r: string[]) => '| ' + r.map((v, i) => v.padEnd(w[i])).join(' | ') + ' |';
   console.log(`\nTwo-branch CNN, batch 32, headless Chromium ${version}, ${os.cpus().length} cores, load average ${os.loadavg()[0].toFixed(1)}\n`);
-  console.log([line(rows[0]), '|' + w.map((n) => '-'.repeat(n + 2)).join('|') + '|', ...rows.slice(1).map(line)].join('\n'));
+  console.log([line(rows[0]), '|' + w.map((k) => '-'.repeat(k + 2)).join('|') + '|', ...rows.slice(1).map(line)].join('\n'));
 }
 
-main().catch((e: unknown) => {
-  console.error(e);
-  process.exit(1);
-});
+// Run as a script (npx tsx bench/backend-browser.ts), not when bench/train.ts imports it.
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  });
+}

@@ -9,7 +9,7 @@ import path from 'node:path';
 const ALL: { name: string; what: string }[] = [
   { name: 'graph', what: 'validation, shape inference and compile time of a 300-node graph' },
   { name: 'backend', what: 'two-branch CNN training speed per tfjs backend in Node' },
-  { name: 'train', what: 'AV-MNIST training: compiled vs hand-written, loop vs model.fit, frozen cache, PyTorch' },
+  { name: 'train', what: 'AV-MNIST training: compiled vs hand-written, loop vs model.fit, frozen cache, PyTorch, WASM vs WebGL in Chromium' },
   { name: 'data-browser', what: 'decode + featurise throughput on AV-MNIST, headless Chromium and Node' },
   { name: 'backend-browser', what: 'WASM vs WebGL training speed in headless Chromium' },
   { name: 'editor', what: 'editor render and param-edit time with a 300-node graph' },

@@ -5,21 +5,25 @@
  * - the compiled graph against a hand-written tfjs model of the same architecture (both `model.fit`);
  * - FusionLab's training loop (engine/train) against a bare `model.fit` on the same tensors;
  * - frozen encoders: the loop with cached frozen features against the loop without the cache;
- * - the same model in PyTorch on the same CPU with 1 thread (bench/avmnist_torch.py), as tfjs/PyTorch.
+ * - the same model in PyTorch on the same CPU with 1 thread (bench/avmnist_torch.py), as tfjs/PyTorch;
+ * - WASM against WebGL in headless Chromium (bench/backend-browser.ts's page, the two-branch CNN of
+ *   bench/two-branch-cnn.ts shaped like AV-MNIST), in wall-clock samples/s.
  *
  * Speeds are samples per CPU-second of this process (WASM in Node runs on one thread), so that
  * other work on a shared machine does not skew the ratios; runs alternate A/B several times and
  * the table reports medians. PyTorch is timed the same way (process CPU time, 1 thread).
- * usage: npx tsx bench/train.ts [--samples 256] [--repeats 3] [--backend wasm|cpu]
+ * usage: npx tsx bench/train.ts [--samples 256] [--repeats 5] [--backend wasm|cpu] [--no-browser]
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { initNodeBackend, type NodeBackendKind } from '../engine/backend/node-backend';
+import { detectSoftwareRenderer } from '../engine/backend/select';
 import { compileGraph } from '../engine/compile';
 import { parseGraphText, type GraphDoc } from '../engine/graph';
 import { createTrainer, type TrainingSet } from '../engine/train';
 import { registry } from '../nodes';
+import { measureInBrowser, type BrowserResult } from './backend-browser';
 import { printTable, stats } from './table';
 
 function arg(name: string, def: string): string {
@@ -28,7 +32,7 @@ function arg(name: string, def: string): string {
 }
 
 const SAMPLES = Number(arg('samples', '256'));
-const REPEATS = Number(arg('repeats', '3'));
+const REPEATS = Number(arg('repeats', '5'));
 const BATCH = 32;
 const backend = arg('backend', 'wasm') as NodeBackendKind;
 
@@ -44,7 +48,7 @@ function compiled(graph: GraphDoc) {
   return c;
 }
 
-/** The template's architecture written by hand with tf.layers (defaults of image-cnn/audio-cnn). */
+/** The template's architecture written by hand with tf.layers (image-cnn/audio-cnn defaults, `ending: flatten`). */
 function handWritten(): tf.LayersModel {
   const branch = (input: tf.SymbolicTensor, p: string): tf.SymbolicTensor => {
     let x = input;
@@ -54,7 +58,7 @@ function handWritten(): tf.LayersModel {
       x = tf.layers.activation({ activation: 'relu', name: `${p}_act${b}` }).apply(x) as tf.SymbolicTensor;
       x = tf.layers.maxPooling2d({ poolSize: 2, strides: 2, name: `${p}_pool${b}` }).apply(x) as tf.SymbolicTensor;
     }
-    x = tf.layers.globalAveragePooling2d({ name: `${p}_gap` }).apply(x) as tf.SymbolicTensor;
+    x = tf.layers.flatten({ name: `${p}_flat` }).apply(x) as tf.SymbolicTensor; // the template's `ending: flatten`
     return tf.layers.dense({ units: 64, activation: 'relu', name: `${p}_dense` }).apply(x) as tf.SymbolicTensor;
   };
   const img = tf.input({ shape: [28, 28, 1], name: 'hand_image' });
@@ -140,10 +144,19 @@ async function main(): Promise<void> {
   const loopRates: number[] = [];
   const fitRates: number[] = [];
   for (let r = 0; r < REPEATS; r++) {
-    compRates.push(await fitRate(comp.model, xs, y));
-    handRates.push(await fitRate(hand, xs, y));
-    loopRates.push(await loopRate());
-    fitRates.push(await fitRate(comp.model, xs, y));
+    // Alternate which side of each pair runs first (A B, then B A), so that order effects
+    // (garbage collection, caches, other load) do not favour one side.
+    if (r % 2 === 0) {
+      compRates.push(await fitRate(comp.model, xs, y));
+      handRates.push(await fitRate(hand, xs, y));
+      loopRates.push(await loopRate());
+      fitRates.push(await fitRate(comp.model, xs, y));
+    } else {
+      handRates.push(await fitRate(hand, xs, y));
+      compRates.push(await fitRate(comp.model, xs, y));
+      fitRates.push(await fitRate(comp.model, xs, y));
+      loopRates.push(await loopRate());
+    }
     process.stderr.write(`round ${r + 1}/${REPEATS}: compiled ${compRates[r].toFixed(1)}, hand ${handRates[r].toFixed(1)}, loop ${loopRates[r].toFixed(1)}, fit ${fitRates[r].toFixed(1)} samples/s\n`);
   }
   const frozenOn: number[] = [];
@@ -166,6 +179,23 @@ async function main(): Promise<void> {
     torchNote = `PyTorch not run: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`;
   }
 
+  // WASM against WebGL in headless Chromium: WASM as the app runs it (SIMD, 1 thread, isolated
+  // page) and WebGL on whatever renderer Chromium has here (SwiftShader without a GPU).
+  let browser: { wasm: BrowserResult; webgl: BrowserResult; version: string } | null = null;
+  let browserNote = '';
+  if (!process.argv.includes('--no-browser')) {
+    try {
+      const r = await measureInBrowser([
+        { name: 'wasm', where: 'iso', backend: 'wasm', threads: 1, batches: 10 },
+        { name: 'webgl', where: 'iso', backend: 'webgl', threads: 0, batches: 3 },
+      ]);
+      browser = { wasm: r.results[0], webgl: r.results[1], version: r.version };
+      process.stderr.write(`browser: wasm ${r.results[0].trainSamplesPerSec?.toFixed(1) ?? r.results[0].error}, webgl ${r.results[1].trainSamplesPerSec?.toFixed(1) ?? r.results[1].error} samples/s\n`);
+    } catch (e) {
+      browserNote = `not run: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`;
+    }
+  } else browserNote = 'not run (--no-browser)';
+
   const med = (xs: number[]) => stats(xs).median;
   // Ratios: the median of the per-round ratios (each round runs A and B back to back).
   const ratio = (a: number[], b: number[]) => med(a.map((x, i) => x / b[i]));
@@ -185,8 +215,17 @@ async function main(): Promise<void> {
       ? [`FusionLab loop tfjs ${be} (A) vs PyTorch ${torch.version} 1 thread (B)`, loopM.toFixed(1), torch.samplesPerSecond.toFixed(1), (loopM / torch.samplesPerSecond).toFixed(3), 'ratio']
       : ['tfjs vs PyTorch', loopM.toFixed(1), 'n/a', 'n/a', torchNote],
   ];
+  if (browser && browser.wasm.ok && browser.webgl.ok) {
+    const a = browser.wasm.trainSamplesPerSec ?? 0;
+    const b = browser.webgl.trainSamplesPerSec ?? 0;
+    const r = browser.webgl.renderer;
+    const on = r ? ` on ${detectSoftwareRenderer(r) ?? r.replace(/\s+/g, ' ').slice(0, 40)}` : '';
+    rows.push([`headless Chromium ${browser.version.split('.')[0]}, two-branch CNN, wall-clock: WASM SIMD 1 thread as in the app (A) vs WebGL${on} (B)`, a.toFixed(1), b.toFixed(1), (a / Math.max(b, 1e-9)).toFixed(1) + '×', 'app picks the faster']);
+  } else {
+    const why = browserNote || [browser?.wasm, browser?.webgl].filter((r) => r && !r.ok).map((r) => `${r?.case.name}: ${r?.error}`).join('; ');
+    rows.push(['WASM vs WebGL, headless Chromium', 'n/a', 'n/a', 'n/a', why.slice(0, 120)]);
+  }
   printTable(`Training speed, AV-MNIST template (samples per CPU-second; ${SAMPLES} samples, batch ${BATCH}, ${be}, medians of ${REPEATS})`, rows);
-  console.log('WASM vs WebGL is measured in the browser (headless Chromium), not in this Node benchmark.');
   trainer.dispose();
   tf.dispose([...xs, y]);
 }

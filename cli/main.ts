@@ -10,7 +10,7 @@ const COMMANDS: Record<string, { run: () => Promise<Command>; help: string }> = 
   nodes: { run: async () => nodesCommand, help: 'nodes [--json]                          the catalogue: kinds, ports, params with defaults' },
   validate: { run: async () => validateCommand, help: 'validate <graph.json> [--json]          diagnostics' },
   summary: { run: async () => summaryCommand, help: 'summary <graph.json> [--json]           layers, shapes, parameter counts' },
-  train: { run: async () => (await import('./commands/train')).trainCommand, help: 'train <graph.json> --data <dir|zip> [--epochs --batch-size --lr --seed --optimizer --patience --out <bundle.zip>] [--json]' },
+  train: { run: async () => (await import('./commands/train')).trainCommand, help: 'train <graph.json> --data <dir|zip> [--epochs --batch-size --lr --seed --optimizer --patience --out <bundle.zip>] [--compare] [--json]' },
   evaluate: { run: async () => (await import('./commands/evaluate')).evaluateCommand, help: 'evaluate <bundle.zip> --data <dir|zip> [--split test] [--ablate] [--json]' },
   predict: { run: async () => (await import('./commands/predict')).predictCommand, help: 'predict <bundle.zip> --input column=value ... [--json]' },
   export: { run: async () => (await import('./commands/export')).exportCommand, help: 'export <graph.json|bundle.zip> --target tfjs|keras|pytorch [--out file.zip|dir] [--json]' },

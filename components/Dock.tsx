@@ -7,6 +7,7 @@
 import { useCallback, useEffect, useRef, useState, type ComponentType } from 'react';
 import CodePanel from './panels/CodePanel';
 import DataPanel from './panels/DataPanel';
+import PredictPanel from './panels/PredictPanel';
 import TrainPanel from './panels/TrainPanel';
 import type { PanelProps } from './panels/types';
 import { cx } from './theme';
@@ -21,6 +22,7 @@ export interface PanelEntry {
 export const PANELS: PanelEntry[] = [
   { id: 'data', title: 'Data', Panel: DataPanel },
   { id: 'train', title: 'Train', Panel: TrainPanel },
+  { id: 'predict', title: 'Predict', Panel: PredictPanel },
   { id: 'code', title: 'Code', Panel: CodePanel },
 ];
 

@@ -6,74 +6,35 @@
 import * as tf from '@tensorflow/tfjs';
 import { unzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { createSession } from '../components/train/session';
-import type { FromWorker, PanelConfig, ToWorker } from '../components/train/protocol';
+import type { PanelConfig, ToWorker } from '../components/train/protocol';
 import { loadDataset } from '../engine/data/loader';
 import { memorySource } from '../engine/data/source';
 import type { GraphDoc } from '../engine/graph';
-import type { TrainingSet } from '../engine/train/types';
 import { registry } from '../nodes';
 import { createWorkerAdapter } from '../components/train/workerAdapter';
 import { wasmBinaryUrls } from '../components/train/wasmUrls';
+import { sessionHarness, signsDataset, signsGraph } from './fixtures/signs';
 
-function graph(): GraphDoc {
-  const node = (id: string, kind: string, params: Record<string, unknown>) => ({ id, kind, label: id, params, position: { x: 0, y: 0 }, frozen: false });
-  return {
-    format: 'fusionlab/graph',
-    version: 1,
-    name: 'Signs',
-    description: '',
-    nodes: [node('tab', 'input.tabular', { columns: ['a', 'b'] }), node('mlp', 'encoder.tabular-mlp', { units: 8, layers: 1 }), node('out', 'head.classify', { column: 'label', classes: 2 })],
-    edges: [
-      { id: 'e1', source: 'tab', sourcePort: 'out', target: 'mlp', targetPort: 'in' },
-      { id: 'e2', source: 'mlp', sourcePort: 'out', target: 'out', targetPort: 'in' },
-    ],
-  } as GraphDoc;
-}
-
-async function dataset(): Promise<TrainingSet> {
-  let s = 7;
-  const rnd = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1;
-  const rows = ['a,b,label,split'];
-  for (let i = 0; i < 240; i++) {
-    const a = rnd();
-    const b = rnd();
-    rows.push(`${a.toFixed(3)},${b.toFixed(3)},${a + b > 0 ? 'pos' : 'neg'},${i < 180 ? 'train' : i < 210 ? 'val' : 'test'}`);
-  }
-  const ds = await loadDataset(memorySource('signs', { 'samples.csv': new TextEncoder().encode(rows.join('\n')) }), { graph: graph(), registry, adapter: createWorkerAdapter() });
-  if (!ds.ok) throw new Error(ds.problems.map((p) => p.message).join(' '));
-  return { inputs: ds.inputs, heads: ds.heads, splits: ds.splits, fitted: ds.fitted };
-}
+const graph = signsGraph;
+const dataset = () => signsDataset(signsGraph(), { seed: 7, rows: 240, trainEnd: 180, valEnd: 210 });
 
 const CONFIG: PanelConfig = { optimizer: 'adam', learningRate: 0.05, momentum: 0.9, batchSize: 16, epochs: 4, patience: 0, seed: 3 };
 
-function harness() {
-  const got: FromWorker[] = [];
-  let onBatch: (() => void) | null = null;
-  const handle = createSession(
-    (m) => {
-      got.push(m);
-      if (m.type === 'batch') onBatch?.();
-    },
-    { mainThread: false },
-  );
-  return { got, handle, setOnBatch: (f: (() => void) | null) => (onBatch = f), of: <T extends FromWorker['type']>(t: T) => got.filter((m): m is Extract<FromWorker, { type: T }> => m.type === t) };
-}
 
 describe('train session (protocol)', () => {
   it('trains, stops mid-way, resumes, evaluates, bundles and resets', async () => {
-    const h = harness();
+    const h = sessionHarness();
     await h.handle({ type: 'init', preferred: 'cpu', wasmUrls: wasmBinaryUrls() });
     expect(h.of('backend')[0].report.backend).toBe('cpu');
     const data = await dataset();
 
     // Stop after the 3rd batch of the first epoch.
     let batches = 0;
-    h.setOnBatch(() => {
-      if (++batches === 3) void h.handle({ type: 'stop' });
+    h.onMessage((m) => {
+      if (m.type === 'batch' && ++batches === 3) void h.handle({ type: 'stop' });
     });
     await h.handle({ type: 'train', graph: graph(), config: CONFIG, dataset: data } satisfies ToWorker);
-    h.setOnBatch(null);
+    h.onMessage(null);
     const stopped = h.of('done')[0];
     expect(stopped.status).toBe('stopped');
     expect(stopped.epochsDone).toBe(0);
@@ -145,7 +106,7 @@ describe('train session (protocol)', () => {
     }
     const ds = await loadDataset(memorySource('two', { 'samples.csv': new TextEncoder().encode(rows.join('\n')) }), { graph: g, registry, adapter: createWorkerAdapter() });
     expect(ds.problems.filter((p) => p.severity === 'error')).toEqual([]);
-    const h = harness();
+    const h = sessionHarness();
     await h.handle({ type: 'init', preferred: 'cpu', wasmUrls: wasmBinaryUrls() });
     await h.handle({ type: 'train', graph: g, config: { ...CONFIG, epochs: 6 }, dataset: { inputs: ds.inputs, heads: ds.heads, splits: ds.splits, fitted: ds.fitted } });
     expect(h.of('error')).toEqual([]);
@@ -168,7 +129,7 @@ describe('train session (protocol)', () => {
   }, 60_000);
 
   it('a graph that does not compile and data that do not fit give messages, not exceptions', async () => {
-    const h = harness();
+    const h = sessionHarness();
     await h.handle({ type: 'init', preferred: 'cpu', wasmUrls: wasmBinaryUrls() });
     const g = graph();
     g.edges = g.edges.slice(0, 1); // the head has no input

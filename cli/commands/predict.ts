@@ -12,6 +12,7 @@ import { featuriseSample } from '../../engine/data/loader';
 import { createNodeAdapter } from '../../engine/data/node-decoders';
 import { memorySource } from '../../engine/data/source';
 import { predictArrays } from '../../engine/evaluate';
+import { describePrediction } from '../../engine/predict';
 import { registerCustomLayers } from '../../nodes/shared';
 import '../../nodes';
 import { parseArgs, UsageError } from '../args';
@@ -58,17 +59,14 @@ export async function predictCommand(argv: string[]): Promise<number> {
   }
   const sample = await featuriseSample(fitted, cells, memorySource('predict', files), createNodeAdapter());
   if (!sample.ok) throw new Error(sample.problems.map((p) => p.message).join('\n'));
-  const preds = predictArrays(tf, model, meta.io, sample.inputs, 1);
-  const outputs = meta.io.outputs.map((o, i) => {
-    const head = Object.entries(fitted.heads).find(([id, h]) => (o.role === 'head' ? id === o.nodeId : h.column === o.labelColumn))?.[1];
-    const values = Array.from(preds[i]);
-    if (head && head.task === 'regress') return { nodeId: o.nodeId, role: o.role, values: values.map((v) => v * head.std + head.mean) };
-    const classes = head ? head.classes : values.map((_, j) => String(j));
-    const probabilities = Object.fromEntries(classes.map((c, j) => [c, values[j]]));
-    const best = values.indexOf(Math.max(...values));
-    return { nodeId: o.nodeId, role: o.role, predicted: head?.task === 'multilabel' ? classes.filter((_, j) => values[j] > 0.5) : classes[best], probabilities };
-  });
-  const primary = (meta.io.outputs.find((o) => o.role === 'late') ?? meta.io.outputs[0]).nodeId;
+  const report = describePrediction(fitted, meta.io, predictArrays(tf, model, meta.io, sample.inputs, 1));
+  // The CLI's JSON shape: values for regression, else the answer and probabilities by class name.
+  const outputs = report.outputs.map((o) =>
+    o.values
+      ? { nodeId: o.nodeId, role: o.role, values: o.values }
+      : { nodeId: o.nodeId, role: o.role, predicted: o.task === 'multilabel' ? (o.predictedLabels ?? []) : o.predicted, probabilities: Object.fromEntries((o.classes ?? []).map((c, j) => [c, o.probabilities?.[j] ?? 0])) },
+  );
+  const primary = report.primary;
   if (args.flags.has('json')) printJson({ ok: true, primary, outputs });
   else {
     for (const o of outputs) {

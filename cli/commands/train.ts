@@ -1,25 +1,27 @@
 /**
  * `fusionlab train <graph.json> --data <dir|zip> [--epochs --batch-size --lr --seed --optimizer
- *  --patience --out <bundle.zip>] [--json]`: train on the WASM backend, progress on stderr,
- *  results (final metrics per output, test accuracy) on stdout.
+ *  --patience --out <bundle.zip>] [--compare] [--json]`: train on the WASM backend, progress on stderr,
+ *  results (final metrics per output, test accuracy) on stdout. `--compare` then trains each input
+ *  alone with the same settings (engine/compare.ts) and reports it beside the fused model.
  */
 import { writeFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs';
 import { initNodeBackend, type NodeBackendKind } from '../../engine/backend/node-backend';
 import { writeBundle } from '../../engine/bundle';
 import { compileGraph } from '../../engine/compile';
+import { createComparison, type ComparisonReport } from '../../engine/compare';
 import { loadDataset, type LoadedDataset } from '../../engine/data/loader';
 import { createNodeAdapter } from '../../engine/data/node-decoders';
 import { openPathSource } from '../../engine/data/node-source';
 import { hasErrors } from '../../engine/diagnostics';
 import type { GraphDoc } from '../../engine/graph';
 import { evaluateModel, type EvaluationReport } from '../../engine/evaluate';
-import { createTrainer, OPTIMIZERS, type OptimizerName, type OutputMetrics, type TrainConfig } from '../../engine/train';
+import { createTrainer, OPTIMIZERS, type ModelIO, type OptimizerName, type OutputMetrics, type TrainConfig } from '../../engine/train';
 import { registry } from '../../nodes';
 import { numberOption, parseArgs, UsageError, type ParsedArgs } from '../args';
 import { formatDiagnostic, printJson, readGraphFile } from '../io';
 
-const USAGE = 'usage: fusionlab train <graph.json> --data <dir|zip> [--epochs N] [--batch-size N] [--lr X] [--seed N] [--optimizer adam|sgd|rmsprop] [--patience N] [--out bundle.zip] [--json]';
+const USAGE = 'usage: fusionlab train <graph.json> --data <dir|zip> [--epochs N] [--batch-size N] [--lr X] [--seed N] [--optimizer adam|sgd|rmsprop] [--patience N] [--out bundle.zip] [--compare] [--json]';
 
 /** Options every model command reads the same way. */
 export function backendOption(args: ParsedArgs): NodeBackendKind {
@@ -152,6 +154,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
   }
   const last = result.history[result.history.length - 1];
   const ok = result.status !== 'failed';
+  let comparison: ComparisonReport | undefined;
+  if (args.flags.has('compare') && ok) comparison = await compareVariants(graph, data, trainer.config, evalSplit, { model: compiled.model, io });
   if (json) {
     printJson({
       ok,
@@ -166,10 +170,33 @@ export async function trainCommand(argv: string[]): Promise<number> {
       evaluation: { split: evalSplit, count: report.count, primary: report.primary, outputs: numbers },
       testAccuracy: evalSplit === 'test' ? primary.accuracy : undefined,
       bundle: bundlePath,
+      compare: comparison,
       history: result.history,
     });
   }
   trainer.dispose();
   compiled.model.dispose();
   return ok ? 0 : 1;
+}
+
+/** `--compare`: each input alone with the fused model's settings, evaluated on the same split. */
+async function compareVariants(graph: GraphDoc, data: LoadedDataset, config: TrainConfig, split: 'train' | 'val' | 'test', fused: { model: tf.LayersModel; io: ModelIO }): Promise<ComparisonReport> {
+  process.stderr.write('compare: training each input alone with the same settings\n');
+  let lastLine = 0;
+  const run = createComparison(tf, graph, registry, data, {
+    config,
+    split,
+    fused,
+    onProgress: (p) => {
+      const t = Date.now();
+      if (t - lastLine < 5000 && p.batch !== p.batches) return;
+      lastLine = t;
+      process.stderr.write(`compare ${p.variant}/${p.variants} (${p.inputId} alone): epoch ${p.epoch}/${p.epochs} batch ${p.batch}/${p.batches}\n`);
+    },
+  });
+  const rep = await run.result;
+  const show = (x: number | undefined) => (x === undefined ? '—' : rep.metric === 'accuracy' ? `${(100 * x).toFixed(2)}%` : `rmse ${x.toPrecision(3)}`);
+  process.stderr.write(`compare on ${rep.split} (${rep.count} samples): fused ${show(rep.fused?.value)}\n`);
+  for (const r of rep.rows) process.stderr.write(`  ${r.inputId} alone: ${r.status === 'ok' ? show(r.value) : (r.reason ?? r.status)}\n`);
+  return rep;
 }

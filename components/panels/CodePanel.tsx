@@ -60,8 +60,9 @@ export default function CodePanel({ graph, dispatch, selectedNodeId, notify }: P
   };
 
   // A model trained in the Train panel can be exported with its weights (the worker holds it).
-  const trainStatus = useTrainState().view.status;
-  const trained = trainStatus === 'finished' || trainStatus === 'early-stopped' || trainStatus === 'stopped';
+  const trainView = useTrainState().view;
+  const trainStatus = trainView.status;
+  const trained = trainStatus === 'finished' || trainStatus === 'early-stopped' || trainStatus === 'stopped' || trainView.openedBundle !== null;
 
   return (
     <div ref={root} className="code-panel" data-testid="code-panel" data-target={target} data-state={!result ? 'loading' : result.ok ? 'code' : 'diagnostics'}>

@@ -13,6 +13,8 @@ import { OPTIMIZERS, type OptimizerName, type TrainingSet } from '@/engine/train
 import TrainCharts from '@/components/train/TrainCharts';
 import TrainAblation from '@/components/train/TrainAblation';
 import TrainResults from '@/components/train/TrainResults';
+import TrainCompare from '@/components/train/TrainCompare';
+import TrainWorst from '@/components/train/TrainWorst';
 import { checkConfig, formatSeconds, lastMetric, type BackendPreference, type PanelConfig, type TrainView } from '@/components/train/protocol';
 import { trainActions, useTrainState } from '@/components/train/trainStore';
 import styles from '@/components/train/train.module.css';
@@ -25,7 +27,7 @@ function statusText(v: TrainView): string {
   const p = v.progress;
   switch (v.status) {
     case 'idle':
-      return 'Ready to train';
+      return v.openedBundle ? `Model opened from ${v.openedBundle}: it predicts in the Predict panel; Train starts a new one` : 'Ready to train';
     case 'starting':
       return v.stage || 'Starting…';
     case 'running':
@@ -144,7 +146,7 @@ export default function TrainPanel({ graph, analysis, notify }: PanelProps) {
           <button type="button" className="btn danger" data-testid="btn-reset" disabled={busy || !hasModel} onClick={() => trainActions.reset()}>
             ↺ Reset weights
           </button>
-          <button type="button" className="btn" data-testid="btn-bundle" disabled={busy || view.epochsDone === 0} title="model.json + weights + preprocessing state + graph, as a zip" onClick={() => trainActions.downloadBundle()}>
+          <button type="button" className="btn" data-testid="btn-bundle" disabled={busy || (view.epochsDone === 0 && !view.openedBundle)} title="model.json + weights + preprocessing state + graph, as a zip" onClick={() => trainActions.downloadBundle()}>
             ⤓ Bundle
           </button>
         </div>
@@ -187,6 +189,7 @@ export default function TrainPanel({ graph, analysis, notify }: PanelProps) {
                 {view.backend.threads > 1 ? ` · ${view.backend.threads} threads` : ''} · {view.backend.mainThread ? 'on the page' : 'in a Web Worker'}
                 <div className="muted">{view.backend.reason}</div>
                 {view.backend.mainThread && view.backend.mainThreadReason && <div className={styles.warn}>{view.backend.mainThreadReason}.</div>}
+                {view.backend.notice && <div className={styles.warn} role="status" data-testid="train-backend-notice">{view.backend.notice}</div>}
               </>
             ) : (
               <span className="muted">Starting the backend…</span>
@@ -257,7 +260,9 @@ export default function TrainPanel({ graph, analysis, notify }: PanelProps) {
         )}
         {view.outputs.length > 0 && <TrainCharts view={view} labels={labels} />}
         {view.ablation && <TrainAblation ablation={view.ablation} labels={labels} />}
+        <TrainCompare view={view} labels={labels} />
         {view.evaluation && <TrainResults evaluation={view.evaluation} labels={labels} />}
+        {view.evaluation?.worst && <TrainWorst worst={view.evaluation.worst} labels={labels} />}
       </div>
     </div>
   );

@@ -8,12 +8,13 @@ import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels } from '@/engine/backend/wasm-kernels';
 import { detectCapabilities, selectBackend, type BackendName } from '@/engine/backend/select';
 import type { BackendPreference, BackendReport } from './protocol';
+import { registerWebGpuIfPresent } from './webgpu';
 
 let kernelsRegistered = false;
 
 /** Start the preferred (or automatically chosen) backend, falling back wasm → cpu. */
 export async function startBackend(preferred: BackendPreference, wasmUrls: Record<string, string>, mainThread: boolean): Promise<BackendReport & { requestedAvailable: boolean }> {
-  const caps = await detectCapabilities(tf.findBackendFactory('webgpu') != null);
+  const caps = await detectCapabilities(await registerWebGpuIfPresent(tf));
   const available: BackendName[] = (['webgpu', 'webgl', 'wasm', 'cpu'] as const).filter((b) => (b === 'webgpu' ? caps.webgpu : b === 'webgl' ? caps.webgl : b === 'wasm' ? caps.wasm : true));
   const choice = selectBackend(caps, preferred === 'auto' ? undefined : preferred);
   // tfjs-backend-wasm starts its pthread workers from a Blob of its own factory's source text,

@@ -5,6 +5,10 @@
  * test/train-ui-protocol.test.ts.
  */
 import type { BackendName } from '@/engine/backend/select';
+import type { DebugAction } from './failures';
+import { reduceCompare, type CompareFromWorker, type CompareToWorker, type CompareView } from './compareView';
+import type { WorstReport } from '@/engine/evaluate/preview';
+import type { PredictFromWorker, PredictToWorker } from '@/components/predict/protocol';
 import type { OutputEvaluation } from '@/engine/evaluate';
 import type { ExportTarget } from '@/engine/spec';
 import type { GraphDoc } from '@/engine/graph';
@@ -26,6 +30,8 @@ export interface BackendReport {
   available: BackendName[];
   /** The backend the user asked for when this runtime cannot run it. */
   unavailable?: BackendName;
+  /** Something the user must know about the backend (e.g. the GPU was lost and training moved to WASM). */
+  notice?: string;
 }
 
 /** Settings the panel edits: the engine's TrainConfig subset exposed in the UI. */
@@ -39,6 +45,8 @@ export interface EvaluationSummary {
   count: number;
   primary: string;
   outputs: OutputReport[];
+  /** The worst-classified validation samples of the primary output, with previews of their inputs. */
+  worst?: WorstReport;
 }
 
 /**
@@ -66,7 +74,13 @@ export type ToWorker =
   | { type: 'reset' }
   | { type: 'bundle' }
   /** Export the trained model as code + weights (engine/export exportZip); answered with 'bundle'. */
-  | { type: 'export'; target: ExportTarget };
+  | { type: 'export'; target: ExportTarget }
+  /** Test hooks from window.__fusionlabTrain only (see failures.ts, contextLoss.ts): lose the GPU, crash the worker. */
+  | { type: 'debug'; action: DebugAction }
+  /** Compare button: train the single-modality variants (compareSession.ts). */
+  | CompareToWorker
+  /** The Predict panel (predictSession.ts). */
+  | PredictToWorker;
 
 /** Worker → page. */
 export type FromWorker =
@@ -78,7 +92,9 @@ export type FromWorker =
   | { type: 'done'; status: TrainStatus; epochsDone: number; bestEpoch?: number; error?: { code: string; message: string; suggestion: string }; evaluation?: EvaluationSummary; ablation?: AblationSummary }
   | { type: 'reset-done' }
   | { type: 'bundle'; bytes: Uint8Array; name: string }
-  | { type: 'error'; message: string; suggestion?: string };
+  | { type: 'error'; message: string; suggestion?: string }
+  | CompareFromWorker
+  | PredictFromWorker;
 
 // ---------------------------------------------------------------------------------------------
 // The panel state and its reducer.
@@ -117,6 +133,10 @@ export interface TrainView {
   evaluation: EvaluationSummary | null;
   /** What each input contributes (after training finishes or is stopped). */
   ablation: AblationSummary | null;
+  /** The Compare button's run: single-modality variants beside the fused model (compareView.ts). */
+  compare: CompareView | null;
+  /** The file name of a bundle opened in the Predict panel, while its model is the session's model. */
+  openedBundle: string | null;
   error: { message: string; suggestion?: string } | null;
 }
 
@@ -140,6 +160,8 @@ export function initialView(): TrainView {
     epochsDone: 0,
     evaluation: null,
     ablation: null,
+    compare: null,
+    openedBundle: null,
     error: null,
   };
 }
@@ -255,6 +277,17 @@ export function reduceView(v: TrainView, msg: FromWorker, maxBatchPoints = MAX_B
       return v;
     case 'error':
       return { ...v, status: 'failed', stage: '', error: { message: msg.message, suggestion: msg.suggestion } };
+    case 'compare-progress':
+    case 'compare-done':
+      return { ...v, compare: reduceCompare(v.compare, msg) };
+    case 'bundle-opened':
+      // The session now holds the bundle's model: Bundle and the trained export work with it.
+      return { ...v, openedBundle: msg.model.fileName ?? 'bundle.zip' };
+    // The Predict panel's other messages: its own store draws them (components/predict/predictStore.ts).
+    case 'predict-model':
+    case 'prediction':
+    case 'predict-error':
+      return v;
     default: {
       const _x: never = msg;
       return _x;

@@ -16,8 +16,12 @@ import type { GraphDoc } from '@/engine/graph';
 import { createTrainer, type Trainer, type TrainingSet } from '@/engine/train';
 import { registry } from '@/nodes';
 import { startBackend } from './backend';
+import { continueOnCpu, guardGpu, leaveLostGpu, recoveredReport, runDebugAction, type GpuGuard } from './contextLoss';
+import { describeFailure } from './failures';
+import { createCompareRunner, worstSamples } from './compareSession';
 import type { AblationSummary, BackendPreference, BackendReport, EvaluationSummary, FromWorker, PanelConfig, ToWorker } from './protocol';
 import { createWorkerAdapter } from './workerAdapter';
+import { createPredictor } from './predictSession';
 
 export type Post = (msg: FromWorker, transfer?: Transferable[]) => void;
 
@@ -42,6 +46,18 @@ export function createSession(post: Post, opts: { mainThread: boolean; mainThrea
   let backend: BackendReport | null = null;
   let pendingBackend: Promise<void> = Promise.resolve();
   let demoCache: { graphKey: string; data: TrainingSet } | null = null;
+  const compare = createCompareRunner(post);
+  // The Predict panel: predicts with `active`, or with a bundle it opened (which replaces `active`).
+  const predictor = createPredictor(post, {
+    active: () => active,
+    running: () => running,
+    ready: async () => {
+      // A task later: an 'init' received just before has then set pendingBackend (after its own awaits).
+      await new Promise((r) => setTimeout(r, 0));
+      await pendingBackend;
+    },
+    dropActive: () => disposeActive(),
+  });
 
   function disposeActive(): void {
     if (!active) return;
@@ -96,6 +112,7 @@ export function createSession(post: Post, opts: { mainThread: boolean; mainThrea
         perClass: o.perClass,
         confusion: o.confusion,
       })),
+      worst: worstSamples(a),
     };
   }
 
@@ -132,11 +149,23 @@ export function createSession(post: Post, opts: { mainThread: boolean; mainThrea
         epochs: a.trainer.config.epochs,
         dataSource: a.dataSource,
       });
+      // On WebGL/WebGPU: stop when the GPU is lost, keep a CPU copy of the weights per epoch.
+      const gpu = guardGpu(tf, a.model, a.trainer.epochsDone, () => a.trainer.stop());
       const result = await a.trainer.train({
-        onBatchEnd: (m) => post({ type: 'batch', m }),
-        onEpochEnd: (m) => post({ type: 'epoch', m }),
+        onBatchEnd: (m) => {
+          if (!gpu.lost()) post({ type: 'batch', m }); // a lost context reads back zeros
+        },
+        onEpochEnd: (m) => {
+          gpu.epochEnd(a.model, m.epoch);
+          if (!gpu.lost()) post({ type: 'epoch', m });
+        },
         onStage: (stage, detail) => post({ type: 'stage', text: stage === 'validate' ? `Validating (${detail})…` : `Caching frozen features: ${detail}…` }),
       });
+      gpu.detach();
+      if (gpu.lost() && gpu.snapshot) {
+        await recoverAfterGpuLoss(a, gpu);
+        return;
+      }
       let evaluation: EvaluationSummary | undefined;
       if (result.status === 'finished' || result.status === 'early-stopped') {
         post({ type: 'stage', text: 'Evaluating…' });
@@ -161,9 +190,27 @@ export function createSession(post: Post, opts: { mainThread: boolean; mainThrea
     }
   }
 
+  /** The GPU was lost mid-run: continue on WASM from the last epoch's CPU copy (contextLoss.ts). */
+  async function recoverAfterGpuLoss(a: Active, gpu: GpuGuard): Promise<void> {
+    const why = gpu.why() ?? 'the GPU was lost';
+    const snap = gpu.snapshot as NonNullable<GpuGuard['snapshot']>;
+    post({ type: 'stage', text: `Training was interrupted: ${why}. Moving to WASM…` });
+    const lost = { graph: a.graph, data: a.data, config: a.trainer.config, history: a.trainer.history, snapshot: snap, disposeOld: () => { a.trainer.dispose(); a.model.dispose(); } };
+    const r = await continueOnCpu(tf, lost, gpu.backend ?? 'webgl');
+    backend = recoveredReport(backend, r.backend, why, snap.epoch, opts.mainThread);
+    post({ type: 'backend', report: backend });
+    active = { ...a, trainer: r.trainer, model: r.compiled.model };
+    await run(active, false);
+  }
+
   async function startTraining(graph: GraphDoc, config: PanelConfig, dataset: TrainingSet | null): Promise<void> {
     await pendingBackend;
     disposeActive();
+    const moved = await leaveLostGpu(tf); // the GPU was lost while idle: train on WASM instead
+    if (moved) {
+      backend = recoveredReport(backend, moved.backend, moved.why, -1, opts.mainThread);
+      post({ type: 'backend', report: backend });
+    }
     const data = dataset ?? (await demoData(graph));
     post({ type: 'stage', text: 'Compiling the graph…' });
     const compiled = compileGraph(graph, registry, { tf, seed: config.seed });
@@ -186,6 +233,11 @@ export function createSession(post: Post, opts: { mainThread: boolean; mainThrea
   }
 
   async function bundle(): Promise<void> {
+    const opened = active ? null : predictor.openedBundle();
+    if (opened) {
+      post({ type: 'bundle', bytes: opened.bytes.slice(), name: opened.name });
+      return;
+    }
     if (!active) {
       post({ type: 'error', message: 'There is no trained model to download yet.' });
       return;
@@ -208,13 +260,14 @@ export function createSession(post: Post, opts: { mainThread: boolean; mainThrea
 
   /** The trained model as exported code + weights + preprocessing state, for the Code panel. */
   async function exportTrained(target: ExportTarget): Promise<void> {
-    if (!active) {
-      post({ type: 'error', message: 'There is no trained model to export yet: train it in the Train panel first.' });
+    // The trained model, or the one opened from a bundle in the Predict panel.
+    const a = active ? { model: active.model, graph: active.graph, fitted: active.data.fitted } : predictor.openedModel();
+    if (!a) {
+      post({ type: 'error', message: 'There is no trained model to export yet: train it in the Train panel first, or open a bundle in the Predict panel.' });
       return;
     }
-    const a = active;
     const slug = a.graph.name.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase() || 'model';
-    const r = await exportZip(tf, a.graph, registry, target, { model: a.model, fitted: a.data.fitted, folder: `${slug}-${target}` });
+    const r = await exportZip(tf, a.graph, registry, target, { model: a.model, fitted: a.fitted, folder: `${slug}-${target}` });
     if (!r.ok || !r.zip) {
       post({ type: 'error', message: `The trained model could not be exported: ${r.diagnostics.map((d) => d.message).join(' ') || 'unknown problem'}` });
       return;
@@ -225,17 +278,20 @@ export function createSession(post: Post, opts: { mainThread: boolean; mainThrea
   /** Handle one message; never throws (errors become 'error' messages). */
   return async function handle(msg: ToWorker): Promise<void> {
     try {
+      // Anything that retrains the model or changes the backend ends a running comparison first.
+      if (msg.type === 'train' || msg.type === 'resume' || msg.type === 'reset' || msg.type === 'init') await compare.cancel();
       switch (msg.type) {
         case 'init':
           if (running) {
             post({ type: 'error', message: 'Stop training before changing the backend.' });
             return;
           }
-          pendingBackend = init(msg.preferred, msg.wasmUrls);
+          pendingBackend = init(msg.preferred, msg.wasmUrls).then(() => predictor.reopen());
           await pendingBackend;
           return;
         case 'train':
           if (running) return;
+          predictor.close();
           await startTraining(msg.graph, msg.config, msg.dataset);
           return;
         case 'resume':
@@ -245,6 +301,14 @@ export function createSession(post: Post, opts: { mainThread: boolean; mainThrea
           return;
         case 'stop':
           active?.trainer.stop();
+          compare.stop();
+          return;
+        case 'compare':
+          if (running || !active) {
+            post({ type: 'compare-done', error: running ? 'Training is running: compare when it has finished.' : 'Train a model first: Compare trains each input alone with the same settings.' });
+            return;
+          }
+          await compare.run(active);
           return;
         case 'reset':
           if (running) active?.trainer.stop();
@@ -257,6 +321,14 @@ export function createSession(post: Post, opts: { mainThread: boolean; mainThrea
         case 'export':
           await exportTrained(msg.target);
           return;
+        case 'predict-info':
+        case 'predict':
+        case 'open-bundle':
+          await predictor.handle(msg);
+          return;
+        case 'debug':
+          post({ type: 'stage', text: runDebugAction(tf, msg.action, opts.mainThread) });
+          return;
         default: {
           const _x: never = msg;
           return _x;
@@ -264,13 +336,7 @@ export function createSession(post: Post, opts: { mainThread: boolean; mainThrea
       }
     } catch (e) {
       running = false;
-      const message = errorText(e);
-      const oom = /memory|allocat|OOM/i.test(message);
-      post({
-        type: 'error',
-        message: oom ? `The backend ran out of memory: ${message}` : message,
-        suggestion: oom ? 'Lower the batch size or shrink the model, then train again.' : undefined,
-      });
+      post({ type: 'error', ...describeFailure(e) });
     }
   };
 }

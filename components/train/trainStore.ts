@@ -11,7 +11,9 @@ import { DEFAULT_TRAIN_CONFIG, type TrainingSet } from '@/engine/train/types';
 import type { GraphDoc } from '@/engine/graph';
 import { initialView, reduceView, type BackendPreference, type FromWorker, type PanelConfig, type ToWorker, type TrainView } from './protocol';
 import { wasmBinaryUrls } from './wasmUrls';
+import { exposeTestHooks, needsFreshRuntime, workerSwitchedOff } from './failures';
 import { save } from '../code/download';
+import { compareStarting, compareStopping } from './compareView';
 
 export interface TrainState {
   view: TrainView;
@@ -79,7 +81,16 @@ function onMessage(msg: FromWorker): void {
       return;
     }
   }
+  if (needsFreshRuntime(msg) && runner?.kind === 'worker') {
+    // WASM stays aborted after running out of memory: the next Train starts a fresh worker.
+    runner.worker.terminate();
+    runner = null;
+    starting = null;
+  }
   if (msg.type === 'bundle') save(new Blob([msg.bytes as BlobPart], { type: 'application/zip' }), msg.name);
+  for (const l of sessionListeners) l(msg);
+  // After a GPU loss the chooser shows the backend that now runs, so that picking WebGL retries it.
+  if (msg.type === 'backend' && msg.report.notice) state = { ...state, preference: msg.report.backend };
   const urgent = msg.type !== 'batch' && msg.type !== 'stage';
   set({ view: reduceView(state.view, msg) }, urgent);
 }
@@ -101,6 +112,11 @@ async function switchToPage(reason: string): Promise<void> {
 
 function workerRunner(): Promise<Runner> {
   return new Promise((resolve) => {
+    const off = workerSwitchedOff();
+    if (off) {
+      resolve(pageRunner(off));
+      return;
+    }
     let w: Worker;
     try {
       w = new Worker(new URL('./train.worker.ts', import.meta.url), { type: 'module' });
@@ -163,6 +179,19 @@ function send(msg: ToWorker): void {
 // ---------------------------------------------------------------------------------------------
 // Public API for the panel.
 
+const sessionListeners = new Set<(msg: FromWorker) => void>();
+
+/** Other panels' stores (Predict) hear every session message and talk to the same worker. */
+export function onSessionMessage(l: (msg: FromWorker) => void): () => void {
+  sessionListeners.add(l);
+  return () => sessionListeners.delete(l);
+}
+
+/** Send a message to the session (the worker, or the page fallback), starting it if needed. */
+export function sendToSession(msg: ToWorker): void {
+  send(msg);
+}
+
 export function subscribe(l: () => void): () => void {
   listeners.add(l);
   return () => listeners.delete(l);
@@ -216,4 +245,16 @@ export const trainActions = {
   downloadTrainedExport(target: ExportTarget): void {
     send({ type: 'export', target });
   },
+  /** Compare: train each input alone with the trained model's settings (compareSession.ts). */
+  compare(): void {
+    set({ view: { ...state.view, compare: compareStarting() } }, true);
+    send({ type: 'compare' });
+  },
+  stopCompare(): void {
+    set({ view: { ...state.view, compare: compareStopping(state.view.compare) } }, true);
+    send({ type: 'stop' });
+  },
 };
+
+// Test hooks (browser tests): window.__fusionlabTrain.debug('lose-context' | 'crash').
+exposeTestHooks((action) => send({ type: 'debug', action }));

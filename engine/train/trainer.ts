@@ -173,6 +173,23 @@ export class Trainer {
     this.stoppedEarly = false;
   }
 
+  /**
+   * Continue from `epochs` epochs trained elsewhere (a trainer of the same graph whose backend
+   * was lost, e.g. a WebGL context loss): take over their history, so that the next `train`
+   * starts at the following epoch. Early stopping starts afresh (the best weights were lost).
+   */
+  restoreProgress(epochs: number, history: EpochMetrics[]): void {
+    this.disposeBest();
+    this.history = history.slice(0, epochs);
+    this.epoch = epochs;
+    this.batchInEpoch = 0;
+    this.perm = null;
+    this.epochSums = null;
+    this.status = 'idle';
+    this.stopRequested = false;
+    this.stoppedEarly = false;
+  }
+
   /** Free everything the trainer holds (not the model). */
   dispose(): void {
     this.optimizer.dispose();

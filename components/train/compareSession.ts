@@ -1,0 +1,92 @@
+/**
+ * The worker side of the Compare button and of the worst-sample previews, called from session.ts:
+ * train the single-modality variants of the trained model's graph with the same settings
+ * (engine/compare.ts), streaming throttled progress; and the worst-classified validation samples
+ * with previews of their inputs (engine/evaluate/preview.ts).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { createComparison, type Comparison, type CompareProgress } from '@/engine/compare';
+import { worstWithPreviews, type WorstReport } from '@/engine/evaluate/preview';
+import type { GraphDoc } from '@/engine/graph';
+import type { ModelIO, TrainConfig, TrainingSet } from '@/engine/train/types';
+import { registry } from '@/nodes';
+import type { CompareFromWorker } from './compareView';
+
+/** What the session holds about the trained (fused) model. */
+export interface TrainedModel {
+  model: tf.LayersModel;
+  graph: GraphDoc;
+  data: TrainingSet;
+  io: ModelIO;
+  trainer: { config: TrainConfig };
+}
+
+/** Progress messages at most this often (the last one of a variant always goes out). */
+const PROGRESS_MS = 150;
+
+/** Worst samples shown in the panel. */
+export const WORST_SAMPLES = 8;
+
+export function createCompareRunner(post: (msg: CompareFromWorker) => void) {
+  let current: { comparison: Comparison; done: Promise<void> } | null = null;
+
+  async function run(a: TrainedModel): Promise<void> {
+    if (current) return;
+    let last = 0;
+    let lastVariant = 0;
+    const progress = (p: CompareProgress) => {
+      const now = Date.now();
+      const end = p.batches > 0 && p.batch === p.batches && p.epoch === p.epochs;
+      if (p.variant !== lastVariant || end || now - last >= PROGRESS_MS) {
+        last = now;
+        lastVariant = p.variant;
+        post({ type: 'compare-progress', p });
+      }
+    };
+    // The variants train exactly as the fused model did (its config, incl. epochs, seed, batch size).
+    const comparison = createComparison(tf, a.graph, registry, a.data, { config: { ...a.trainer.config }, fused: { model: a.model, io: a.io }, onProgress: progress });
+    const done = comparison.result.then(
+      (report) => post({ type: 'compare-done', report }),
+      (e: unknown) => post({ type: 'compare-done', error: `The comparison failed: ${e instanceof Error ? e.message : String(e)}` }),
+    );
+    current = { comparison, done };
+    try {
+      await done;
+    } finally {
+      current = null;
+    }
+  }
+
+  return {
+    run,
+    get running(): boolean {
+      return current !== null;
+    },
+    /** Ask a running comparison to stop after the current batch. */
+    stop(): void {
+      current?.comparison.stop();
+    },
+    /** Stop a running comparison and wait until it has ended (before training or a backend change). */
+    async cancel(): Promise<void> {
+      const c = current;
+      if (!c) return;
+      c.comparison.stop();
+      await c.done;
+    },
+  };
+}
+
+/**
+ * The worst-classified samples of the model's answer on the validation split (test, then train,
+ * when there is none), with previews; undefined when there are none or the output is not a
+ * single-label classifier. Never throws (previews are extra: training results must still arrive).
+ */
+export function worstSamples(a: Pick<TrainedModel, 'model' | 'io' | 'data'>, n = WORST_SAMPLES): WorstReport | undefined {
+  const s = a.data.splits;
+  const split = s.val.count > 0 ? 'val' : s.test.count > 0 ? 'test' : 'train';
+  try {
+    return worstWithPreviews(tf, a.model, a.io, a.data, split, n);
+  } catch {
+    return undefined;
+  }
+}

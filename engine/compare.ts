@@ -1,0 +1,192 @@
+/**
+ * "Compare": train the single-modality variants of a graph (engine/variants.ts) on the same data
+ * and settings as the fused model, and evaluate each on the same split, so that the fused model's
+ * score can be shown beside what every input reaches alone. Used by the app's training worker
+ * (components/train/compareSession.ts) and usable from the CLI; `tf` is passed in.
+ *
+ * ```ts
+ * const run = createComparison(tf, graph, registry, data, { config, fused: { model, io }, onProgress });
+ * const report = await run.result;      // run.stop() from a message ends it after the current batch
+ * ```
+ *
+ * A variant that does not validate or compile, or cannot train on the data, is reported with its
+ * reason and diagnostics, never thrown. Every variant model and trainer is disposed.
+ */
+import type * as tfTypes from '@tensorflow/tfjs';
+import { compileGraph } from './compile';
+import type { Diagnostic } from './diagnostics';
+import { evaluateModel, type OutputEvaluation } from './evaluate';
+import type { GraphDoc } from './graph';
+import type { NodeRegistry } from './spec';
+import { createTrainer, type Trainer } from './train';
+import type { ModelIO, TrainConfig, TrainingSet } from './train/types';
+import { singleModalityVariants, type GraphVariant } from './variants';
+
+type TF = typeof tfTypes;
+export type SplitName = 'train' | 'val' | 'test';
+
+/** Accuracy for classify/multilabel outputs (higher is better), RMSE for regression (lower is better). */
+export type CompareMetric = 'accuracy' | 'rmse';
+
+export interface CompareProgress {
+  /** 1-based index of the variant training now, of `variants`. */
+  variant: number;
+  variants: number;
+  inputId: string;
+  epoch: number;
+  epochs: number;
+  /** Batch within the epoch (1-based, 0 before the first batch). */
+  batch: number;
+  batches: number;
+}
+
+export interface VariantOutcome {
+  /** The input node kept by this variant. */
+  inputId: string;
+  /** ok: trained and evaluated; failed: could not compile or train (see `reason`); stopped/skipped: Stop was pressed. */
+  status: 'ok' | 'failed' | 'stopped' | 'skipped';
+  metric?: CompareMetric;
+  /** The primary output's accuracy or RMSE on the split. */
+  value?: number;
+  loss?: number;
+  epochs: number;
+  reason?: string;
+  diagnostics: Diagnostic[];
+}
+
+export interface ComparisonReport {
+  split: SplitName;
+  count: number;
+  metric: CompareMetric;
+  /** The fused model's score on the same split (when a fused model was given). */
+  fused?: { value: number; loss: number };
+  rows: VariantOutcome[];
+  stopped: boolean;
+}
+
+export interface ComparisonOptions {
+  /** The same settings the fused model trained with (epochs, seed, optimizer…). */
+  config?: Partial<TrainConfig>;
+  /** The split to evaluate on; default: the one the app evaluates the fused model on (test, else val, else train). */
+  split?: SplitName;
+  /** The trained fused model, evaluated on the same split for the report. */
+  fused?: { model: tfTypes.LayersModel; io: ModelIO };
+  /** Variants to train (default: `singleModalityVariants(graph, registry)`). */
+  variants?: GraphVariant[];
+  onProgress?(p: CompareProgress): void;
+}
+
+export interface Comparison {
+  result: Promise<ComparisonReport>;
+  /** Stop after the current batch; later variants are skipped. */
+  stop(): void;
+}
+
+/** The split the app evaluates a model on: test when there is one, else val, else train. */
+export function evaluationSplit(data: Pick<TrainingSet, 'splits'>): SplitName {
+  const s = data.splits;
+  return s.test.count > 0 ? 'test' : s.val.count > 0 ? 'val' : 'train';
+}
+
+/** The TrainingSet restricted to some input nodes (inputs, split arrays and fitted state). */
+export function subsetTrainingSet(data: TrainingSet, inputIds: readonly string[]): TrainingSet {
+  const keep = new Set(inputIds);
+  const pick = <T>(rec: Record<string, T>): Record<string, T> => Object.fromEntries(Object.entries(rec).filter(([k]) => keep.has(k)));
+  const split = (s: TrainingSet['splits']['train']) => ({ ...s, inputs: pick(s.inputs) });
+  return {
+    inputs: data.inputs.filter((i) => keep.has(i.nodeId)),
+    heads: data.heads,
+    splits: { train: split(data.splits.train), val: split(data.splits.val), test: split(data.splits.test) },
+    fitted: data.fitted ? { ...data.fitted, inputs: pick(data.fitted.inputs) } : undefined,
+  };
+}
+
+function metricOf(o: OutputEvaluation): { metric: CompareMetric; value: number; loss: number } {
+  return o.task === 'regress' ? { metric: 'rmse', value: o.rmse ?? NaN, loss: o.loss } : { metric: 'accuracy', value: o.accuracy ?? NaN, loss: o.loss };
+}
+
+/** The primary output's score of a model on one split. */
+export function primaryScore(tf: TF, model: tfTypes.LayersModel, io: ModelIO, data: TrainingSet, split: SplitName): { metric: CompareMetric; value: number; loss: number } {
+  const rep = evaluateModel(tf, model, io, data, data.splits[split], { worst: 0 });
+  return metricOf(rep.outputs[rep.primary]);
+}
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Train and evaluate every single-modality variant of `graph`; see the module comment. */
+export function createComparison(tf: TF, graph: GraphDoc, registry: NodeRegistry, data: TrainingSet, opts: ComparisonOptions = {}): Comparison {
+  let stopRequested = false;
+  let current: Trainer | null = null;
+  const stop = () => {
+    stopRequested = true;
+    current?.stop();
+  };
+
+  async function run(): Promise<ComparisonReport> {
+    const split = opts.split ?? evaluationSplit(data);
+    const variants = opts.variants ?? singleModalityVariants(graph, registry);
+    const config = opts.config ?? {};
+    let metric: CompareMetric | undefined;
+    let fused: ComparisonReport['fused'];
+    if (opts.fused) {
+      const s = primaryScore(tf, opts.fused.model, opts.fused.io, data, split);
+      metric = s.metric;
+      fused = { value: s.value, loss: s.loss };
+    }
+    const rows: VariantOutcome[] = [];
+    for (let k = 0; k < variants.length; k++) {
+      const v = variants[k];
+      const base = { inputId: v.inputId, epochs: 0, diagnostics: v.diagnostics.filter((d) => d.severity === 'error') };
+      if (stopRequested) {
+        rows.push({ ...base, status: 'skipped' });
+        continue;
+      }
+      if (!v.ok) {
+        rows.push({ ...base, status: 'failed', reason: `The graph with only this input does not validate: ${base.diagnostics.map((d) => d.message).slice(0, 2).join(' ')}` });
+        continue;
+      }
+      const compiled = compileGraph(v.graph, registry, { tf, seed: config.seed });
+      if (!compiled.ok) {
+        const errs = compiled.diagnostics.filter((d) => d.severity === 'error');
+        rows.push({ ...base, status: 'failed', diagnostics: errs, reason: `The graph with only this input does not compile: ${errs.map((d) => d.message).slice(0, 2).join(' ')}` });
+        continue;
+      }
+      const io: ModelIO = { inputs: compiled.summary.inputs, outputs: compiled.summary.outputs };
+      const subset = subsetTrainingSet(data, io.inputs.map((i) => i.nodeId));
+      let trainer: Trainer | null = null;
+      try {
+        trainer = createTrainer(tf, compiled, subset, config);
+        current = trainer;
+        const epochs = trainer.config.epochs;
+        opts.onProgress?.({ variant: k + 1, variants: variants.length, inputId: v.inputId, epoch: 1, epochs, batch: 0, batches: 0 });
+        if (stopRequested) trainer.stop();
+        const result = await trainer.train({
+          onBatchEnd: (m) => opts.onProgress?.({ variant: k + 1, variants: variants.length, inputId: v.inputId, epoch: m.epoch, epochs, batch: m.batch, batches: m.batchesPerEpoch }),
+        });
+        if (result.status === 'failed' || result.error) {
+          rows.push({ ...base, status: 'failed', epochs: result.epochsDone, reason: `Training failed: ${result.error?.message ?? 'unknown problem'}` });
+          continue;
+        }
+        if (result.status === 'stopped' || stopRequested) {
+          rows.push({ ...base, status: 'stopped', epochs: result.epochsDone });
+          continue;
+        }
+        const s = primaryScore(tf, compiled.model, io, subset, split);
+        metric ??= s.metric;
+        rows.push({ ...base, status: 'ok', metric: s.metric, value: s.value, loss: s.loss, epochs: result.epochsDone });
+      } catch (e) {
+        rows.push({ ...base, status: 'failed', reason: `The variant could not train: ${message(e)}` });
+      } finally {
+        current = null;
+        trainer?.dispose();
+        compiled.model.dispose();
+      }
+    }
+    const count = data.splits[split].count;
+    return { split, count, metric: metric ?? 'accuracy', fused, rows, stopped: stopRequested };
+  }
+
+  return { result: run(), stop };
+}

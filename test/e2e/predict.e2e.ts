@@ -1,0 +1,271 @@
+/**
+ * Issue 5's inference tests: train the demo, predict one sample in the Predict panel (class
+ * probabilities, the sample's label, saliency over the picture and the spectrogram), download the
+ * bundle, reload the page, open the bundle and predict the same sample again.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { unzipSync } from 'fflate';
+import { generateDemoDataset } from '../../engine/data/demo';
+import type { GraphDoc } from '../../engine/graph';
+import { storageWith } from './fixtures';
+import type { Page } from 'playwright-core';
+import { assert, clickNode, nodeCount, RESULTS_DIR, test, waitFor } from './lib';
+
+async function openTab(page: Page, id: 'train' | 'predict'): Promise<void> {
+  if (!(await page.getByTestId(`panel-${id}`).isVisible())) await page.getByTestId(`dock-tab-${id}`).click();
+  await waitFor(() => page.getByTestId(`${id}-panel`).isVisible(), `the ${id} panel`);
+}
+
+/** The probabilities of one output as shown: class → number. */
+async function probabilities(page: Page, output: string): Promise<Record<string, number>> {
+  const cells = page.locator(`[data-testid^="predict-prob-${output}-"]`);
+  const out: Record<string, number> = {};
+  for (let i = 0; i < (await cells.count()); i++) {
+    const el = cells.nth(i);
+    const id = (await el.getAttribute('data-testid')) ?? '';
+    out[id.slice(`predict-prob-${output}-`.length)] = Number(await el.getAttribute('data-value'));
+  }
+  return out;
+}
+
+/** Pixels of a canvas that are not plain gray (heat drawn over the input), and how many differ at all. */
+async function canvasStats(page: Page, testId: string): Promise<{ coloured: number; distinct: number; total: number }> {
+  return page.getByTestId(testId).evaluate((c) => {
+    const canvas = c as HTMLCanvasElement;
+    const d = canvas.getContext('2d')?.getImageData(0, 0, canvas.width, canvas.height).data;
+    if (!d) return { coloured: 0, distinct: 0, total: 0 };
+    let coloured = 0;
+    const seen = new Set<number>();
+    for (let i = 0; i < d.length; i += 4) {
+      if (Math.abs(d[i] - d[i + 1]) > 8 || Math.abs(d[i + 1] - d[i + 2]) > 8) coloured++;
+      seen.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+    }
+    return { coloured, distinct: seen.size, total: d.length / 4 };
+  });
+}
+
+/** Make the dock tall so that the screenshots show the whole panel. */
+async function tallDock(page: Page): Promise<void> {
+  const box = await page.locator('.dock-resize').boundingBox();
+  if (!box) return;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width / 2, box.y - 300, { steps: 8 });
+  await page.mouse.up();
+  await page.evaluate(() => window.getSelection()?.removeAllRanges());
+}
+
+async function predictOnce(page: Page): Promise<{ probs: Record<string, number>; predicted: string; label: string; note: string }> {
+  const before = (await page.getByTestId('predict-result').count()) ? await page.getByTestId('predict-result').getAttribute('data-stamp') : null;
+  await page.getByTestId('btn-predict').click();
+  await waitFor(async () => (await page.getByTestId('predict-error').count()) > 0 || ((await page.getByTestId('predict-result').count()) > 0 && (await page.getByTestId('predict-result').getAttribute('data-stamp')) !== before), 'a prediction', 60_000);
+  if (await page.getByTestId('predict-error').count()) throw new Error(`prediction failed: ${await page.getByTestId('predict-error').textContent()}`);
+  const result = page.getByTestId('predict-result');
+  const primary = (await result.getAttribute('data-primary')) ?? '';
+  const predicted = (await result.getAttribute('data-predicted')) ?? '';
+  const note = (await page.getByTestId('predict-sample-note').textContent()) ?? '';
+  const label = (await result.getAttribute('data-label')) ?? '';
+  return { probs: await probabilities(page, primary), predicted, label, note };
+}
+
+test('predict: one sample gives probabilities and saliency; a downloaded bundle opened after a reload predicts the same', async ({ page, open, screenshot, pageErrors }) => {
+  await open();
+  await openTab(page, 'predict');
+  // Before training there is no model: the panel says what to do.
+  await waitFor(async () => /No model to predict with yet/.test((await page.getByTestId('predict-panel').textContent()) ?? ''), 'the empty state', 60_000);
+
+  await openTab(page, 'train');
+  await page.getByTestId('train-epochs').fill('15');
+  await page.getByTestId('btn-train').click();
+  await waitFor(async () => (await page.getByTestId('train-status').getAttribute('data-status')) === 'finished', 'training finished', 420_000);
+  console.log(`  val accuracy after training: ${await page.getByTestId('metric-val-accuracy').textContent()}`);
+
+  // Predict: the trained model's fields, one sample from the (demo) dataset.
+  await openTab(page, 'predict');
+  await tallDock(page);
+  await waitFor(async () => (await page.getByTestId('predict-model').getAttribute('data-source')) === 'trained', 'the trained model in the Predict panel', 30_000);
+  for (const id of ['picture', 'caption', 'tone', 'numbers']) assert(await page.getByTestId(`predict-input-${id}`).isVisible(), `a field for input ${id}`);
+  for (const col of ['image', 'caption', 'audio', 'temperature', 'count']) assert((await page.getByTestId(`predict-field-${col}`).count()) === 1, `a control for column ${col}`);
+
+  const firstSample = async () => {
+    await page.getByTestId('btn-predict-sample').click();
+    await waitFor(() => page.getByTestId('predict-preview-image').isVisible(), 'the image preview');
+  };
+  await firstSample();
+  assert(((await page.getByTestId('predict-field-caption').inputValue()) ?? '').length > 0, 'the caption is filled in');
+  const first = await predictOnce(page);
+  const classes = Object.keys(first.probs).sort();
+  assert(JSON.stringify(classes) === JSON.stringify(['match-high', 'match-low', 'mismatch-high', 'mismatch-low']), `class names from the fitted state: ${classes.join(', ')}`);
+  const sum = Object.values(first.probs).reduce((a, b) => a + b, 0);
+  assert(Math.abs(sum - 1) < 1e-3, `probabilities sum to 1 (${sum})`);
+  console.log(`  ${first.note}: predicted ${first.predicted} (label ${first.label}) ${JSON.stringify(first.probs)}`);
+
+  // Saliency over the picture and the spectrogram: drawn, with heat.
+  for (const id of ['picture', 'tone']) {
+    const s = await canvasStats(page, `predict-saliency-${id}`);
+    assert(s.total > 0 && s.distinct > 8 && s.coloured > 0, `saliency canvas ${id} is drawn with heat: ${JSON.stringify(s)}`);
+  }
+  await page.getByTestId('panel-predict').evaluate((el) => el.scrollTo(0, 0));
+  await screenshot('predict-panel-trained');
+
+  // More samples: a well-trained demo model gets clear samples right.
+  let right = first.predicted === first.label ? 1 : 0;
+  for (let i = 0; i < 3; i++) {
+    await page.getByTestId('btn-predict-sample').click();
+    const r = await predictOnce(page);
+    console.log(`  ${r.note}: predicted ${r.predicted} (label ${r.label})`);
+    if (r.predicted === r.label) right++;
+  }
+  assert(right >= 3, `at least 3 of 4 test samples predicted right (${right})`);
+
+  // Download the bundle from the Train panel.
+  await openTab(page, 'train');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('btn-bundle').click()]);
+  const file = path.join(RESULTS_DIR, 'predict-demo.fusionlab.zip');
+  await download.saveAs(file);
+
+  // A fresh page: no trained model. Remove a node so that the bundle's graph visibly comes back.
+  await page.reload();
+  await page.waitForSelector('.app[data-ready="true"]', { timeout: 30_000 });
+  await waitFor(async () => (await nodeCount(page)) === 11, 'the demo graph after reload');
+  await clickNode(page, 'numbers');
+  await page.keyboard.press('Delete');
+  await waitFor(async () => (await nodeCount(page)) === 10, 'a node removed');
+  await openTab(page, 'predict');
+  await tallDock(page);
+  await waitFor(async () => /No model to predict with yet/.test((await page.getByTestId('predict-panel').textContent()) ?? ''), 'no model after the reload', 60_000);
+
+  // A file that is not a bundle: a message, not a crash.
+  await page.getByTestId('input-open-bundle').setInputFiles({ name: 'notes.zip', mimeType: 'application/zip', buffer: Buffer.from('not a zip at all') });
+  await waitFor(async () => /not a FusionLab bundle/.test((await page.getByTestId('predict-error').textContent().catch(() => '')) ?? ''), 'a message for a bad bundle', 30_000);
+
+  await page.getByTestId('input-open-bundle').setInputFiles(file);
+  await waitFor(async () => (await page.getByTestId('predict-model').getAttribute('data-source')) === 'bundle', 'the bundle opened', 60_000);
+  await waitFor(async () => (await nodeCount(page)) === 11 && (await page.getByTestId('node-numbers').count()) === 1, 'the bundle\'s graph on the canvas');
+  assert(((await page.getByTestId('predict-model').textContent()) ?? '').includes('predict-demo.fusionlab.zip'), 'the panel names the opened bundle');
+
+  await firstSample();
+  const again = await predictOnce(page);
+  assert(again.note === first.note, `the same sample again (${again.note} vs ${first.note})`);
+  for (const c of classes) assert(Math.abs(again.probs[c] - first.probs[c]) < 1e-4, `same probability for ${c} from the bundle: ${again.probs[c]} vs ${first.probs[c]}`);
+  for (const id of ['picture', 'tone']) assert((await canvasStats(page, `predict-saliency-${id}`)).coloured > 0, `saliency ${id} after opening the bundle`);
+  await page.getByTestId('panel-predict').evaluate((el) => el.scrollTo(0, 0));
+  await screenshot('predict-panel-bundle');
+
+  // The opened bundle's model is the session's model: the Train panel says so and downloads it,
+  // and the Code panel exports it with its weights.
+  await page.getByTestId('dock-tab-train').click();
+  const trainStatus = (await page.getByTestId('train-status').textContent()) ?? '';
+  assert(trainStatus.includes('predict-demo.fusionlab.zip'), `the Train panel names the opened bundle: ${trainStatus}`);
+  const [reDownload] = await Promise.all([page.waitForEvent('download'), page.getByTestId('btn-bundle').click()]);
+  const reFile = path.join(RESULTS_DIR, 'predict-demo-again.fusionlab.zip');
+  await reDownload.saveAs(reFile);
+  assert(readFileSync(reFile).equals(readFileSync(file)), 'the Bundle button gives back the opened bundle');
+  await page.getByTestId('dock-tab-code').click();
+  await page.getByTestId('code-tab-pytorch').click();
+  const [exported] = await Promise.all([page.waitForEvent('download'), page.getByTestId('code-download-trained').click()]);
+  const exportFile = path.join(RESULTS_DIR, 'predict-bundle-pytorch.zip');
+  await exported.saveAs(exportFile);
+  const exportedFiles = Object.keys(unzipSync(new Uint8Array(readFileSync(exportFile))));
+  assert(exportedFiles.some((f) => f.endsWith('/weights.npz')), `the opened bundle exports with its weights: ${exportedFiles.join(', ')}`);
+  await page.getByTestId('dock-tab-predict').click();
+
+  // The microphone: headless Chromium refuses it (a message) or records from a fake device.
+  await page.getByTestId('btn-record-audio').click();
+  const mic = await waitFor(async () => {
+    const err = (await page.getByTestId('predict-error').count()) ? ((await page.getByTestId('predict-error').textContent()) ?? '') : '';
+    if (/microphone|record/i.test(err)) return `message: ${err}`;
+    if (/Stop/.test((await page.getByTestId('btn-record-audio').textContent()) ?? '')) return 'recording';
+    return '';
+  }, 'the microphone answers', 15_000);
+  console.log(`  record: ${mic}`);
+  if (mic === 'recording') {
+    await page.getByTestId('btn-record-audio').click();
+    await waitFor(async () => /recording\./.test((await page.getByTestId('predict-input-tone').textContent()) ?? ''), 'the recording in the field', 15_000);
+  }
+
+  // The same sample by hand: real PNG and WAV files uploaded, caption and numbers typed in.
+  const id = /demo-\d+/.exec(first.note)?.[0] ?? '';
+  const demo = generateDemoDataset({ rows: 40 });
+  const row = demo.rows.find((r) => r.id === id);
+  assert(row, `demo row ${id}`);
+  const png = path.join(RESULTS_DIR, `${id}.png`);
+  const wav = path.join(RESULTS_DIR, `${id}.wav`);
+  writeFileSync(png, demo.files.get(`images/${id}.png`) as Uint8Array);
+  writeFileSync(wav, demo.files.get(`audio/${id}.wav`) as Uint8Array);
+  await page.getByTestId('predict-field-image').setInputFiles(png);
+  await page.getByTestId('predict-field-audio').setInputFiles(wav);
+  await page.getByTestId('predict-field-caption').fill(row.caption);
+  await page.getByTestId('predict-field-temperature').fill(row.temperature.toFixed(1));
+  await page.getByTestId('predict-field-count').fill(String(row.count));
+  await waitFor(async () => /\.wav/.test((await page.getByTestId('predict-input-tone').textContent()) ?? ''), 'the uploaded WAV in the field');
+  await page.getByTestId('btn-predict').click();
+  await waitFor(async () => Number(await page.getByTestId('predict-result').getAttribute('data-stamp').catch(() => '0')) >= 2, 'the prediction of the uploaded files', 60_000);
+  const byHand = await probabilities(page, 'answer');
+  for (const c of classes) assert(Math.abs(byHand[c] - first.probs[c]) < 1e-4, `same probability for ${c} from uploaded files: ${byHand[c]} vs ${first.probs[c]}`);
+  await screenshot('predict-panel-uploaded');
+
+  assert(pageErrors.length === 0, `no page errors: ${pageErrors.join(' | ')}`);
+});
+
+/** The demo's inputs and encoders, each ending in its own head, joined by a model-level average. */
+function lateDemo(): GraphDoc {
+  const demo = JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../../templates/demo.json'), 'utf8')) as GraphDoc;
+  const keep = demo.nodes.filter((n) => !['fuse', 'mix', 'answer'].includes(n.id));
+  const branches = [
+    ['picture_cnn', 'picture_head', 'Picture says', 0],
+    ['caption_emb', 'caption_head', 'Caption says', 160],
+    ['tone_cnn', 'tone_head', 'Tone says', 320],
+  ] as const;
+  return {
+    ...demo,
+    name: 'Demo, model-level fusion',
+    nodes: [
+      ...keep.filter((n) => !n.id.startsWith('numbers')),
+      ...branches.map(([, id, label, y]) => ({ id, kind: 'head.classify', label, params: { column: 'label', classes: 4 }, position: { x: 560, y }, frozen: false })),
+      { id: 'late', kind: 'late.average', label: 'Average of branches', params: {}, position: { x: 840, y: 160 }, frozen: false },
+    ],
+    edges: [
+      ...demo.edges.filter((e) => ['picture', 'caption', 'tone'].includes(e.source)),
+      ...branches.flatMap(([enc, id]) => [
+        { id: `e-${id}`, source: enc, sourcePort: 'out', target: id, targetPort: 'in' },
+        { id: `e-${id}-late`, source: id, sourcePort: 'out', target: 'late', targetPort: 'in' },
+      ]),
+    ],
+  };
+}
+
+test('predict with model-level fusion: each branch beside the fused answer', async ({ page, open, screenshot, pageErrors }) => {
+  await open();
+  assert((await page.getByTestId('node-late').count()) === 1, 'the late-fusion graph is on the canvas');
+  await openTab(page, 'train');
+  await page.getByTestId('train-epochs').fill('3');
+  await page.getByTestId('btn-train').click();
+  await waitFor(async () => (await page.getByTestId('train-status').getAttribute('data-status')) === 'finished', 'training finished', 300_000);
+  await openTab(page, 'predict');
+  await tallDock(page);
+  await waitFor(async () => (await page.getByTestId('predict-model').getAttribute('data-source')) === 'trained', 'the trained model', 30_000);
+  await page.getByTestId('btn-predict-sample').click();
+  const r = await predictOnce(page);
+  assert((await page.getByTestId('predict-result').getAttribute('data-primary')) === 'late', 'the late node is the answer');
+  const fused = page.getByTestId('predict-output-late');
+  assert(/fused answer/.test((await fused.textContent()) ?? ''), 'the fused answer is marked');
+  const branch: Record<string, Record<string, number>> = {};
+  for (const id of ['picture_head', 'caption_head', 'tone_head']) {
+    const text = (await page.getByTestId(`predict-output-${id}`).textContent()) ?? '';
+    assert(/branch of Average of branches/.test(text), `${id} is shown as a branch: ${text}`);
+    branch[id] = await probabilities(page, id);
+    const sum = Object.values(branch[id]).reduce((a, b) => a + b, 0);
+    assert(Math.abs(sum - 1) < 1e-3, `${id} probabilities sum to 1 (${sum})`);
+  }
+  // late.average (learned weights, softmax): each fused probability is a weighted mean of the branches'.
+  for (const [c, p] of Object.entries(r.probs)) {
+    const ps = [branch.picture_head[c], branch.caption_head[c], branch.tone_head[c]];
+    assert(p >= Math.min(...ps) - 1e-6 && p <= Math.max(...ps) + 1e-6, `fused ${c} lies between the branches: ${p} vs ${ps.join(', ')}`);
+  }
+  console.log(`  fused ${r.predicted}; branches ${Object.entries(branch).map(([id, ps]) => `${id}: ${Object.entries(ps).sort((a, b) => b[1] - a[1])[0][0]}`).join(', ')}`);
+  await page.getByTestId('panel-predict').evaluate((el) => el.scrollTo(0, 0));
+  await screenshot('predict-panel-late');
+  assert(pageErrors.length === 0, `no page errors: ${pageErrors.join(' | ')}`);
+}, { storage: storageWith(lateDemo()) });
