@@ -237,8 +237,12 @@ export function describeModel(fitted: FittedState, io: ModelIO, graph: Pick<Grap
   };
 }
 
-/** A heat colour for v in [0, 1]: dark blue → cyan → yellow → red (a "jet"-like map). */
-export function heatColour(v: number): [number, number, number] {
+/**
+ * The saliency colour for v in [0, 1]: dark blue → cyan → yellow → red (a "jet"-like map). Not
+ * the spectrogram palette of evaluate/preview.ts `heatColor`, so that saliency over a spectrogram
+ * reads as an overlay, not as more spectrogram.
+ */
+export function saliencyColour(v: number): [number, number, number] {
   const x = Math.min(1, Math.max(0, v));
   const ramp = (a: number) => Math.round(255 * Math.min(1, Math.max(0, a)));
   return [ramp(1.5 - Math.abs(4 * x - 3)), ramp(1.5 - Math.abs(4 * x - 2)), ramp(1.5 - Math.abs(4 * x - 1))];
@@ -266,7 +270,7 @@ export function saliencyPixels(s: Pick<InputSaliency, 'layout' | 'height' | 'wid
       // colour. The weakest quarter stays clear so the input shows through.
       const v = Math.sqrt(Math.min(1, Math.max(0, s.values[i])));
       const a = Math.min(1, Math.max(0, opacity)) * Math.min(1, Math.max(0, (v - 0.25) / 0.75));
-      const heat = heatColour(v);
+      const heat = saliencyColour(v);
       const o = (y * width + x) * 4;
       for (let k = 0; k < 3; k++) data[o + k] = Math.round(base[k] * (1 - a) + heat[k] * a);
       data[o + 3] = 255;

@@ -15,7 +15,7 @@ import { generateDemoDataset } from '../engine/data/demo';
 import { featuriseSample, loadDataset, type FittedState, type LoadedDataset } from '../engine/data/loader';
 import { createNodeAdapter } from '../engine/data/node-decoders';
 import { memorySource } from '../engine/data/source';
-import { describeModel, describePrediction, heatColour, predictSample, previewBytes, primaryOutputId, saliencyPixels } from '../engine/predict';
+import { describeModel, describePrediction, saliencyColour, predictSample, previewBytes, primaryOutputId, saliencyPixels } from '../engine/predict';
 import type { ModelIO } from '../engine/train/types';
 import { registry } from '../nodes';
 import { registerCustomLayers } from '../nodes/shared';
@@ -217,12 +217,12 @@ describe('saliency pixels', () => {
     const p = saliencyPixels({ layout: 'spectrogram', height: 2, width: 3, values, preview, channels: 1 }, 1);
     expect([p.width, p.height]).toEqual([2, 3]);
     const px = (x: number, y: number) => Array.from(p.data.subarray((y * 2 + x) * 4, (y * 2 + x) * 4 + 4));
-    expect(px(1, 2)).toEqual([...heatColour(1), 255]); // frame 1, bin 0: bottom right, full heat
+    expect(px(1, 2)).toEqual([...saliencyColour(1), 255]); // frame 1, bin 0: bottom right, full heat
     expect(px(0, 2)).toEqual([10, 10, 10, 255]); // frame 0, bin 0: the input's gray
     expect(px(0, 0)).toEqual([30, 30, 30, 255]); // frame 0, bin 2: top left
     const none = saliencyPixels({ layout: 'image', height: 2, width: 3, values, preview, channels: 1 }, 0);
     expect(Array.from(none.data.subarray(12, 16))).toEqual([40, 40, 40, 255]);
-    expect(heatColour(0)[2]).toBeGreaterThan(heatColour(0)[0]);
-    expect(heatColour(1)[0]).toBeGreaterThan(heatColour(1)[2]);
+    expect(saliencyColour(0)[2]).toBeGreaterThan(saliencyColour(0)[0]);
+    expect(saliencyColour(1)[0]).toBeGreaterThan(saliencyColour(1)[2]);
   });
 });
