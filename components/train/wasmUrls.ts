@@ -4,10 +4,18 @@
  * both Turbopack and webpack understand; the version of the binaries is then always the version
  * of the installed JS.
  */
+
+/** Key of the pristine threaded-SIMD Emscripten script's URL in the map below (see wasmThreads.ts). */
+export const THREADED_SCRIPT_KEY = 'tfjs-backend-wasm-threaded-simd.js';
+
+/** The file map for setWasmPaths, plus {@link THREADED_SCRIPT_KEY}. */
 export function wasmBinaryUrls(): Record<string, string> {
   return {
     'tfjs-backend-wasm.wasm': new URL('../../node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm', import.meta.url).href,
     'tfjs-backend-wasm-simd.wasm': new URL('../../node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm', import.meta.url).href,
     'tfjs-backend-wasm-threaded-simd.wasm': new URL('../../node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm', import.meta.url).href,
+    // The untouched Emscripten glue of the threaded build, emitted as a static file (not bundled):
+    // its pthread workers load it (see wasmThreads.ts). Not a binary; setWasmPaths ignores the key.
+    [THREADED_SCRIPT_KEY]: new URL('../../node_modules/@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js', import.meta.url).href,
   };
 }
