@@ -1,7 +1,7 @@
 /** Pure logic of the app's Data panel (components/data/progress.ts). */
 import { describe, expect, it } from 'vitest';
-import { bindGraph } from '../engine/data';
-import { classMismatches, formatDuration, formatStat, progressStats, readsDemoColumns } from '../components/data/progress';
+import { bindGraph, type ColumnInfo } from '../engine/data';
+import { classMismatches, columnTypesFromGraph, formatDuration, formatStat, progressStats, readsDemoColumns } from '../components/data/progress';
 import { registry } from '../nodes';
 import { templates } from '../templates';
 
@@ -65,5 +65,18 @@ describe('the demo graph', () => {
     expect(readsDemoColumns(bindGraph(graphOf('demo'), registry))).toBe(true);
     expect(readsDemoColumns(bindGraph(graphOf('avmnist'), registry))).toBe(false);
     expect(readsDemoColumns({ inputs: [], heads: [] })).toBe(false);
+  });
+});
+
+describe('column types from the graph', () => {
+  const col = (name: string, type: ColumnInfo['type']): ColumnInfo => ({ name, type, filled: 3, missing: 0, distinct: 3, examples: [] });
+  it('types a column by the input that reads it: WebM audio is audio, not video', () => {
+    const cols = [col('id', 'id'), col('video', 'video'), col('audio', 'video'), col('pic', 'text'), col('label', 'category'), col('gone', 'empty')];
+    const bound = bindGraph(graphOf('audio-video'), registry).inputs;
+    const typed = columnTypesFromGraph(cols, [...bound, { kind: 'input.image', columns: ['pic', 'gone'] }, { kind: 'input.text', columns: ['label'] }]);
+    expect(typed.map((c) => c.type)).toEqual(['id', 'video', 'audio', 'image', 'category', 'empty']);
+    // Unchanged columns are the same objects; the input is not modified.
+    expect(typed[0]).toBe(cols[0]);
+    expect(cols[2].type).toBe('video');
   });
 });

@@ -230,6 +230,8 @@ function useBlobUrl(bytes: Uint8Array | undefined, type: string): string | undef
 function mimeOf(path: string, kind: 'image' | 'audio' | 'video'): string {
   const ext = path.split('.').pop()?.toLowerCase() ?? '';
   const map: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', webp: 'image/webp', gif: 'image/gif', bmp: 'image/bmp', wav: 'audio/wav', mp3: 'audio/mpeg', ogg: 'audio/ogg', oga: 'audio/ogg', opus: 'audio/ogg', flac: 'audio/flac', m4a: 'audio/mp4', aac: 'audio/aac', mp4: 'video/mp4', m4v: 'video/mp4', webm: 'video/webm', mov: 'video/quicktime', ogv: 'video/ogg' };
+  // A WebM or MP4 in an audio column is a sound-only recording (what browsers record).
+  if (kind === 'audio' && (ext === 'webm' || ext === 'mp4')) return `audio/${ext}`;
   return map[ext] ?? `${kind}/*`;
 }
 

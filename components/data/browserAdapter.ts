@@ -148,10 +148,27 @@ export async function decodeVideoElement(bytes: Uint8Array, frames: number, path
       video.addEventListener(ev, ok, { once: true });
       video.addEventListener('error', bad, { once: true });
     });
+  // 'seeked' can fire before the element presents the frame at the new time, so drawing at once
+  // sometimes copied the previous frame (Chromium, MediaRecorder WebM: ~1 seek in 30), and the
+  // same clip gave different tensors from one decode to the next. A frame callback, asked for
+  // before the seek, marks the presentation; the first one also waits for the first frame before
+  // seeking (a first seek issued earlier sometimes landed a frame early). Hidden pages may not
+  // present frames: the timeout keeps them going (as before) rather than stuck.
+  const presented = () =>
+    new Promise<void>((resolve) => {
+      if (typeof video.requestVideoFrameCallback !== 'function' || document.visibilityState === 'hidden') return resolve();
+      const t = setTimeout(resolve, 500);
+      video.requestVideoFrameCallback(() => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
   try {
     const loaded = wait('loadeddata');
+    const first = presented();
     video.src = url;
     await loaded;
+    await first;
     const w0 = video.videoWidth;
     const h0 = video.videoHeight;
     if (!w0 || !h0) throw new DecodeError('the video has no picture');
@@ -169,8 +186,10 @@ export async function decodeVideoElement(bytes: Uint8Array, frames: number, path
       const t = duration ? ((i + 0.5) * duration) / frames : 0;
       if (Math.abs(video.currentTime - t) > 1e-3) {
         const seeked = wait('seeked');
+        const shown = presented();
         video.currentTime = t;
         await seeked;
+        await shown;
       }
       ctx.drawImage(video, 0, 0, width, height);
       out.push(ctx.getImageData(0, 0, width, height).data);

@@ -6,6 +6,7 @@
  * again for a changed graph does not read the upload again.
  */
 import {
+  bindGraph,
   demoDatasetZip,
   generateDemoDataset,
   inspectDataset,
@@ -22,6 +23,7 @@ import type { GraphDoc } from '@/engine/graph';
 import { registry } from '@/nodes';
 import { DecodeError } from '@/engine/data/adapter';
 import { createBrowserAdapter } from './browserAdapter';
+import { columnTypesFromGraph } from './progress';
 import type { DatasetInput, DecodedFrames, FromWorker, ProcessResult, SamplePreview, ToWorker } from './protocol';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
@@ -170,7 +172,8 @@ async function process(job: number, datasetId: string, graph: GraphDoc, openMs: 
   const source = sources.get(datasetId);
   if (!source) throw new Error('The dataset is no longer open in the worker; load it again.');
   const t0 = performance.now();
-  const report = await inspectDataset(source, {});
+  const inspected = await inspectDataset(source, {});
+  const report = { ...inspected, columns: columnTypesFromGraph(inspected.columns, bindGraph(graph, registry).inputs) };
   const t1 = performance.now();
   const hasBinding = graph.nodes.some((n) => n.kind.startsWith('input.')) && graph.nodes.some((n) => n.kind.startsWith('head.'));
   let dataset: LoadedDataset | null = null;

@@ -2,7 +2,7 @@
  * Pure helpers of the Data panel (unit tested in test/data-browser-logic.test.ts): progress
  * figures, class-count mismatches between the data and the graph's heads, and number formats.
  */
-import type { LoadedDataset } from '@/engine/data';
+import type { ColumnInfo, LoadedDataset } from '@/engine/data';
 import type { GraphDoc } from '@/engine/graph';
 
 export interface ProgressStats {
@@ -125,4 +125,24 @@ export function readsDemoColumns(bound: { inputs: { columns: string[] }[]; heads
   const own = ['caption', 'temperature', 'count'];
   if (!bound.inputs.some((i) => i.columns.some((c) => own.includes(c)))) return false;
   return bound.inputs.every((i) => i.columns.every((c) => DEMO_COLUMN_SET.has(c))) && bound.heads.every((h) => DEMO_COLUMN_SET.has(h.column));
+}
+
+const FILE_KIND: Record<string, ColumnInfo['type'] | undefined> = { 'input.image': 'image', 'input.audio': 'audio', 'input.video': 'video' };
+
+/**
+ * Column types as the graph reads them: a column an image, audio or video input names is that kind
+ * of file column, whatever its extensions suggest. The guess from extensions alone is ambiguous
+ * (`.webm` is what browsers record audio as, and it is also a video extension) and misses
+ * extensions it does not list; the types decide which previews (spectrogram, filmstrip) are made.
+ */
+export function columnTypesFromGraph(columns: ColumnInfo[], inputs: { kind: string; columns: string[] }[]): ColumnInfo[] {
+  const byColumn = new Map<string, ColumnInfo['type']>();
+  for (const i of inputs) {
+    const t = FILE_KIND[i.kind];
+    if (t) for (const c of i.columns) byColumn.set(c, t);
+  }
+  return columns.map((c) => {
+    const t = byColumn.get(c.name);
+    return t && c.type !== t && c.type !== 'empty' ? { ...c, type: t } : c;
+  });
 }

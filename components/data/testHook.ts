@@ -4,7 +4,7 @@
  * fetched from URLs the test serves (page.route), timing the processing.
  */
 import type { GraphDoc } from '@/engine/graph';
-import { decodeImageBitmap } from './browserAdapter';
+import { decodeImageBitmap, decodeVideoElement } from './browserAdapter';
 import { getDataset, getDatasetState, openDataset } from './datasetStore';
 import type { ProcessResult } from './protocol';
 
@@ -14,6 +14,8 @@ export interface FusionlabTestHook {
   tensors(): { ok: boolean; splits: Record<string, { ids: string[]; inputs: Record<string, number[]>; labels: Record<string, number[]> }>; classes: Record<string, string[]> } | null;
   /** Decode images (base64) with createImageBitmap + OffscreenCanvas: RGBA pixels per image. */
   imagesViaBitmap(files: string[]): Promise<{ width: number; height: number; data: number[] }[]>;
+  /** Decode `frames` frames of a video (base64) as the loader does: a checksum per frame. */
+  videoFrameSums(file: string, frames: number, path: string): Promise<{ width: number; height: number; sums: number[] }>;
   /** Fetch `paths` under `base`, open them as a dataset folder for `graph`, resolve when processed. */
   openUrls(base: string, paths: string[], graph: GraphDoc): Promise<{ fetchMs: number; processMs: number; timings: ProcessResult['timings'] | null; loaded: number; problems: number }>;
 }
@@ -52,6 +54,15 @@ export function installTestHook(): void {
         out.push({ width: img.width, height: img.height, data: Array.from(img.data) });
       }
       return out;
+    },
+    videoFrameSums: async (file, frames, path) => {
+      const d = await decodeVideoElement(Uint8Array.from(atob(file), (c) => c.charCodeAt(0)), frames, path);
+      const sums = d.frames.map((f) => {
+        let h = 0;
+        for (let i = 0; i < f.length; i++) h = (Math.imul(h, 31) + f[i]) >>> 0;
+        return h;
+      });
+      return { width: d.width, height: d.height, sums };
     },
     openUrls: async (base, paths, graph) => {
       const t0 = performance.now();
