@@ -22,7 +22,9 @@ async function main(): Promise<number> {
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'],
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage',
+      // A fake microphone (a beep) that needs no permission prompt, for the recording tests.
+      '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'],
   });
   let passed = 0;
   let failed = 0;

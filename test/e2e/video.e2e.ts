@@ -320,7 +320,9 @@ test('video + WebM/Opus audio recorded in the page: load the zip, train, predict
   }
   const unstable = sums.map((runs, i) => ({ id: clips[i].id, runs })).filter((x) => new Set(x.runs).size > 1);
   assertEqual(unstable, [], 'clips whose frames differ between decodes');
-  for (const runs of sums) assert(new Set(runs[0].split(',')).size === 8, `8 different frames (the square moves): ${runs[0]}`);
+  // A clip recorded while the machine is busy can hold one canvas frame twice (captureStream drops
+  // frames under load), so two of the 8 sampled times may show the same picture.
+  for (const runs of sums) assert(new Set(runs[0].split(',')).size >= 6, `at least 6 of 8 frames differ (the square moves): ${runs[0]}`);
 
   // Previews: filmstrips of the decoded frames, and a spectrogram for the WebM/Opus audio.
   await waitFor(async () => (await page.locator('[data-testid="preview-frames"] canvas').count()) >= 8, 'video filmstrips in the previews');
