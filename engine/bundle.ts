@@ -15,6 +15,7 @@
 import type * as tfTypes from '@tensorflow/tfjs';
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import type { FittedState } from './data/loader';
+import { concatBytes } from './bytes';
 import { parseGraph, type GraphDoc } from './graph';
 import type { EpochMetrics, ModelIO, TrainConfig } from './train/types';
 
@@ -57,25 +58,14 @@ export interface BundleContents {
   training?: BundleTraining;
 }
 
-function weightBytes(data: tfTypes.io.ModelArtifacts['weightData']): Uint8Array {
-  if (!data) return new Uint8Array(0);
-  if (Array.isArray(data)) {
-    const total = data.reduce((a, b) => a + b.byteLength, 0);
-    const out = new Uint8Array(total);
-    let off = 0;
-    for (const b of data) {
-      out.set(new Uint8Array(b), off);
-      off += b.byteLength;
-    }
-    return out;
-  }
-  return new Uint8Array(data as ArrayBuffer);
-}
 
-/** Write a bundle zip. */
-export async function writeBundle(tf: typeof tfTypes, contents: BundleContents): Promise<Uint8Array> {
+/**
+ * A model as the two files `tf.loadLayersModel` reads: `model.json` (topology + a manifest that
+ * points at `weights.bin`) and the weights in one buffer.
+ */
+export async function serialiseModel(tf: typeof tfTypes, model: tfTypes.LayersModel): Promise<{ modelJson: Uint8Array; weights: Uint8Array }> {
   let artifacts: tfTypes.io.ModelArtifacts | null = null;
-  await contents.model.save(
+  await model.save(
     tf.io.withSaveHandler(async (a) => {
       artifacts = a;
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
@@ -83,6 +73,8 @@ export async function writeBundle(tf: typeof tfTypes, contents: BundleContents):
   );
   const a = artifacts as tfTypes.io.ModelArtifacts | null;
   if (!a) throw new Error('the model could not be serialised');
+  const data = a.weightData;
+  const weights = !data ? new Uint8Array(0) : Array.isArray(data) ? concatBytes(data.map((b) => new Uint8Array(b))) : new Uint8Array(data as ArrayBuffer);
   const modelJson = {
     format: 'layers-model',
     generatedBy: `TensorFlow.js tfjs-layers v${tf.version_layers}`,
@@ -90,6 +82,12 @@ export async function writeBundle(tf: typeof tfTypes, contents: BundleContents):
     modelTopology: a.modelTopology,
     weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs ?? [] }],
   };
+  return { modelJson: strToU8(JSON.stringify(modelJson)), weights };
+}
+
+/** Write a bundle zip. */
+export async function writeBundle(tf: typeof tfTypes, contents: BundleContents): Promise<Uint8Array> {
+  const { modelJson, weights } = await serialiseModel(tf, contents.model);
   const meta: BundleMeta = {
     format: BUNDLE_FORMAT,
     version: BUNDLE_VERSION,
@@ -98,8 +96,8 @@ export async function writeBundle(tf: typeof tfTypes, contents: BundleContents):
     training: { createdAt: new Date().toISOString(), ...contents.training },
   };
   return zipSync({
-    'model.json': strToU8(JSON.stringify(modelJson)),
-    'weights.bin': weightBytes(a.weightData),
+    'model.json': modelJson,
+    'weights.bin': weights,
     'graph.json': strToU8(JSON.stringify(contents.graph, null, 2)),
     'fitted.json': strToU8(JSON.stringify(contents.fitted)),
     'bundle.json': strToU8(JSON.stringify(meta, null, 2)),

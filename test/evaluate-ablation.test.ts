@@ -9,25 +9,13 @@ import { registry } from '../nodes';
 import { readFileSync } from 'node:fs';
 import { graph } from './fixtures/graphs';
 import { toyRegistry } from './fixtures/toy-nodes';
-import { twoInputSet } from './fixtures/train-data';
+import { toyFusedGraph, twoInputSet } from './fixtures/train-data';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-function fused() {
-  return graph(
-    [
-      ['a', 'input.toy', { width: 4, column: 'a' }],
-      ['b', 'input.toy', { width: 4, column: 'b' }],
-      ['encA', 'encoder.toy', { units: 8 }],
-      ['encB', 'encoder.toy', { units: 8 }],
-      ['sum', 'fusion.toysum'],
-      ['head', 'head.toy', { classes: 3 }],
-    ],
-    ['a.out->encA.in', 'b.out->encB.in', 'encA.out->sum.in', 'encB.out->sum.in', 'sum.out->head.in'],
-  );
-}
+const fused = toyFusedGraph;
 
 describe('evaluation on a trained model', () => {
   it('ablation shows which modality carries the label', async () => {

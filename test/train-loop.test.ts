@@ -6,25 +6,13 @@ import { createRegistry, defineNode } from '../engine/spec';
 import { createTrainer, findFrozenFrontier, planExecution, runPlan } from '../engine/train';
 import { graph } from './fixtures/graphs';
 import { toyEncoder, toyHead, toyInput, toyLate, toyRegistry, toySum } from './fixtures/toy-nodes';
-import { twoInputSet } from './fixtures/train-data';
+import { toyFusedGraph, twoInputSet } from './fixtures/train-data';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-function fusedGraph() {
-  return graph(
-    [
-      ['a', 'input.toy', { width: 4, column: 'a' }],
-      ['b', 'input.toy', { width: 4, column: 'b' }],
-      ['encA', 'encoder.toy', { units: 8 }],
-      ['encB', 'encoder.toy', { units: 8 }],
-      ['sum', 'fusion.toysum'],
-      ['head', 'head.toy', { classes: 3 }],
-    ],
-    ['a.out->encA.in', 'b.out->encB.in', 'encA.out->sum.in', 'encB.out->sum.in', 'sum.out->head.in'],
-  );
-}
+const fusedGraph = toyFusedGraph;
 
 function compile(g = fusedGraph(), seed = 7, registry = toyRegistry) {
   const c = compileGraph(g, registry, { tf, seed });

@@ -3,6 +3,7 @@
  * generated identically in the browser and in Node.
  */
 import { zlibSync } from 'fflate';
+import { concatBytes } from '../bytes';
 
 const CRC_TABLE = (() => {
   const t = new Uint32Array(256);
@@ -57,11 +58,5 @@ export function encodePng(width: number, height: number, channels: 1 | 3 | 4, da
   const idat = zlibSync(raw, { level: 9 });
   const sig = new Uint8Array([137, 80, 78, 71, 13, 10, 26, 10]);
   const parts = [sig, chunk('IHDR', ihdr), chunk('IDAT', idat), chunk('IEND', new Uint8Array(0))];
-  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }

@@ -10,6 +10,7 @@ import type { GraphDoc } from '../graph';
 import type { ExportTarget, NodeRegistry } from '../spec';
 import { exportProgram, type ExportResult } from './program';
 import { weightsNpz } from './weights';
+import { serialiseModel } from '../bundle';
 
 export interface ExportZipOptions {
   /** The trained model (compiled from `graph`, or read from a bundle); without it the zip holds code only. */
@@ -39,34 +40,14 @@ export async function exportFiles(tf: typeof tfTypes, graph: GraphDoc, registry:
   if (opts.fitted !== undefined) files['preprocess.json'] = strToU8(JSON.stringify(opts.fitted, null, 2));
   if (opts.model) {
     if (target === 'tfjs') {
-      let artifacts: tfTypes.io.ModelArtifacts | null = null;
-      await opts.model.save(
-        tf.io.withSaveHandler(async (a) => {
-          artifacts = a;
-          return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-        }),
-      );
-      const a = artifacts as tfTypes.io.ModelArtifacts | null;
-      if (!a) throw new Error('the model could not be serialised');
-      const data = a.weightData;
-      const bytes = Array.isArray(data) ? concat(data.map((b) => new Uint8Array(b))) : new Uint8Array((data ?? new ArrayBuffer(0)) as ArrayBuffer);
-      files['model.json'] = strToU8(JSON.stringify({ format: 'layers-model', modelTopology: a.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs ?? [] }] }));
-      files['weights.bin'] = bytes;
+      const { modelJson, weights } = await serialiseModel(tf, opts.model);
+      files['model.json'] = modelJson;
+      files['weights.bin'] = weights;
     } else {
       files['weights.npz'] = weightsNpz(tf, opts.model, target, program.weights);
     }
   }
   return { ok: true, files, diagnostics: program.diagnostics, program };
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 /** A zip of {@link exportFiles} under one folder. */

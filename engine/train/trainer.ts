@@ -162,15 +162,7 @@ export class Trainer {
     this.model.setWeights(this.initialWeights);
     this.optimizer.dispose();
     this.optimizer = this.makeOptimizer();
-    this.disposeBest();
-    this.history = [];
-    this.epoch = 0;
-    this.batchInEpoch = 0;
-    this.perm = null;
-    this.epochSums = null;
-    this.status = 'idle';
-    this.stopRequested = false;
-    this.stoppedEarly = false;
+    this.restoreProgress(0, []);
   }
 
   /**

@@ -4,18 +4,13 @@ import { strFromU8, unzipSync } from 'fflate';
 import type { Page } from 'playwright-core';
 import type { GraphDoc } from '../../engine/graph';
 import { chainGraph, storageWith } from './fixtures';
-import { assert, assertEqual, clickNode, test, waitFor } from './lib';
+import { assert, assertEqual, clickNode, openPanel, test, waitFor } from './lib';
 
 /** The fixture chain without its spare (unconnected) nodes: table → MLP (64) → classifier. */
 function cleanChain(): GraphDoc {
   const g = chainGraph();
   const keep = new Set(['tab', 'mlp', 'out']);
   return { ...g, name: 'E2E code', nodes: g.nodes.filter((n) => keep.has(n.id)) };
-}
-
-async function openCodePanel(page: Page): Promise<void> {
-  if (!(await page.getByTestId('panel-code').isVisible())) await page.getByTestId('dock-tab-code').click();
-  await waitFor(() => page.getByTestId('code-panel').isVisible(), 'the code panel is visible');
 }
 
 /** The code lines Monaco has drawn (it only renders the visible ones). */
@@ -36,7 +31,7 @@ test('code panel: targets, live updates, node highlight, downloads, offline Mona
   const requests: string[] = [];
   page.on('request', (r) => requests.push(r.url()));
   await open();
-  await openCodePanel(page);
+  await openPanel(page, 'code');
   const panel = page.getByTestId('code-panel');
   await waitFor(async () => (await panel.getAttribute('data-state')) === 'code', 'the code is written');
 
@@ -128,7 +123,7 @@ test('code panel: targets, live updates, node highlight, downloads, offline Mona
 
 test('code panel: a graph with errors shows its problems instead of code', async ({ page, open, screenshot }) => {
   await open();
-  await openCodePanel(page);
+  await openPanel(page, 'code');
   const panel = page.getByTestId('code-panel');
   await waitFor(async () => (await panel.getAttribute('data-state')) === 'diagnostics', 'the panel lists problems');
   const text = (await page.getByTestId('code-diagnostics').textContent()) ?? '';

@@ -3,14 +3,9 @@
  * their inputs, press Compare, and see the fused model far above every input alone.
  */
 import type { Page } from 'playwright-core';
-import { assert, test, waitFor } from './lib';
+import { assert, openPanel, test, waitFor } from './lib';
 
 const INPUTS = ['picture', 'caption', 'tone', 'numbers'];
-
-async function openTrainPanel(page: Page): Promise<void> {
-  if (!(await page.getByTestId('panel-train').isVisible())) await page.getByTestId('dock-tab-train').click();
-  await waitFor(() => page.getByTestId('train-panel').isVisible(), 'the train panel');
-}
 
 async function status(page: Page): Promise<string> {
   return (await page.getByTestId('train-status').getAttribute('data-status')) ?? '';
@@ -18,7 +13,7 @@ async function status(page: Page): Promise<string> {
 
 test('compare the demo: worst samples with their inputs, then fusion against each input alone', async ({ page, open, screenshot, pageErrors }) => {
   await open();
-  await openTrainPanel(page);
+  await openPanel(page, 'train');
   assert(!(await page.getByTestId('btn-compare').isVisible().catch(() => false)), 'no Compare button before training');
 
   // Two epochs first: the model still gets some validation samples wrong, so there are worst samples to show.

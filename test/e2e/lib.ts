@@ -86,3 +86,38 @@ export async function dragBetween(page: Page, fromSelector: string, toSelector: 
 export async function clickNode(page: Page, id: string, modifiers: ('Shift' | 'Control')[] = []): Promise<void> {
   await page.locator(`[data-testid="node-${id}"] .fnode-title`).click({ modifiers });
 }
+
+/** Open one of the dock's panels (if it is not open already) and wait until its content shows. */
+export async function openPanel(page: Page, id: 'data' | 'train' | 'predict' | 'code'): Promise<void> {
+  if (!(await page.getByTestId(`panel-${id}`).isVisible())) await page.getByTestId(`dock-tab-${id}`).click();
+  // The Data panel's content has no test id of its own; the others do.
+  const content = id === 'data' ? `panel-${id}` : `${id}-panel`;
+  await waitFor(() => page.getByTestId(content).isVisible(), `the ${id} panel`);
+}
+
+/** The Predict panel's probabilities of one output as shown: class → number. */
+export async function probabilities(page: Page, output: string): Promise<Record<string, number>> {
+  const cells = page.locator(`[data-testid^="predict-prob-${output}-"]`);
+  const out: Record<string, number> = {};
+  for (let i = 0; i < (await cells.count()); i++) {
+    const el = cells.nth(i);
+    const id = (await el.getAttribute('data-testid')) ?? '';
+    out[id.slice(`predict-prob-${output}-`.length)] = Number(await el.getAttribute('data-value'));
+  }
+  return out;
+}
+
+/**
+ * Press Predict and wait for a new result: the primary output's probabilities, the predicted and
+ * true labels, and the note naming the dataset sample (empty for recorded or uploaded inputs).
+ */
+export async function predictOnce(page: Page): Promise<{ probs: Record<string, number>; predicted: string; label: string; note: string }> {
+  const before = (await page.getByTestId('predict-result').count()) ? await page.getByTestId('predict-result').getAttribute('data-stamp') : null;
+  await page.getByTestId('btn-predict').click();
+  await waitFor(async () => (await page.getByTestId('predict-error').count()) > 0 || ((await page.getByTestId('predict-result').count()) > 0 && (await page.getByTestId('predict-result').getAttribute('data-stamp')) !== before), 'a prediction', 60_000);
+  if (await page.getByTestId('predict-error').count()) throw new Error(`prediction failed: ${await page.getByTestId('predict-error').textContent()}`);
+  const result = page.getByTestId('predict-result');
+  const primary = (await result.getAttribute('data-primary')) ?? '';
+  const note = (await page.getByTestId('predict-sample-note').count()) ? ((await page.getByTestId('predict-sample-note').textContent()) ?? '') : '';
+  return { probs: await probabilities(page, primary), predicted: (await result.getAttribute('data-predicted')) ?? '', label: (await result.getAttribute('data-label')) ?? '', note };
+}

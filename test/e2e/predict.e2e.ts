@@ -10,24 +10,7 @@ import { generateDemoDataset } from '../../engine/data/demo';
 import type { GraphDoc } from '../../engine/graph';
 import { storageWith } from './fixtures';
 import type { Page } from 'playwright-core';
-import { assert, clickNode, nodeCount, RESULTS_DIR, test, waitFor } from './lib';
-
-async function openTab(page: Page, id: 'train' | 'predict'): Promise<void> {
-  if (!(await page.getByTestId(`panel-${id}`).isVisible())) await page.getByTestId(`dock-tab-${id}`).click();
-  await waitFor(() => page.getByTestId(`${id}-panel`).isVisible(), `the ${id} panel`);
-}
-
-/** The probabilities of one output as shown: class → number. */
-async function probabilities(page: Page, output: string): Promise<Record<string, number>> {
-  const cells = page.locator(`[data-testid^="predict-prob-${output}-"]`);
-  const out: Record<string, number> = {};
-  for (let i = 0; i < (await cells.count()); i++) {
-    const el = cells.nth(i);
-    const id = (await el.getAttribute('data-testid')) ?? '';
-    out[id.slice(`predict-prob-${output}-`.length)] = Number(await el.getAttribute('data-value'));
-  }
-  return out;
-}
+import { assert, clickNode, nodeCount, openPanel, predictOnce, probabilities, RESULTS_DIR, test, waitFor } from './lib';
 
 /** Pixels of a canvas that are not plain gray (heat drawn over the input), and how many differ at all. */
 async function canvasStats(page: Page, testId: string): Promise<{ coloured: number; distinct: number; total: number }> {
@@ -56,34 +39,20 @@ async function tallDock(page: Page): Promise<void> {
   await page.evaluate(() => window.getSelection()?.removeAllRanges());
 }
 
-async function predictOnce(page: Page): Promise<{ probs: Record<string, number>; predicted: string; label: string; note: string }> {
-  const before = (await page.getByTestId('predict-result').count()) ? await page.getByTestId('predict-result').getAttribute('data-stamp') : null;
-  await page.getByTestId('btn-predict').click();
-  await waitFor(async () => (await page.getByTestId('predict-error').count()) > 0 || ((await page.getByTestId('predict-result').count()) > 0 && (await page.getByTestId('predict-result').getAttribute('data-stamp')) !== before), 'a prediction', 60_000);
-  if (await page.getByTestId('predict-error').count()) throw new Error(`prediction failed: ${await page.getByTestId('predict-error').textContent()}`);
-  const result = page.getByTestId('predict-result');
-  const primary = (await result.getAttribute('data-primary')) ?? '';
-  const predicted = (await result.getAttribute('data-predicted')) ?? '';
-  // The note names the dataset sample; a recorded or uploaded input has none.
-  const note = (await page.getByTestId('predict-sample-note').count()) ? ((await page.getByTestId('predict-sample-note').textContent()) ?? '') : '';
-  const label = (await result.getAttribute('data-label')) ?? '';
-  return { probs: await probabilities(page, primary), predicted, label, note };
-}
-
 test('predict: one sample gives probabilities and saliency; a downloaded bundle opened after a reload predicts the same', async ({ page, open, screenshot, pageErrors }) => {
   await open();
-  await openTab(page, 'predict');
+  await openPanel(page, 'predict');
   // Before training there is no model: the panel says what to do.
   await waitFor(async () => /No model to predict with yet/.test((await page.getByTestId('predict-panel').textContent()) ?? ''), 'the empty state', 60_000);
 
-  await openTab(page, 'train');
+  await openPanel(page, 'train');
   await page.getByTestId('train-epochs').fill('15');
   await page.getByTestId('btn-train').click();
   await waitFor(async () => (await page.getByTestId('train-status').getAttribute('data-status')) === 'finished', 'training finished', 420_000);
   console.log(`  val accuracy after training: ${await page.getByTestId('metric-val-accuracy').textContent()}`);
 
   // Predict: the trained model's fields, one sample from the (demo) dataset.
-  await openTab(page, 'predict');
+  await openPanel(page, 'predict');
   await tallDock(page);
   await waitFor(async () => (await page.getByTestId('predict-model').getAttribute('data-source')) === 'trained', 'the trained model in the Predict panel', 30_000);
   for (const id of ['picture', 'caption', 'tone', 'numbers']) assert(await page.getByTestId(`predict-input-${id}`).isVisible(), `a field for input ${id}`);
@@ -121,7 +90,7 @@ test('predict: one sample gives probabilities and saliency; a downloaded bundle 
   assert(right >= 3, `at least 3 of 4 test samples predicted right (${right})`);
 
   // Download the bundle from the Train panel.
-  await openTab(page, 'train');
+  await openPanel(page, 'train');
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('btn-bundle').click()]);
   const file = path.join(RESULTS_DIR, 'predict-demo.fusionlab.zip');
   await download.saveAs(file);
@@ -133,7 +102,7 @@ test('predict: one sample gives probabilities and saliency; a downloaded bundle 
   await clickNode(page, 'numbers');
   await page.keyboard.press('Delete');
   await waitFor(async () => (await nodeCount(page)) === 10, 'a node removed');
-  await openTab(page, 'predict');
+  await openPanel(page, 'predict');
   await tallDock(page);
   await waitFor(async () => /No model to predict with yet/.test((await page.getByTestId('predict-panel').textContent()) ?? ''), 'no model after the reload', 60_000);
 
@@ -242,11 +211,11 @@ function lateDemo(): GraphDoc {
 test('predict with model-level fusion: each branch beside the fused answer', async ({ page, open, screenshot, pageErrors }) => {
   await open();
   assert((await page.getByTestId('node-late').count()) === 1, 'the late-fusion graph is on the canvas');
-  await openTab(page, 'train');
+  await openPanel(page, 'train');
   await page.getByTestId('train-epochs').fill('3');
   await page.getByTestId('btn-train').click();
   await waitFor(async () => (await page.getByTestId('train-status').getAttribute('data-status')) === 'finished', 'training finished', 300_000);
-  await openTab(page, 'predict');
+  await openPanel(page, 'predict');
   await tallDock(page);
   await waitFor(async () => (await page.getByTestId('predict-model').getAttribute('data-source')) === 'trained', 'the trained model', 30_000);
   await page.getByTestId('btn-predict-sample').click();

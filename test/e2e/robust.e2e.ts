@@ -6,12 +6,7 @@
  */
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { assert, clickNode, RESULTS_DIR, test, waitFor } from './lib';
-
-async function openTrainPanel(page: Page): Promise<void> {
-  if (!(await page.getByTestId('panel-train').isVisible())) await page.getByTestId('dock-tab-train').click();
-  await waitFor(() => page.getByTestId('train-panel').isVisible(), 'the train panel');
-}
+import { assert, clickNode, openPanel, RESULTS_DIR, test, waitFor } from './lib';
 
 async function points(page: Page, id: string): Promise<number> {
   return Number((await page.getByTestId(`chart-${id}`).getAttribute('data-points')) ?? 0);
@@ -42,7 +37,7 @@ async function finalAccuracy(page: Page): Promise<number> {
 
 test('WebGL context lost mid-training: the panel says so, moves to WASM and finishes', async ({ page, open, screenshot }) => {
   await open();
-  await openTrainPanel(page);
+  await openPanel(page, 'train');
   await backendInfo(page, /WASM|WebGL|CPU/, 'the first backend report');
   await page.getByTestId('train-backend').selectOption('webgl');
   const info = await backendInfo(page, /^WebGL · in a Web Worker/, 'WebGL running in the worker');
@@ -71,7 +66,7 @@ test('WebGL context lost mid-training: the panel says so, moves to WASM and fini
 
 test('main-thread fallback (?worker=off): trains on the page, says so, the canvas stays responsive', async ({ page, open, screenshot }) => {
   await open('?worker=off');
-  await openTrainPanel(page);
+  await openPanel(page, 'train');
   const info = await backendInfo(page, /on the page/, 'the badge says it runs on the page');
   console.log(`  backend: ${info}`);
   assert(/switched off by \?worker=off/.test(info) && /yields between batches/.test(info), `the badge says why: ${info}`);
@@ -92,7 +87,7 @@ test('main-thread fallback (?worker=off): trains on the page, says so, the canva
 
 test('WebGL context lost on the page (?worker=off) in the first epoch: restarts on WASM from the starting weights', async ({ page, open }) => {
   await open('?worker=off');
-  await openTrainPanel(page);
+  await openPanel(page, 'train');
   await backendInfo(page, /on the page/, 'the page session');
   await page.getByTestId('train-backend').selectOption('webgl');
   const info = await backendInfo(page, /^WebGL · on the page/, 'WebGL running on the page');
@@ -112,7 +107,7 @@ test('WebGL context lost on the page (?worker=off) in the first epoch: restarts 
 
 test('a crashed worker is reported and Train works again', async ({ page, open, screenshot, pageErrors }) => {
   await open();
-  await openTrainPanel(page);
+  await openPanel(page, 'train');
   await backendInfo(page, /in a Web Worker/, 'the worker backend report');
   await page.getByTestId('train-epochs').fill('2');
   await page.getByTestId('btn-train').click();

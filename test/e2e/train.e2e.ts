@@ -3,12 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { unzipSync } from 'fflate';
 import type { Page } from 'playwright-core';
-import { assert, clickNode, RESULTS_DIR, test, waitFor } from './lib';
-
-async function openTrainPanel(page: Page): Promise<void> {
-  if (!(await page.getByTestId('panel-train').isVisible())) await page.getByTestId('dock-tab-train').click();
-  await waitFor(() => page.getByTestId('train-panel').isVisible(), 'the train panel');
-}
+import { assert, clickNode, openPanel, RESULTS_DIR, test, waitFor } from './lib';
 
 async function points(page: Page, id: string): Promise<number> {
   const v = await page.getByTestId(`chart-${id}`).getAttribute('data-points');
@@ -21,7 +16,7 @@ async function status(page: Page): Promise<string> {
 
 test('train the demo: charts move, Stop and Resume, the canvas stays responsive, final accuracy and a bundle', async ({ page, open, screenshot, pageErrors }) => {
   await open();
-  await openTrainPanel(page);
+  await openPanel(page, 'train');
   // The backend badge says what runs and why.
   const info = await waitFor(async () => {
     const t = await page.getByTestId('train-backend-info').textContent();

@@ -13,8 +13,9 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { zipSync } from 'fflate';
 import { writeCsv } from '../../engine/data';
+import { mulberry32 } from '../../engine/data/rng';
 import { chainGraph, storageWith } from './fixtures';
-import { assert, assertEqual, clickNode, RESULTS_DIR, test, waitFor } from './lib';
+import { assert, assertEqual, clickNode, openPanel, predictOnce, RESULTS_DIR, test, waitFor } from './lib';
 
 const CLASSES = ['rightward', 'leftward'] as const;
 /** Rows per split and class: 12 + 3 + 3 per class, 36 clips in all. */
@@ -43,20 +44,8 @@ interface ClipSpec {
   r: [number, number, number, number];
 }
 
-/** A seeded generator (mulberry32) so that the clips' variations are the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function clipSpecs(): ClipSpec[] {
-  const rand = rng(7);
+  const rand = mulberry32(7);
   const out: ClipSpec[] = [];
   let n = 0;
   for (const split of ['train', 'val', 'test'] as const)
@@ -173,11 +162,6 @@ function datasetZip(clips: Clip[]): { zip: Uint8Array; files: Map<string, Uint8A
   return { zip: zipSync(all), files };
 }
 
-async function openTab(page: Page, id: 'data' | 'train' | 'predict'): Promise<void> {
-  if (!(await page.getByTestId(`panel-${id}`).isVisible())) await page.getByTestId(`dock-tab-${id}`).click();
-  await page.getByTestId(`panel-${id}`).waitFor();
-}
-
 /** Make the dock tall so that the screenshots show the whole panel. */
 async function tallDock(page: Page): Promise<void> {
   const box = await page.locator('.dock-resize').boundingBox();
@@ -191,26 +175,6 @@ async function tallDock(page: Page): Promise<void> {
 
 async function summaryNumber(page: Page, id: string): Promise<number> {
   return Number(((await page.getByTestId(id).textContent()) ?? '').replace(/,/g, ''));
-}
-
-/** The probabilities of one output as shown: class → number. */
-async function probabilities(page: Page, output: string): Promise<Record<string, number>> {
-  const cells = page.locator(`[data-testid^="predict-prob-${output}-"]`);
-  const out: Record<string, number> = {};
-  for (let i = 0; i < (await cells.count()); i++) {
-    const el = cells.nth(i);
-    const id = (await el.getAttribute('data-testid')) ?? '';
-    out[id.slice(`predict-prob-${output}-`.length)] = Number(await el.getAttribute('data-value'));
-  }
-  return out;
-}
-
-async function predict(page: Page): Promise<{ probs: Record<string, number>; predicted: string }> {
-  const before = (await page.getByTestId('predict-result').count()) ? await page.getByTestId('predict-result').getAttribute('data-stamp') : null;
-  await page.getByTestId('btn-predict').click();
-  await waitFor(async () => (await page.getByTestId('predict-error').count()) > 0 || ((await page.getByTestId('predict-result').count()) > 0 && (await page.getByTestId('predict-result').getAttribute('data-stamp')) !== before), 'a prediction', 60_000);
-  if (await page.getByTestId('predict-error').count()) throw new Error(`prediction failed: ${await page.getByTestId('predict-error').textContent()}`);
-  return { probs: await probabilities(page, 'label'), predicted: (await page.getByTestId('predict-result').getAttribute('data-predicted')) ?? '' };
 }
 
 test('video + WebM/Opus audio recorded in the page: load the zip, train, predict uploaded clips', async ({ page, open, screenshot }) => {
@@ -242,7 +206,7 @@ test('video + WebM/Opus audio recorded in the page: load the zip, train, predict
     await waitFor(async () => !(await page.getByTestId('param-batchNorm').isChecked()), `batch norm off in ${id}`);
   }
   await waitFor(async () => ((await page.getByTestId('node-video').textContent()) ?? '').includes('4×32×32×3'), 'the video input at 4 × 32×32');
-  await openTab(page, 'data');
+  await openPanel(page, 'data');
   await page.getByTestId('data-file-input').setInputFiles(zipPath);
   await waitFor(async () => (await page.getByTestId('dataset-ready').count()) > 0, 'the zip is processed', 120_000);
   const problems = await page.getByTestId('dataset-problem').evaluateAll((els) => els.map((e) => `row ${e.getAttribute('data-row')} ${e.getAttribute('data-code')}: ${e.textContent}`));
@@ -332,7 +296,7 @@ test('video + WebM/Opus audio recorded in the page: load the zip, train, predict
   await screenshot('video-data-panel');
 
   // 3. Train a few epochs.
-  await openTab(page, 'train');
+  await openPanel(page, 'train');
   await page.getByTestId('train-batchSize').fill('8');
   await page.getByTestId('train-epochs').fill('5');
   await page.getByTestId('btn-train').click();
@@ -345,11 +309,11 @@ test('video + WebM/Opus audio recorded in the page: load the zip, train, predict
   await screenshot('video-train-panel');
 
   // 4. Predict. First a sample from the Data panel (its video decoded on the page like an upload).
-  await openTab(page, 'predict');
+  await openPanel(page, 'predict');
   await waitFor(async () => (await page.getByTestId('predict-model').getAttribute('data-source')) === 'trained', 'the trained model in the Predict panel', 30_000);
   await page.getByTestId('btn-predict-sample').click();
   await waitFor(() => page.getByTestId('predict-preview-video').isVisible(), 'the sample video in its field');
-  const sample = await predict(page);
+  const sample = await predictOnce(page);
   const sampleId = /clip-\d+/.exec((await page.getByTestId('predict-sample-note').textContent()) ?? '')?.[0] ?? '';
   const sampleClip = clips.find((c) => c.id === sampleId);
   assert(sampleClip, `the sample note names a clip: ${sampleId}`);
@@ -370,7 +334,7 @@ test('video + WebM/Opus audio recorded in the page: load the zip, train, predict
   };
   const test = clips.find((c) => c.split === 'test' && c.label === 'leftward') as Clip;
   await upload(test);
-  const r = await predict(page);
+  const r = await predictOnce(page);
   const classes = Object.keys(r.probs).sort();
   assertEqual(classes, ['leftward', 'rightward'], 'class names');
   const sum = Object.values(r.probs).reduce((a, b) => a + b, 0);
@@ -383,6 +347,6 @@ test('video + WebM/Opus audio recorded in the page: load the zip, train, predict
 
   // The sample's own files uploaded by hand give the sample's probabilities.
   await upload(sampleClip);
-  const again = await predict(page);
+  const again = await predictOnce(page);
   for (const c of classes) assert(Math.abs(again.probs[c] - sample.probs[c]) < 1e-4, `${sampleId} uploaded vs from the Data panel, ${c}: ${again.probs[c]} vs ${sample.probs[c]}`);
 }, { storage: storageWith(chainGraph()) });
