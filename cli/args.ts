@@ -41,3 +41,17 @@ export function numberOption(args: ParsedArgs, key: string, def: number): number
   if (v === true || !Number.isFinite(n)) throw new UsageError(`--${key} needs a number`);
   return n;
 }
+
+/** A whole-number option of at least `min`, or the default; anything else is a usage error. */
+export function integerOption(args: ParsedArgs, key: string, def: number, min: number): number {
+  const n = numberOption(args, key, def);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${key} needs a whole number${min === 0 ? ' ≥ 0' : ` ≥ ${min}`} (got ${String(args.flags.get(key))})`);
+  return n;
+}
+
+/** A number option that must be above 0, or the default. */
+export function positiveOption(args: ParsedArgs, key: string, def: number): number {
+  const n = numberOption(args, key, def);
+  if (!(n > 0)) throw new UsageError(`--${key} needs a number above 0 (got ${String(args.flags.get(key))})`);
+  return n;
+}

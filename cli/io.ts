@@ -1,7 +1,7 @@
 /**
  * Output helpers for CLI commands: one JSON object on stdout with --json, text otherwise.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { parseGraphText, type GraphDoc } from '../engine/graph';
 import type { Diagnostic } from '../engine/diagnostics';
 
@@ -33,4 +33,19 @@ export function table(rows: string[][], align: ('l' | 'r')[] = []): string {
   return rows
     .map((r) => r.map((c, i) => (align[i] === 'r' ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd())
     .join('\n');
+}
+
+/**
+ * Write a file atomically: to a temporary name beside it, then renamed over it, so a failure
+ * (a full disk, a crash) never leaves a truncated file or destroys the one already there.
+ */
+export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
+  const tmp = `${path}.${process.pid}.${Date.now().toString(36)}.tmp`;
+  try {
+    await writeFile(tmp, bytes);
+    await rename(tmp, path);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
 }

@@ -21,9 +21,13 @@ import type { NodeRegistry } from './spec';
 import { createTrainer, type Trainer } from './train';
 import type { ModelIO, TrainConfig, TrainingSet } from './train/types';
 import { singleModalityVariants, type GraphVariant } from './variants';
+import { evaluationSplit, type SplitName } from './run';
+import { collapsedClass } from './train/warnings';
+
+export { evaluationSplit };
 
 type TF = typeof tfTypes;
-export type SplitName = 'train' | 'val' | 'test';
+export type { SplitName };
 
 /** Accuracy for classify/multilabel outputs (higher is better), RMSE for regression (lower is better). */
 export type CompareMetric = 'accuracy' | 'rmse';
@@ -48,6 +52,8 @@ export interface VariantOutcome {
   metric?: CompareMetric;
   /** The primary output's accuracy or RMSE on the split. */
   value?: number;
+  /** The one class this variant answers for (almost) everything, when it collapsed. */
+  collapsed?: string;
   loss?: number;
   epochs: number;
   reason?: string;
@@ -58,8 +64,12 @@ export interface ComparisonReport {
   split: SplitName;
   count: number;
   metric: CompareMetric;
-  /** The fused model's score on the same split (when a fused model was given). */
-  fused?: { value: number; loss: number };
+  /**
+   * The fused model's score on the same split (when a fused model was given); `collapsed` names
+   * the one class it answers for (almost) everything, when it does: then the comparison says
+   * the training went wrong, not the fusion.
+   */
+  fused?: { value: number; loss: number; collapsed?: string };
   rows: VariantOutcome[];
   stopped: boolean;
 }
@@ -82,11 +92,6 @@ export interface Comparison {
   stop(): void;
 }
 
-/** The split the app evaluates a model on: test when there is one, else val, else train. */
-export function evaluationSplit(data: Pick<TrainingSet, 'splits'>): SplitName {
-  const s = data.splits;
-  return s.test.count > 0 ? 'test' : s.val.count > 0 ? 'val' : 'train';
-}
 
 /** The TrainingSet restricted to some input nodes (inputs, split arrays and fitted state). */
 export function subsetTrainingSet(data: TrainingSet, inputIds: readonly string[]): TrainingSet {
@@ -101,12 +106,13 @@ export function subsetTrainingSet(data: TrainingSet, inputIds: readonly string[]
   };
 }
 
-function metricOf(o: OutputEvaluation): { metric: CompareMetric; value: number; loss: number } {
-  return o.task === 'regress' ? { metric: 'rmse', value: o.rmse ?? NaN, loss: o.loss } : { metric: 'accuracy', value: o.accuracy ?? NaN, loss: o.loss };
+function metricOf(o: OutputEvaluation): { metric: CompareMetric; value: number; loss: number; collapsed?: string } {
+  const collapsed = collapsedClass(o)?.name;
+  return o.task === 'regress' ? { metric: 'rmse', value: o.rmse ?? NaN, loss: o.loss } : { metric: 'accuracy', value: o.accuracy ?? NaN, loss: o.loss, ...(collapsed !== undefined ? { collapsed } : {}) };
 }
 
-/** The primary output's score of a model on one split. */
-export function primaryScore(tf: TF, model: tfTypes.LayersModel, io: ModelIO, data: TrainingSet, split: SplitName): { metric: CompareMetric; value: number; loss: number } {
+/** The primary output's score of a model on one split (and the class it collapsed to, if it did). */
+export function primaryScore(tf: TF, model: tfTypes.LayersModel, io: ModelIO, data: TrainingSet, split: SplitName): { metric: CompareMetric; value: number; loss: number; collapsed?: string } {
   const rep = evaluateModel(tf, model, io, data, data.splits[split], { worst: 0 });
   return metricOf(rep.outputs[rep.primary]);
 }
@@ -133,7 +139,7 @@ export function createComparison(tf: TF, graph: GraphDoc, registry: NodeRegistry
     if (opts.fused) {
       const s = primaryScore(tf, opts.fused.model, opts.fused.io, data, split);
       metric = s.metric;
-      fused = { value: s.value, loss: s.loss };
+      fused = { value: s.value, loss: s.loss, ...(s.collapsed !== undefined ? { collapsed: s.collapsed } : {}) };
     }
     const rows: VariantOutcome[] = [];
     for (let k = 0; k < variants.length; k++) {
@@ -175,7 +181,7 @@ export function createComparison(tf: TF, graph: GraphDoc, registry: NodeRegistry
         }
         const s = primaryScore(tf, compiled.model, io, subset, split);
         metric ??= s.metric;
-        rows.push({ ...base, status: 'ok', metric: s.metric, value: s.value, loss: s.loss, epochs: result.epochsDone });
+        rows.push({ ...base, status: 'ok', metric: s.metric, value: s.value, loss: s.loss, epochs: result.epochsDone, ...(s.collapsed !== undefined ? { collapsed: s.collapsed } : {}) });
       } catch (e) {
         rows.push({ ...base, status: 'failed', reason: `The variant could not train: ${message(e)}` });
       } finally {

@@ -130,6 +130,12 @@ describe('compare view', () => {
     expect(takeaway(report, labels)).toBe('Fused 100.0% vs best single input 47.7% (Tone): fusion pays off.');
     expect(takeaway({ ...report, fused: { value: 0.48, loss: 1 } }, labels)).toBe('Fused 48.0% vs best single input 47.7% (Tone): fusion adds little here.');
     expect(takeaway({ ...report, rows: [], stopped: true }, labels)).toMatch(/Stopped before/);
+    // Worse than its best single input: said, with what to try.
+    expect(takeaway({ ...report, fused: { value: 0.3, loss: 1 } }, labels)).toMatch(/^Fused 30\.0% vs best single input 47\.7% \(Tone\): one input alone does better: the fused model is worse than its best single input/);
+    // A fused model that collapsed to one class: the training is blamed, not the fusion.
+    const collapsed = takeaway({ ...report, fused: { value: 0.3, loss: 1, collapsed: 'match-low' } }, labels);
+    expect(collapsed).toMatch(/answers "match-low" for almost every sample: its training went wrong, so this says nothing about the fusion yet/);
+    expect(collapsed).not.toMatch(/check the fusion|one input alone does better/);
     const reg: ComparisonReport = { ...report, metric: 'rmse', fused: { value: 0.5, loss: 0.2 }, rows: [{ inputId: 'tone', status: 'ok', metric: 'rmse', value: 0.9, loss: 0.8, epochs: 8, diagnostics: [] }, { inputId: 'picture', status: 'ok', metric: 'rmse', value: 1.2, loss: 1, epochs: 8, diagnostics: [] }] };
     expect(takeaway(reg, labels)).toBe('Fused RMSE 0.500 vs best single input RMSE 0.900 (Tone): fusion pays off.');
   });

@@ -4,22 +4,22 @@
  *  results (final metrics per output, test accuracy) on stdout. `--compare` then trains each input
  *  alone with the same settings (engine/compare.ts) and reports it beside the fused model.
  */
-import { writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initNodeBackend, type NodeBackendKind } from '../../engine/backend/node-backend';
-import { writeBundle } from '../../engine/bundle';
-import { compileGraph } from '../../engine/compile';
 import { createComparison, type ComparisonReport } from '../../engine/compare';
 import { loadDataset, type LoadedDataset } from '../../engine/data/loader';
 import { createNodeAdapter } from '../../engine/data/node-decoders';
 import { openPathSource } from '../../engine/data/node-source';
 import { hasErrors } from '../../engine/diagnostics';
 import type { GraphDoc } from '../../engine/graph';
-import { evaluateModel, type EvaluationReport } from '../../engine/evaluate';
-import { createTrainer, OPTIMIZERS, type ModelIO, type OptimizerName, type OutputMetrics, type TrainConfig } from '../../engine/train';
+import { evaluationNumbers, prepareRun, type OutputNumbers, type SplitName } from '../../engine/run';
+import { DEFAULT_TRAIN_CONFIG, OPTIMIZERS, type ModelIO, type OptimizerName, type OutputMetrics, type TrainConfig } from '../../engine/train';
 import { registry } from '../../nodes';
-import { numberOption, parseArgs, UsageError, type ParsedArgs } from '../args';
-import { formatDiagnostic, printJson, readGraphFile } from '../io';
+import { integerOption, parseArgs, positiveOption, UsageError, type ParsedArgs } from '../args';
+import { formatDiagnostic, printJson, readGraphFile, writeFileAtomic } from '../io';
 
 const USAGE = 'usage: fusionlab train <graph.json> --data <dir|zip> [--epochs N] [--batch-size N] [--lr X] [--seed N] [--optimizer adam|sgd|rmsprop] [--patience N] [--out bundle.zip] [--compare] [--json]';
 
@@ -57,17 +57,20 @@ export async function loadForGraph(dataPath: string, graph: GraphDoc, quiet: boo
   return ds;
 }
 
-function fmt(m: Record<string, OutputMetrics>): string {
+function fmt(m: Record<string, OutputMetrics | OutputNumbers>): string {
   return Object.entries(m)
     .map(([id, o]) => `${id} loss ${o.loss.toFixed(4)}${o.accuracy !== undefined ? ` acc ${(100 * o.accuracy).toFixed(1)}%` : ''}${o.mae !== undefined ? ` mae ${o.mae.toPrecision(3)}` : ''}`)
     .join(', ');
 }
 
-/** Short per-output numbers of an evaluation, for JSON and bundle metadata. */
-export function evaluationNumbers(rep: EvaluationReport): Record<string, { loss: number; accuracy?: number; mae?: number; rmse?: number; macroF1?: number }> {
-  const out: Record<string, { loss: number; accuracy?: number; mae?: number; rmse?: number; macroF1?: number }> = {};
-  for (const [id, o] of Object.entries(rep.outputs)) out[id] = { loss: o.loss, accuracy: o.accuracy, mae: o.mae, rmse: o.rmse, macroF1: o.macroF1 };
-  return out;
+export { evaluationNumbers };
+
+/** Check that `--out` can be written before spending minutes on training. */
+async function checkOutPath(out: string): Promise<void> {
+  const st = await stat(out).catch(() => null);
+  if (st?.isDirectory()) throw new UsageError(`--out ${out} is a folder; give a file name such as ${path.join(out, 'model.zip')}`);
+  const dir = await stat(path.dirname(path.resolve(out))).catch(() => null);
+  if (!dir?.isDirectory()) throw new UsageError(`--out ${out}: the folder ${path.dirname(path.resolve(out))} does not exist`);
 }
 
 /** `fusionlab train`. */
@@ -77,18 +80,23 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const dataPath = args.flags.get('data');
   if (!file || typeof dataPath !== 'string') throw new UsageError(USAGE);
   const json = args.flags.has('json');
-  const optimizer = (args.flags.get('optimizer') ?? 'adam') as OptimizerName;
+  const optimizer = (args.flags.get('optimizer') ?? DEFAULT_TRAIN_CONFIG.optimizer) as OptimizerName;
   if (!OPTIMIZERS.includes(optimizer)) throw new UsageError(`--optimizer is one of ${OPTIMIZERS.join(', ')}`);
+  // The app's Train panel starts from the same defaults (engine/train/types.ts).
   const config: Partial<TrainConfig> = {
-    epochs: numberOption(args, 'epochs', 10),
-    batchSize: numberOption(args, 'batch-size', 32),
-    learningRate: numberOption(args, 'lr', 1e-3),
-    seed: numberOption(args, 'seed', 42),
-    patience: numberOption(args, 'patience', 0),
+    epochs: integerOption(args, 'epochs', DEFAULT_TRAIN_CONFIG.epochs, 1),
+    batchSize: integerOption(args, 'batch-size', DEFAULT_TRAIN_CONFIG.batchSize, 1),
+    learningRate: positiveOption(args, 'lr', DEFAULT_TRAIN_CONFIG.learningRate),
+    seed: integerOption(args, 'seed', DEFAULT_TRAIN_CONFIG.seed, -(2 ** 31)),
+    patience: integerOption(args, 'patience', DEFAULT_TRAIN_CONFIG.patience, 0),
     optimizer,
-    metricsEvery: numberOption(args, 'metrics-every', 1),
+    metricsEvery: integerOption(args, 'metrics-every', 1, 1),
   };
   const backend = backendOption(args);
+  const outFlag = args.flags.get('out');
+  if (outFlag === true) throw new UsageError('--out needs a file name, e.g. --out model.zip');
+  const out = outFlag;
+  if (out !== undefined) await checkOutPath(out);
 
   const read = await readGraphFile(file);
   if (!read.graph || hasErrors(read.diagnostics)) {
@@ -102,23 +110,27 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const data = await loadForGraph(dataPath, graph, false);
   process.stderr.write(`data: ${data.summary.bySplit.train} train, ${data.summary.bySplit.val} val, ${data.summary.bySplit.test} test\n`);
 
-  const compiled = compileGraph(graph, registry, { tf, seed: config.seed });
-  if (!compiled.ok) {
-    if (json) printJson({ ok: false, diagnostics: compiled.diagnostics });
-    else for (const d of compiled.diagnostics) console.error(formatDiagnostic(d));
+  const prepared = prepareRun(tf, graph, registry, data, config);
+  if (!prepared.ok) {
+    if (json) printJson({ ok: false, message: prepared.message, diagnostics: prepared.diagnostics });
+    else if (prepared.diagnostics.length) for (const d of prepared.diagnostics) console.error(formatDiagnostic(d));
+    else console.error(prepared.message);
     return 1;
   }
-  const trainer = createTrainer(tf, compiled, data, config);
+  const run = prepared.run;
   const started = Date.now();
   const tty = process.stderr.isTTY;
   let lastLine = 0;
-  const result = await trainer.train({
-    onStage: (stage, detail) => process.stderr.write(`${stage}: ${detail}\n`),
+  const epochs = run.trainer.config.epochs;
+  const report = await run.train({
+    onStage: (stage, detail) => {
+      if (stage !== 'batch-norm') process.stderr.write(`${stage}: ${detail}\n`);
+    },
     onBatchEnd: (m) => {
       const t = Date.now();
       if (t - lastLine < (tty ? 200 : 5000) && m.batch !== m.batchesPerEpoch) return;
       lastLine = t;
-      const line = `epoch ${m.epoch}/${config.epochs} batch ${m.batch}/${m.batchesPerEpoch} loss ${m.loss.toFixed(4)} · ${m.samplesPerSecond.toFixed(0)} samples/s · ${Math.round(m.secondsLeft)} s left`;
+      const line = `epoch ${m.epoch}/${epochs} batch ${m.batch}/${m.batchesPerEpoch} loss ${m.loss.toFixed(4)} · ${m.samplesPerSecond.toFixed(0)} samples/s · ${Math.round(m.secondsLeft)} s left`;
       process.stderr.write(tty ? `\r${line}\x1b[K` : `${line}\n`);
     },
     onEpochEnd: (m) => {
@@ -126,61 +138,57 @@ export async function trainCommand(argv: string[]): Promise<number> {
       process.stderr.write(`epoch ${m.epoch}: ${fmt(m.outputs)}${m.val ? ` | val ${fmt(m.val.outputs)}` : ''} (${m.seconds.toFixed(1)} s, ${m.samplesPerSecond.toFixed(0)} samples/s)\n`);
     },
   });
-  if (result.error) {
-    process.stderr.write(`${result.error.message}\n${result.error.suggestion}\n`);
-  }
-  const evalSplit = data.splits.test.count > 0 ? 'test' : data.splits.val.count > 0 ? 'val' : 'train';
-  const io = { inputs: compiled.summary.inputs, outputs: compiled.summary.outputs };
-  const report = evaluateModel(tf, compiled.model, io, data, data.splits[evalSplit]);
-  const numbers = evaluationNumbers(report);
-  const primary = report.outputs[report.primary];
-  process.stderr.write(`${evalSplit} (${report.count} samples): ${Object.entries(numbers).map(([id, o]) => `${id} ${o.accuracy !== undefined ? `acc ${(100 * o.accuracy).toFixed(2)}%` : `rmse ${o.rmse?.toPrecision(3)}`}`).join(', ')}\n`);
+  const ok = report.status !== 'failed';
+  if (report.error) process.stderr.write(`${report.error.message}\n${report.error.suggestion}\n`);
+  if (report.bestEpoch && report.bestEpoch !== report.epochsDone && ok) process.stderr.write(`kept the weights of epoch ${report.bestEpoch} (lowest validation loss)\n`);
+  if (report.final?.train) process.stderr.write(`final, as the saved model predicts: train ${fmt(report.final.train.outputs)}${report.final.val ? ` | val ${fmt(report.final.val.outputs)}` : ''}\n`);
+  const ev = report.evaluation;
+  const numbers = ev ? evaluationNumbers(ev.report) : undefined;
+  if (ev && numbers) process.stderr.write(`${ev.split} (${ev.report.count} samples): ${Object.entries(numbers).map(([id, o]) => `${id} ${o.accuracy !== undefined ? `acc ${(100 * o.accuracy).toFixed(2)}%` : `rmse ${o.rmse?.toPrecision(3)}`}`).join(', ')}\n`);
+  for (const w of report.warnings) process.stderr.write(`warning [${w.code}]: ${w.message}\n  ${w.suggestion}\n`);
 
   let bundlePath: string | undefined;
-  const out = args.flags.get('out');
-  if (typeof out === 'string') {
-    const metrics: Record<string, number> = {};
-    for (const [id, o] of Object.entries(numbers)) for (const [k, v] of Object.entries(o)) if (typeof v === 'number') metrics[`${evalSplit}.${id}.${k}`] = v;
-    const zip = await writeBundle(tf, {
-      model: compiled.model,
-      graph,
-      fitted: data.fitted,
-      io,
-      training: { config: trainer.config, history: result.history, epochs: result.epochsDone, backend: info.backend, metrics },
-    });
-    await writeFile(out, zip);
-    bundlePath = out;
-    process.stderr.write(`bundle written: ${out} (${(zip.length / 1024).toFixed(0)} KiB)\n`);
+  if (ok && out !== undefined) {
+    const zip = await run.bundle({ backend: info.backend });
+    if (zip) {
+      await writeFileAtomic(out, zip);
+      bundlePath = out;
+      process.stderr.write(`bundle written: ${out} (${(zip.length / 1024).toFixed(0)} KiB)\n`);
+    }
+  } else if (!ok && out !== undefined) {
+    process.stderr.write(`training failed: ${out} was not written${existsSync(out) ? ' (the file already there is untouched)' : ''}\n`);
+  } else if (ok) {
+    process.stderr.write('the model was not saved: add --out model.zip to keep it (for evaluate, predict and export)\n');
   }
-  const last = result.history[result.history.length - 1];
-  const ok = result.status !== 'failed';
+  const last = report.history[report.history.length - 1];
   let comparison: ComparisonReport | undefined;
-  if (args.flags.has('compare') && ok) comparison = await compareVariants(graph, data, trainer.config, evalSplit, { model: compiled.model, io });
+  if (args.flags.has('compare') && ok && ev) comparison = await compareVariants(graph, data, run.trainer.config, ev.split, { model: run.model, io: run.io });
   if (json) {
     printJson({
       ok,
-      status: result.status,
-      error: result.error,
+      status: report.status,
+      error: report.error,
       backend: info.backend,
-      epochs: result.epochsDone,
-      bestEpoch: result.bestEpoch,
+      epochs: report.epochsDone,
+      bestEpoch: report.bestEpoch,
       seconds: (Date.now() - started) / 1000,
       samplesPerSecond: last?.samplesPerSecond,
-      final: last ? { train: last.outputs, val: last.val?.outputs } : undefined,
-      evaluation: { split: evalSplit, count: report.count, primary: report.primary, outputs: numbers },
-      testAccuracy: evalSplit === 'test' ? primary.accuracy : undefined,
+      final: report.final,
+      trainingMode: last ? { train: last.outputs } : undefined,
+      evaluation: ev && numbers ? { split: ev.split, count: ev.report.count, primary: ev.report.primary, outputs: numbers } : undefined,
+      testAccuracy: ev?.split === 'test' ? ev.report.outputs[ev.report.primary].accuracy : undefined,
+      warnings: report.warnings,
       bundle: bundlePath,
       compare: comparison,
-      history: result.history,
+      history: report.history,
     });
   }
-  trainer.dispose();
-  compiled.model.dispose();
+  run.dispose();
   return ok ? 0 : 1;
 }
 
 /** `--compare`: each input alone with the fused model's settings, evaluated on the same split. */
-async function compareVariants(graph: GraphDoc, data: LoadedDataset, config: TrainConfig, split: 'train' | 'val' | 'test', fused: { model: tf.LayersModel; io: ModelIO }): Promise<ComparisonReport> {
+async function compareVariants(graph: GraphDoc, data: LoadedDataset, config: TrainConfig, split: SplitName, fused: { model: tf.LayersModel; io: ModelIO }): Promise<ComparisonReport> {
   process.stderr.write('compare: training each input alone with the same settings\n');
   let lastLine = 0;
   const run = createComparison(tf, graph, registry, data, {

@@ -37,7 +37,7 @@ function statusText(v: TrainView): string {
     case 'stopped':
       return p ? `Stopped at epoch ${p.epoch}, batch ${p.batch} of ${p.batches}: Resume continues from there` : 'Stopped';
     case 'finished':
-      return `Finished ${v.epochsDone} epoch${v.epochsDone === 1 ? '' : 's'}`;
+      return `Finished ${v.epochsDone} epoch${v.epochsDone === 1 ? '' : 's'}${v.bestEpoch && v.bestEpoch !== v.epochsDone ? `; kept the weights of epoch ${v.bestEpoch}, the lowest validation loss` : ''}`;
     case 'early-stopped':
       return `Early stopping after ${v.epochsDone} epochs: validation loss stopped improving; the best weights (epoch ${v.bestEpoch ?? '?'}) are kept`;
     case 'failed':
@@ -167,7 +167,7 @@ export default function TrainPanel({ graph, analysis, notify }: PanelProps) {
           )}
           <NumberField id="batchSize" label="Batch size" value={config.batchSize} step={1} min={1} help="Samples per update. Applies when Train starts a new run." error={errors.batchSize} disabled={busy} onChange={(v) => trainActions.setConfig({ batchSize: v })} />
           <NumberField id="epochs" label="Epochs" value={config.epochs} step={1} min={1} help="Passes over the training data. Raise it and press Resume to train further." error={errors.epochs} disabled={busy} onChange={(v) => trainActions.setConfig({ epochs: v })} />
-          <NumberField id="patience" label="Patience" value={config.patience} step={1} min={0} help="Stop when the validation loss has not improved for this many epochs and keep the best weights; 0 = off." error={errors.patience} disabled={busy} onChange={(v) => trainActions.setConfig({ patience: v })} />
+          <NumberField id="patience" label="Patience" value={config.patience} step={1} min={0} help="Stop when the validation loss has not improved for this many epochs; 0 = train every epoch. Either way the model ends on the weights of its best validation epoch." error={errors.patience} disabled={busy} onChange={(v) => trainActions.setConfig({ patience: v })} />
           <NumberField id="seed" label="Seed" value={config.seed} step={1} help="Seeds the initial weights, shuffling and augmentation: the same seed gives the same run." error={errors.seed} disabled={busy} onChange={(v) => trainActions.setConfig({ seed: v })} />
         </div>
         <div className={styles.backend}>
@@ -206,7 +206,8 @@ export default function TrainPanel({ graph, analysis, notify }: PanelProps) {
           <span className={styles.status} data-testid="train-status" data-status={view.status}>
             {statusText(view)}
           </span>
-          <span className={styles.metrics}>
+          <span className={styles.metrics} title={view.final ? 'Measured after training in inference mode, exactly as the saved model predicts.' : 'While training: the running mean over the epoch\'s batches (training mode).'}>
+            {view.final && <span className="muted" data-testid="metric-mode">as saved:</span>}
             <span>
               train loss <b data-testid="metric-train-loss">{fixed(lastMetric(view, primary, 'train-loss'))}</b>
             </span>
@@ -256,6 +257,16 @@ export default function TrainPanel({ graph, analysis, notify }: PanelProps) {
           <div className={styles.error} role="alert" data-testid="train-error">
             <strong>{view.error.message}</strong>
             {view.error.suggestion && <div>{view.error.suggestion}</div>}
+          </div>
+        )}
+        {view.warnings.length > 0 && (
+          <div className={styles.warning} role="status" data-testid="train-warnings">
+            {view.warnings.map((w) => (
+              <div key={`${w.code}-${w.output}`} data-testid={`train-warning-${w.code}`}>
+                <strong>{w.message}</strong>
+                <div>{w.suggestion}</div>
+              </div>
+            ))}
           </div>
         )}
         {view.outputs.length > 0 && <TrainCharts view={view} labels={labels} />}

@@ -80,6 +80,13 @@ export function takeaway(r: ComparisonReport, labels: Record<string, string>): s
   if (!r.fused) return `The ${bestText}.`;
   const f = r.fused.value;
   const gain = acc ? f - (best.value ?? 0) : (best.value ?? 0) - f;
-  const verdict = gain > (acc ? 0.02 : 0) ? 'fusion pays off' : gain < (acc ? -0.02 : 0) ? 'one input alone does better: check the fusion' : 'fusion adds little here';
+  // A fused model that answers one class for everything failed to train: that says nothing about the fusion.
+  if (r.fused.collapsed !== undefined) return `Fused ${show(f)} vs ${bestText}, but the fused model answers "${r.fused.collapsed}" for almost every sample: its training went wrong, so this says nothing about the fusion yet. See the warning above and train again.`;
+  const verdict =
+    gain > (acc ? 0.02 : 0)
+      ? 'fusion pays off'
+      : gain < (acc ? -0.02 : 0)
+        ? 'one input alone does better: the fused model is worse than its best single input (try early stopping with Patience, a lower learning rate, or a simpler fusion)'
+        : 'fusion adds little here';
   return `Fused ${show(f)} vs ${bestText}: ${verdict}.`;
 }

@@ -13,6 +13,8 @@ import type { OutputEvaluation } from '@/engine/evaluate';
 import type { ExportTarget } from '@/engine/spec';
 import type { GraphDoc } from '@/engine/graph';
 import type { BatchMetrics, EpochMetrics, HeadTask, TrainConfig, TrainingSet, TrainStatus } from '@/engine/train/types';
+import type { RunReport } from '@/engine/run';
+import type { RunWarning } from '@/engine/train/warnings';
 
 /** The backend the user asked for ('auto' = let engine/backend/select.ts decide). */
 export type BackendPreference = 'auto' | BackendName;
@@ -89,7 +91,19 @@ export type FromWorker =
   | { type: 'started'; fresh: boolean; outputs: { nodeId: string; role: 'head' | 'late'; task: HeadTask }[]; primary: string; train: number; val: number; epochs: number; dataSource: string }
   | { type: 'batch'; m: BatchMetrics }
   | { type: 'epoch'; m: EpochMetrics }
-  | { type: 'done'; status: TrainStatus; epochsDone: number; bestEpoch?: number; error?: { code: string; message: string; suggestion: string }; evaluation?: EvaluationSummary; ablation?: AblationSummary }
+  | {
+      type: 'done';
+      status: TrainStatus;
+      epochsDone: number;
+      bestEpoch?: number;
+      error?: { code: string; message: string; suggestion: string };
+      evaluation?: EvaluationSummary;
+      ablation?: AblationSummary;
+      /** The saved model's numbers in inference mode, on the rows it trained on and on its validation rows. */
+      final?: RunReport['final'];
+      /** Collapse, overfitting and the like, in plain words (engine/train/warnings.ts). */
+      warnings?: RunWarning[];
+    }
   | { type: 'reset-done' }
   | { type: 'bundle'; bytes: Uint8Array; name: string }
   | { type: 'error'; message: string; suggestion?: string }
@@ -131,6 +145,9 @@ export interface TrainView {
   epochsDone: number;
   bestEpoch?: number;
   evaluation: EvaluationSummary | null;
+  /** After a run: the model's numbers in inference mode (what the readouts show then). */
+  final: RunReport['final'] | null;
+  warnings: RunWarning[];
   /** What each input contributes (after training finishes or is stopped). */
   ablation: AblationSummary | null;
   /** The Compare button's run: single-modality variants beside the fused model (compareView.ts). */
@@ -159,6 +176,8 @@ export function initialView(): TrainView {
     lastEpoch: null,
     epochsDone: 0,
     evaluation: null,
+    final: null,
+    warnings: [],
     ablation: null,
     compare: null,
     openedBundle: null,
@@ -245,6 +264,8 @@ export function reduceView(v: TrainView, msg: FromWorker, maxBatchPoints = MAX_B
         status: 'running',
         error: null,
         evaluation: null,
+        final: null,
+        warnings: [],
         ablation: null,
         outputs: msg.outputs,
         primary: msg.primary,
@@ -266,6 +287,8 @@ export function reduceView(v: TrainView, msg: FromWorker, maxBatchPoints = MAX_B
         epochsDone: msg.epochsDone,
         bestEpoch: msg.bestEpoch,
         evaluation: msg.evaluation ?? v.evaluation,
+        final: msg.final ?? null,
+        warnings: msg.warnings ?? [],
         ablation: msg.ablation ?? v.ablation,
         error: msg.error ? { message: msg.error.message, suggestion: msg.error.suggestion } : null,
         progress: v.progress && status !== 'stopped' ? { ...v.progress, secondsLeft: 0 } : v.progress,
@@ -295,8 +318,17 @@ export function reduceView(v: TrainView, msg: FromWorker, maxBatchPoints = MAX_B
   }
 }
 
-/** The validation accuracy (or training accuracy without validation) of an output in the last epoch. */
+/**
+ * A readout of an output: after a run, the saved model's numbers in inference mode (`final`);
+ * while training, the last epoch's (train: the running mean over its batches).
+ */
 export function lastMetric(v: TrainView, outputId: string, which: 'val-accuracy' | 'val-loss' | 'train-accuracy' | 'train-loss'): number | undefined {
+  const f = v.final;
+  if (f) {
+    const part = which.startsWith('val') ? f.val : f.train;
+    const o = part?.outputs[outputId];
+    if (o) return which.endsWith('accuracy') ? o.accuracy : o.loss;
+  }
   const e = v.lastEpoch;
   if (!e) return undefined;
   switch (which) {

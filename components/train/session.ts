@@ -1,38 +1,47 @@
 /**
  * One training session: the code behind the worker (train.worker.ts) and behind the main-thread
  * fallback. It receives {@link ToWorker} messages and posts {@link FromWorker} messages; the
- * engine does the work (compileGraph, createTrainer, evaluateModel, writeBundle).
+ * engine's training run (engine/run.ts, the same one `fusionlab train` uses) does the work.
  */
 import * as tf from '@tensorflow/tfjs';
-import { writeBundle } from '@/engine/bundle';
-import { compileGraph } from '@/engine/compile';
 import { generateDemoDataset } from '@/engine/data/demo';
 import { loadDataset } from '@/engine/data/loader';
 import { memorySource } from '@/engine/data/source';
-import { ablateInputs, evaluateModel, inputMeans } from '@/engine/evaluate';
 import { exportZip } from '@/engine/export';
+import { prepareRun, TrainingRun, type RunReport } from '@/engine/run';
 import type { ExportTarget } from '@/engine/spec';
 import type { GraphDoc } from '@/engine/graph';
-import { createTrainer, type Trainer, type TrainingSet } from '@/engine/train';
+import type { TrainingSet } from '@/engine/train';
 import { registry } from '@/nodes';
 import { startBackend } from './backend';
 import { continueOnCpu, guardGpu, leaveLostGpu, recoveredReport, runDebugAction, type GpuGuard } from './contextLoss';
 import { describeFailure } from './failures';
-import { createCompareRunner, worstSamples } from './compareSession';
+import { createCompareRunner, WORST_SAMPLES } from './compareSession';
 import type { AblationSummary, BackendPreference, BackendReport, EvaluationSummary, FromWorker, PanelConfig, ToWorker } from './protocol';
 import { createWorkerAdapter } from './workerAdapter';
 import { createPredictor } from './predictSession';
 
 export type Post = (msg: FromWorker, transfer?: Transferable[]) => void;
 
+function stageText(stage: 'cache-frozen' | 'batch-norm' | 'validate', detail: string): string {
+  switch (stage) {
+    case 'validate':
+      return `Validating (${detail})…`;
+    case 'batch-norm':
+      return `Batch-norm statistics over the training rows (${detail})…`;
+    case 'cache-frozen':
+      return `Caching frozen features: ${detail}…`;
+    default: {
+      const _x: never = stage;
+      return _x;
+    }
+  }
+}
+
 interface Active {
-  trainer: Trainer;
+  run: TrainingRun;
   /** Where the data came from, for the progress line. */
   dataSource: string;
-  model: tf.LayersModel;
-  graph: GraphDoc;
-  data: TrainingSet;
-  io: { inputs: { nodeId: string; name: string; shape: number[] }[]; outputs: { nodeId: string; name: string; role: 'head' | 'late'; shape: number[] }[] };
 }
 
 function errorText(e: unknown): string {
@@ -49,7 +58,7 @@ export function createSession(post: Post, opts: { mainThread: boolean; mainThrea
   const compare = createCompareRunner(post);
   // The Predict panel: predicts with `active`, or with a bundle it opened (which replaces `active`).
   const predictor = createPredictor(post, {
-    active: () => active,
+    active: () => active?.run ?? null,
     running: () => running,
     ready: async () => {
       // A task later: an 'init' received just before has then set pendingBackend (after its own awaits).
@@ -61,8 +70,7 @@ export function createSession(post: Post, opts: { mainThread: boolean; mainThrea
 
   function disposeActive(): void {
     if (!active) return;
-    active.trainer.dispose();
-    active.model.dispose();
+    active.run.dispose();
     active = null;
   }
 
@@ -90,15 +98,15 @@ export function createSession(post: Post, opts: { mainThread: boolean; mainThrea
     return data;
   }
 
-  function evaluate(a: Active): EvaluationSummary | undefined {
-    const s = a.data.splits;
-    const split = s.test.count > 0 ? 'test' : s.val.count > 0 ? 'val' : 'train';
-    const rep = evaluateModel(tf, a.model, a.io, a.data, s[split], { worst: 0 });
+  /** The report's held-out evaluation, trimmed for the panel. */
+  function evaluationSummary(r: RunReport): EvaluationSummary | undefined {
+    const ev = r.evaluation;
+    if (!ev) return undefined;
     return {
-      split,
-      count: rep.count,
-      primary: rep.primary,
-      outputs: Object.values(rep.outputs).map((o) => ({
+      split: ev.split,
+      count: ev.report.count,
+      primary: ev.report.primary,
+      outputs: Object.values(ev.report.outputs).map((o) => ({
         nodeId: o.nodeId,
         role: o.role,
         task: o.task,
@@ -112,79 +120,79 @@ export function createSession(post: Post, opts: { mainThread: boolean; mainThrea
         perClass: o.perClass,
         confusion: o.confusion,
       })),
-      worst: worstSamples(a),
+      worst: r.worst,
     };
   }
 
-  /** Modality ablation on the validation split (test without one): what each input contributes. */
-  function ablate(a: Active): AblationSummary | undefined {
-    const s = a.data.splits;
-    const split = s.val.count > 0 ? 'val' : s.test.count > 0 ? 'test' : 'train';
-    if (s[split].count === 0) return undefined;
-    const rep = ablateInputs(tf, a.model, a.io, a.data, s[split], s.train.count > 0 ? inputMeans(s.train) : undefined);
+  /** The report's modality ablation, as the panel's chart draws it. */
+  function ablationSummary(r: RunReport): AblationSummary | undefined {
+    const ab = r.ablation;
+    if (!ab) return undefined;
+    const rep = ab.report;
     const regress = rep.baseline.accuracy === undefined;
     return {
-      split,
-      count: s[split].count,
+      split: ab.split,
+      count: ab.count,
       primary: rep.primary,
       metric: regress ? 'loss' : 'accuracy',
       baseline: regress ? rep.baseline.loss : (rep.baseline.accuracy ?? 0),
       // For regression the drop is the loss gained when the input is masked (the engine's drop is RMSE).
-      rows: rep.rows.map((r) => (regress ? { nodeId: r.nodeId, value: r.loss, drop: r.loss - rep.baseline.loss } : { nodeId: r.nodeId, value: r.accuracy ?? 0, drop: r.drop })),
+      rows: rep.rows.map((x) => (regress ? { nodeId: x.nodeId, value: x.loss, drop: x.loss - rep.baseline.loss } : { nodeId: x.nodeId, value: x.accuracy ?? 0, drop: x.drop })),
     };
   }
 
   async function run(a: Active, fresh: boolean): Promise<void> {
     running = true;
+    const r = a.run;
     try {
-      const primary = (a.io.outputs.find((o) => o.role === 'late') ?? a.io.outputs[0]).nodeId;
-      const trainCount = a.data.splits.train.count;
+      const primary = (r.io.outputs.find((o) => o.role === 'late') ?? r.io.outputs[0]).nodeId;
+      const trainCount = r.data.splits.train.count;
       post({
         type: 'started',
         fresh,
-        outputs: a.io.outputs.map((o) => ({ nodeId: o.nodeId, role: o.role, task: a.trainer.outputs.find((p) => p.nodeId === o.nodeId)?.task ?? 'classify' })),
+        outputs: r.io.outputs.map((o) => ({ nodeId: o.nodeId, role: o.role, task: r.trainer.outputs.find((p) => p.nodeId === o.nodeId)?.task ?? 'classify' })),
         primary,
         train: trainCount,
-        val: a.data.splits.val.count,
-        epochs: a.trainer.config.epochs,
+        val: r.data.splits.val.count,
+        epochs: r.trainer.config.epochs,
         dataSource: a.dataSource,
       });
       // On WebGL/WebGPU: stop when the GPU is lost, keep a CPU copy of the weights per epoch.
-      const gpu = guardGpu(tf, a.model, a.trainer.epochsDone, () => a.trainer.stop());
-      const result = await a.trainer.train({
+      const gpu = guardGpu(tf, r.model, r.trainer.epochsDone, () => r.trainer.stop());
+      const result = await r.trainer.train({
         onBatchEnd: (m) => {
           if (!gpu.lost()) post({ type: 'batch', m }); // a lost context reads back zeros
         },
         onEpochEnd: (m) => {
-          gpu.epochEnd(a.model, m.epoch);
+          gpu.epochEnd(r.model, m.epoch);
           if (!gpu.lost()) post({ type: 'epoch', m });
         },
-        onStage: (stage, detail) => post({ type: 'stage', text: stage === 'validate' ? `Validating (${detail})…` : `Caching frozen features: ${detail}…` }),
+        onStage: (stage, detail) => post({ type: 'stage', text: stageText(stage, detail) }),
       });
       gpu.detach();
       if (gpu.lost() && gpu.snapshot) {
         await recoverAfterGpuLoss(a, gpu);
         return;
       }
-      let evaluation: EvaluationSummary | undefined;
-      if (result.status === 'finished' || result.status === 'early-stopped') {
-        post({ type: 'stage', text: 'Evaluating…' });
-        try {
-          evaluation = evaluate(a);
-        } catch (e) {
-          post({ type: 'stage', text: `Evaluation failed: ${errorText(e)}` });
-        }
+      if (result.status !== 'failed') post({ type: 'stage', text: 'Evaluating, as the saved model will predict…' });
+      let report: RunReport;
+      try {
+        report = r.report(result, { ablate: true, worst: WORST_SAMPLES, evaluateStopped: false });
+      } catch (e) {
+        post({ type: 'stage', text: `Evaluation failed: ${errorText(e)}` });
+        report = { status: result.status, epochsDone: result.epochsDone, bestEpoch: result.bestEpoch, error: result.error, history: result.history, warnings: [] };
       }
-      let ablation: AblationSummary | undefined;
-      if (result.status === 'finished' || result.status === 'early-stopped' || result.status === 'stopped') {
-        post({ type: 'stage', text: 'Masking each input in turn…' });
-        try {
-          ablation = ablate(a);
-        } catch (e) {
-          post({ type: 'stage', text: `Modality ablation failed: ${errorText(e)}` });
-        }
-      }
-      post({ type: 'done', status: result.status, epochsDone: result.epochsDone, bestEpoch: result.bestEpoch, error: result.error, evaluation, ablation });
+      post({
+        type: 'done',
+        status: report.status,
+        epochsDone: report.epochsDone,
+        bestEpoch: report.bestEpoch,
+        error: report.error,
+        evaluation: evaluationSummary(report),
+        ablation: ablationSummary(report),
+        final: report.final,
+        warnings: report.warnings,
+      });
     } finally {
       running = false;
     }
@@ -195,11 +203,12 @@ export function createSession(post: Post, opts: { mainThread: boolean; mainThrea
     const why = gpu.why() ?? 'the GPU was lost';
     const snap = gpu.snapshot as NonNullable<GpuGuard['snapshot']>;
     post({ type: 'stage', text: `Training was interrupted: ${why}. Moving to WASM…` });
-    const lost = { graph: a.graph, data: a.data, config: a.trainer.config, history: a.trainer.history, snapshot: snap, disposeOld: () => { a.trainer.dispose(); a.model.dispose(); } };
+    const old = a.run;
+    const lost = { graph: old.graph, data: old.data, config: old.trainer.config, history: old.trainer.history, snapshot: snap, disposeOld: () => old.dispose() };
     const r = await continueOnCpu(tf, lost, gpu.backend ?? 'webgl');
     backend = recoveredReport(backend, r.backend, why, snap.epoch, opts.mainThread);
     post({ type: 'backend', report: backend });
-    active = { ...a, trainer: r.trainer, model: r.compiled.model };
+    active = { ...a, run: new TrainingRun(tf, old.graph, r.compiled.model, r.trainer, old.data) };
     await run(active, false);
   }
 
@@ -213,22 +222,17 @@ export function createSession(post: Post, opts: { mainThread: boolean; mainThrea
     }
     const data = dataset ?? (await demoData(graph));
     post({ type: 'stage', text: 'Compiling the graph…' });
-    const compiled = compileGraph(graph, registry, { tf, seed: config.seed });
-    if (!compiled.ok) {
-      const errs = compiled.diagnostics.filter((d) => d.severity === 'error').slice(0, 3);
-      post({ type: 'error', message: `The graph does not compile: ${errs.map((d) => d.message).join(' ')}`, suggestion: 'Fix the problems listed in the Diagnostics panel, then train again.' });
-      return;
-    }
-    let trainer: Trainer;
-    try {
-      trainer = createTrainer(tf, compiled, data, { ...config, metricsEvery: backend?.backend === 'webgl' || backend?.backend === 'webgpu' ? 4 : 1 });
-    } catch (e) {
-      compiled.model.dispose();
-      post({ type: 'error', message: `Training cannot start: ${errorText(e)}`, suggestion: 'Check that the dataset loaded in the Data panel belongs to this graph (its inputs and heads).' });
+    const prepared = prepareRun(tf, graph, registry, data, { ...config, metricsEvery: backend?.backend === 'webgl' || backend?.backend === 'webgpu' ? 4 : 1 });
+    if (!prepared.ok) {
+      post({
+        type: 'error',
+        message: prepared.message,
+        suggestion: prepared.diagnostics.length ? 'Fix the problems listed in the Diagnostics panel, then train again.' : 'Check that the dataset loaded in the Data panel belongs to this graph (its inputs and heads).',
+      });
       return;
     }
     const dataSource = dataset ? 'the Data panel\'s dataset' : 'the built-in demo dataset';
-    active = { trainer, dataSource, model: compiled.model, graph, data, io: { inputs: compiled.summary.inputs, outputs: compiled.summary.outputs } };
+    active = { run: prepared.run, dataSource };
     await run(active, true);
   }
 
@@ -242,18 +246,12 @@ export function createSession(post: Post, opts: { mainThread: boolean; mainThrea
       post({ type: 'error', message: 'There is no trained model to download yet.' });
       return;
     }
-    if (!active.data.fitted) {
-      post({ type: 'error', message: 'This dataset has no fitted preprocessing state, so a bundle could not predict again.' });
+    const a = active.run;
+    const bytes = await a.bundle({ backend: backend?.backend });
+    if (!bytes) {
+      post({ type: 'error', message: 'Training failed, so there is no model worth saving: the bundle was not written.', suggestion: 'Lower the learning rate, Reset weights and train again.' });
       return;
     }
-    const a = active;
-    const bytes = await writeBundle(tf, {
-      model: a.model,
-      graph: a.graph,
-      fitted: a.data.fitted as NonNullable<TrainingSet['fitted']>,
-      io: a.io,
-      training: { config: a.trainer.config, history: a.trainer.history, epochs: a.trainer.epochsDone, backend: backend?.backend },
-    });
     const name = `${a.graph.name.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase() || 'model'}.fusionlab.zip`;
     post({ type: 'bundle', bytes, name }, [bytes.buffer]);
   }
@@ -261,7 +259,7 @@ export function createSession(post: Post, opts: { mainThread: boolean; mainThrea
   /** The trained model as exported code + weights + preprocessing state, for the Code panel. */
   async function exportTrained(target: ExportTarget): Promise<void> {
     // The trained model, or the one opened from a bundle in the Predict panel.
-    const a = active ? { model: active.model, graph: active.graph, fitted: active.data.fitted } : predictor.openedModel();
+    const a = active ? { model: active.run.model, graph: active.run.graph, fitted: active.run.data.fitted } : predictor.openedModel();
     if (!a) {
       post({ type: 'error', message: 'There is no trained model to export yet: train it in the Train panel first, or open a bundle in the Predict panel.' });
       return;
@@ -296,11 +294,11 @@ export function createSession(post: Post, opts: { mainThread: boolean; mainThrea
           return;
         case 'resume':
           if (running || !active) return;
-          active.trainer.updateConfig({ ...msg.config, batchSize: active.trainer.config.batchSize, seed: active.trainer.config.seed });
+          active.run.trainer.updateConfig({ ...msg.config, batchSize: active.run.trainer.config.batchSize, seed: active.run.trainer.config.seed });
           await run(active, false);
           return;
         case 'stop':
-          active?.trainer.stop();
+          active?.run.trainer.stop();
           compare.stop();
           return;
         case 'compare':
@@ -308,11 +306,11 @@ export function createSession(post: Post, opts: { mainThread: boolean; mainThrea
             post({ type: 'compare-done', error: running ? 'Training is running: compare when it has finished.' : 'Train a model first: Compare trains each input alone with the same settings.' });
             return;
           }
-          await compare.run(active);
+          await compare.run(active.run);
           return;
         case 'reset':
-          if (running) active?.trainer.stop();
-          active?.trainer.resetWeights();
+          if (running) active?.run.trainer.stop();
+          active?.run.trainer.resetWeights();
           post({ type: 'reset-done' });
           return;
         case 'bundle':

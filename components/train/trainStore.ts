@@ -26,12 +26,11 @@ let state: TrainState = {
   view: initialView(),
   config: {
     optimizer: DEFAULT_TRAIN_CONFIG.optimizer,
-    // The panel opens on the demo, which reached 95 % in every trial run at Adam 0.003 within
-    // 15 epochs (batch 32); the engine's own default stays 0.001 for other data.
-    learningRate: 0.003,
+    // The same defaults as `fusionlab train` (engine/train/types.ts).
+    learningRate: DEFAULT_TRAIN_CONFIG.learningRate,
     momentum: DEFAULT_TRAIN_CONFIG.momentum,
     batchSize: DEFAULT_TRAIN_CONFIG.batchSize,
-    epochs: 15,
+    epochs: DEFAULT_TRAIN_CONFIG.epochs,
     patience: DEFAULT_TRAIN_CONFIG.patience,
     seed: DEFAULT_TRAIN_CONFIG.seed,
   },

@@ -292,6 +292,8 @@ async function prepareInput(b: InputBinding, cells: string[], ctx: RowCtx): Prom
       try {
         const samples = await ctx.adapter.decodeAudio(f.value.bytes, p.sampleRate, f.value.path);
         if (samples.length === 0) throw new DecodeError('the recording holds no samples');
+        const bad = countNonFinite(samples);
+        if (bad > 0) return [{ ok: false, problem: problem('non-finite', `Row ${ctx.row}: ${f.value.path} holds ${bad} NaN or infinite sample(s) of ${samples.length}; the row is skipped.`, where(p.column)) }];
         return [{ ok: true, value: featuriseAudioRaw(samples, p) }];
       } catch (e) {
         return [{ ok: false, problem: decodeProblem(ctx, p.column, f.value.path, 'audio', e) }];
@@ -445,6 +447,13 @@ export function encodeInput(f: FittedInput, raw: RawInput, out: Float32Array, of
   }
 }
 
+/** How many values of `x` are NaN or ±Infinity. */
+function countNonFinite(x: Float32Array): number {
+  let n = 0;
+  for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) n++;
+  return n;
+}
+
 function rawLength(b: InputBinding, raw: RawInput): number {
   switch (b.kind) {
     case 'input.image':
@@ -581,7 +590,10 @@ async function loadDatasetUnsafe(source: FileSource, opts: LoadOptions): Promise
       }
       for (const res of results) {
         if (!res.ok) found.push(res.problem);
-        else if (rawLength(b, res.value) !== sizeOf(b.shape)) {
+        else if (res.value instanceof Float32Array && countNonFinite(res.value) > 0) {
+          // A safety net behind the decoders: one NaN would poison the fitted mean of every row.
+          found.push(problem('non-finite', `Row ${r.row}: "${b.nodeId}" produced ${countNonFinite(res.value)} NaN or infinite value(s) from "${cells[0].slice(0, 80)}"; the row is skipped.`, { row: r.row, line: r.line, nodeId: b.nodeId, column: b.columns[0] }));
+        } else if (rawLength(b, res.value) !== sizeOf(b.shape)) {
           found.push(problem('shape-mismatch', `Row ${r.row}: "${b.nodeId}" produced ${rawLength(b, res.value)} values but its shape [${b.shape.join(', ')}] needs ${sizeOf(b.shape)}.`, { row: r.row, line: r.line, nodeId: b.nodeId, column: b.columns[0] }));
         } else rawInputs[k][i] = res.value;
       }

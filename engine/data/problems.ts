@@ -30,6 +30,7 @@ export const DATA_PROBLEM_CODES = {
   'rare-category': 'A category seen in the data has no one-hot slot (over the cardinality param).',
   'no-rows': 'No row of a split could be loaded.',
   'bad-graph': 'The graph cannot be bound to the dataset (unknown kind, bad params).',
+  'non-finite': 'A file holds NaN or infinite values (e.g. a float WAV); the row is skipped so no statistic is poisoned.',
   'shape-mismatch': "A featurised tensor does not have the shape the input node's infer promises.",
 } as const;
 

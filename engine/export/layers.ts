@@ -219,7 +219,8 @@ export class TfjsLayers extends BaseLayers {
     return this.assign(this.out(o.as), this.layer('dropout', { rate: numLit(rate) }, name, x), this.shapeOf(x));
   }
   embedding(x: string, name: string, o: { vocabSize: number; dim: number; maskZero?: boolean; as?: string }): string {
-    const args = { inputDim: numLit(o.vocabSize), outputDim: numLit(o.dim), ...(o.maskZero ? { maskZero: 'true' } : {}) };
+    // N(0, 1) as FusionLab trains it (nodes/shared.ts embedTokens); tfjs' default is uniform ±0.05.
+    const args = { inputDim: numLit(o.vocabSize), outputDim: numLit(o.dim), embeddingsInitializer: 'tf.initializers.randomNormal({ mean: 0, stddev: 1 })', ...(o.maskZero ? { maskZero: 'true' } : {}) };
     return this.assign(this.out(o.as), this.layer('embedding', args, name, x), [...this.shapeOf(x), o.dim]);
   }
   rnn(x: string, name: string, o: { cell: 'gru' | 'lstm'; units: number; returnSequences: boolean; bidirectional?: { name: string }; mask?: string; as?: string }): string {
@@ -362,7 +363,9 @@ export class KerasLayers extends BaseLayers {
   }
   embedding(x: string, name: string, o: { vocabSize: number; dim: number; maskZero?: boolean; as?: string }): string {
     this.record(name, 'embedding');
-    return this.assign(this.out(o.as), this.layer('Embedding', [numLit(o.vocabSize), numLit(o.dim)], o.maskZero ? { mask_zero: 'True' } : {}, name, x), [...this.shapeOf(x), o.dim]);
+    // N(0, 1) as FusionLab trains it; Keras' default is uniform ±0.05.
+    const kw: Record<string, string> = { embeddings_initializer: 'keras.initializers.RandomNormal(mean=0.0, stddev=1.0)', ...(o.maskZero ? { mask_zero: 'True' } : {}) };
+    return this.assign(this.out(o.as), this.layer('Embedding', [numLit(o.vocabSize), numLit(o.dim)], kw, name, x), [...this.shapeOf(x), o.dim]);
   }
   rnn(x: string, name: string, o: { cell: 'gru' | 'lstm'; units: number; returnSequences: boolean; bidirectional?: { name: string }; mask?: string; as?: string }): string {
     const s = this.shapeOf(x);

@@ -8,6 +8,7 @@ import { augmentSample, hasAugmentation } from '../data/augment';
 import type { FittedState } from '../data/loader';
 import type { Rng } from '../data/rng';
 import { sizeOf } from '../spec';
+import type { SplitData } from './types';
 
 type TF = typeof tfTypes;
 
@@ -65,4 +66,16 @@ export function permutation(n: number, rng: Rng): Int32Array {
     p[j] = t;
   }
   return p;
+}
+
+/** The rows `rows` of a split as a split of their own (inputs, labels and ids gathered). */
+export function splitRows(split: SplitData, rows: ArrayLike<number>): SplitData {
+  const take = (rec: Record<string, Float32Array>) =>
+    Object.fromEntries(Object.entries(rec).map(([id, data]) => [id, gatherRows(data, split.count > 0 ? data.length / split.count : 0, rows)]));
+  return {
+    count: rows.length,
+    ids: split.ids ? Array.from(rows, (r) => (split.ids as string[])[r]) : undefined,
+    inputs: take(split.inputs),
+    labels: take(split.labels),
+  };
 }

@@ -16,8 +16,10 @@ type Tensor = tfTypes.Tensor;
 type SymbolicTensor = tfTypes.SymbolicTensor;
 
 /** One layer call of the plan. */
-interface Step {
+export interface Step {
   layer: Layer;
+  /** The symbolic tensors this call reads (ids in `inputIds`). */
+  inputs: SymbolicTensor[];
   inputIds: number[];
   outputIds: number[];
 }
@@ -60,7 +62,7 @@ export function planExecution(fetches: SymbolicTensor[], feeds: SymbolicTensor[]
     if (seenNodes.has(node)) return;
     for (const x of node.inputTensors) visit(x, depth + 1);
     seenNodes.add(node);
-    steps.push({ layer: t.sourceLayer, inputIds: node.inputTensors.map((x) => x.id), outputIds: node.outputTensors.map((x) => x.id) });
+    steps.push({ layer: t.sourceLayer, inputs: node.inputTensors, inputIds: node.inputTensors.map((x) => x.id), outputIds: node.outputTensors.map((x) => x.id) });
     for (const y of node.outputTensors) done.add(y.id);
   };
   for (const f of fetches) visit(f, 0);

@@ -22,7 +22,8 @@ export { Trainer, type TrainerOptions } from './trainer';
 export { lateLossWeights, planOutputs, type OutputPlan } from './outputs';
 export { planExecution, runPlan, runInference, type ExecutionPlan } from './executor';
 export { findFrozenFrontier, type FrozenFrontier } from './frozen';
-export { buildAugmenters, permutation, gatherRows } from './batches';
+export { buildAugmenters, permutation, gatherRows, splitRows } from './batches';
+export { runWarnings, collapsedClass, type RunWarning, type RunWarningCode } from './warnings';
 export { lossTensor, scoreSumTensor } from './losses';
 
 /** A trainer for a successful `compileGraph` result and a loaded dataset. */

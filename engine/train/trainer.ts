@@ -13,6 +13,7 @@ import type * as tfTypes from '@tensorflow/tfjs';
 import { createRng, hashString, type Rng } from '../data/rng';
 import { sizeOf } from '../spec';
 import { batchTensor, buildAugmenters, permutation, type Augmenter } from './batches';
+import { findBatchNormSites, recomputeBatchNormStats, type BatchNormSite } from './bn-stats';
 import { planExecution, runPlan, type ExecutionPlan } from './executor';
 import { findFrozenFrontier } from './frozen';
 import { lossTensor, scoreSumTensor } from './losses';
@@ -115,6 +116,7 @@ export class Trainer {
   private prepared = false;
   private feeds: FeedSource[] = [];
   private trainPlan!: ExecutionPlan;
+  private bnSites: BatchNormSite[] = [];
   private readonly augmenters: Record<string, Augmenter>;
   private readonly varList: tfTypes.Variable[];
 
@@ -294,6 +296,7 @@ export class Trainer {
       nodeId: inputByTensor.get(t.id),
     }));
     this.trainPlan = planExecution(this.model.outputs, feedTensors);
+    this.bnSites = findBatchNormSites(this.trainPlan);
     this.cachedFeatures = frontier.cached.length;
     for (const v of [this.trainView, this.valView]) v?.cache.clear();
     if (frontier.cached.length > 0) {
@@ -361,9 +364,9 @@ export class Trainer {
       let last: BatchMetrics | undefined;
       const sums = this.epochSums as NonNullable<Trainer['epochSums']>;
       pending.forEach((p, i) => {
-        const row = vals.subarray(i * (1 + 2 * K), (i + 1) * (1 + 2 * K));
+        const row = vals.subarray(i * (2 + 2 * K), (i + 1) * (2 + 2 * K));
         const total = row[0];
-        if (!Number.isFinite(total)) nan = true;
+        if (!Number.isFinite(total) || !Number.isFinite(row[1 + 2 * K])) nan = true;
         sums.loss += total * p.size;
         sums.samples += p.size;
         const outputs: Record<string, OutputMetrics> = {};
@@ -413,7 +416,10 @@ export class Trainer {
             this.outputs.forEach((o, k) => {
               if (o.weight > 0) total = tf.add(total, o.weight === 1 ? losses[k] : tf.mul(losses[k], o.weight));
             });
-            metrics = tf.keep(tf.stack([total, ...losses, ...scores]));
+            // 0 when every prediction is finite, NaN otherwise: the loss alone can hide NaN
+            // predictions (tfjs-wasm's clipByValue turns NaN into the lower bound).
+            const check = tf.mul(tf.addN(outs.map((y) => tf.sum(y))), 0);
+            metrics = tf.keep(tf.stack([total, ...losses, ...scores, check]));
             return total as tfTypes.Scalar;
           },
           false,
@@ -433,6 +439,9 @@ export class Trainer {
           const { nan, last } = flush(e);
           if (nan) return this.failNaN(last);
           (this.epochSums as NonNullable<Trainer['epochSums']>).seconds += (now() - epochStart) / 1000;
+          // A stopped model is used (predict, bundle) as it stands: give it its own statistics.
+          if (!this.weightsFinite()) return this.failNaN(last);
+          this.refreshBatchNormStats();
           this.status = 'stopped';
           return this.result();
         }
@@ -446,6 +455,10 @@ export class Trainer {
         outputs[o.nodeId] = this.metricsOf(o, sums.outputs[k].loss / Math.max(1, sums.samples), sums.outputs[k].score, sums.samples);
       });
       const m: EpochMetrics = { epoch: e + 1, loss: sums.loss / Math.max(1, sums.samples), outputs, samplesPerSecond: trainSeconds > 0 ? sums.samples / trainSeconds : 0, seconds: trainSeconds };
+      // One reduction over every weight per epoch: NaN weights never pass as a trained model.
+      if (!Number.isFinite(m.loss) || !this.weightsFinite()) return this.failNaN();
+      if (c.preciseBatchNorm && this.bnSites.length > 0) cb.onStage?.('batch-norm', `epoch ${e + 1}: ${this.bnSites.length} layer(s)`);
+      this.refreshBatchNormStats();
       if (this.valView) {
         cb.onStage?.('validate', `epoch ${e + 1}`);
         m.val = this.validate(this.valView);
@@ -457,13 +470,13 @@ export class Trainer {
       cb.onEpochEnd?.(m);
       runSamples = 0;
       runStart = now();
-      // Early stopping on the validation loss.
+      // Early stopping on the validation loss; the best weights are kept for the end.
       if (m.val && Number.isFinite(m.val.loss)) {
         if (m.val.loss < this.bestLoss - 1e-7) {
           this.bestLoss = m.val.loss;
           this.bestEpoch = m.epoch;
           this.sinceBest = 0;
-          if (c.patience > 0) {
+          if (c.patience > 0 || c.restoreBest) {
             if (this.bestWeights) tf.dispose(this.bestWeights);
             this.bestWeights = this.snapshot();
           }
@@ -474,10 +487,9 @@ export class Trainer {
           return this.result();
         }
       }
-      if (!Number.isFinite(m.loss)) return this.failNaN();
     }
-    // Finished: with early stopping on, end on the best weights seen.
-    if (c.patience > 0 && this.bestWeights && this.history.length > 0 && this.history[this.history.length - 1].epoch !== this.bestEpoch) {
+    // Finished: end on the best validation weights seen.
+    if ((c.patience > 0 || c.restoreBest) && this.bestWeights && this.history.length > 0 && this.history[this.history.length - 1].epoch !== this.bestEpoch) {
       this.model.setWeights(this.bestWeights);
     }
     this.status = 'finished';
@@ -491,17 +503,69 @@ export class Trainer {
     return m;
   }
 
+  /** Are all weights (and batch-norm statistics) finite? One reduction, one read. */
+  weightsFinite(): boolean {
+    const { tf } = this;
+    const ws = this.model.weights.map((w) => w.read()).filter((t) => t.dtype === 'float32');
+    if (ws.length === 0) return true;
+    const total = tf.tidy(() => tf.addN(ws.map((t) => tf.sum(tf.abs(t)))));
+    const v = total.dataSync()[0];
+    total.dispose();
+    return Number.isFinite(v);
+  }
+
+  /** Batch-norm statistics over (a seeded sample of) the training rows, in inference mode (bn-stats.ts). */
+  private refreshBatchNormStats(): void {
+    const c = this.config;
+    if (!c.preciseBatchNorm || this.bnSites.length === 0) return;
+    const v = this.trainView;
+    const n = Math.min(v.rows.length, Math.max(1, c.batchNormRows));
+    const order = n < v.rows.length ? permutation(v.rows.length, createRng(hashString('batch-norm', c.seed))).slice(0, n) : Int32Array.from({ length: n }, (_, i) => i);
+    const bs = c.evalBatchSize;
+    const self = this;
+    recomputeBatchNormStats(this.tf, this.feeds.map((f) => f.tensor), this.bnSites, function* () {
+      for (let start = 0; start < n; start += bs) {
+        const pos = order.subarray(start, Math.min(n, start + bs));
+        yield self.feeds.map((f) => self.feedTensor(f, v, pos, null));
+      }
+    });
+  }
+
+  /**
+   * The rows a view uses: `train` = the rows trained on (without a held-out validation share),
+   * `val` = the validation rows (the val split, or the share of train held out). Null before the
+   * first `train` call or when there are none.
+   */
+  viewRows(which: 'train' | 'val'): { split: SplitData; rows: Int32Array } | null {
+    if (!this.prepared) return null;
+    const v = which === 'train' ? this.trainView : this.valView;
+    return v && v.rows.length > 0 ? { split: v.split, rows: v.rows } : null;
+  }
+
+  /**
+   * Loss and metrics of the training rows (without the held-out validation rows) in inference
+   * mode, as the saved model computes them; `val` likewise for the validation rows.
+   */
+  inferenceMetrics(which: 'train' | 'val'): { loss: number; outputs: Record<string, OutputMetrics>; count: number } | null {
+    if (!this.prepared) return null;
+    const v = which === 'train' ? this.trainView : this.valView;
+    if (!v || v.rows.length === 0) return null;
+    return { ...this.validate(v), count: v.rows.length };
+  }
+
   private failNaN(last?: BatchMetrics): TrainResult {
     const lr = this.config.learningRate;
+    // Never leave non-finite weights in the model: the best epoch's, else the initial ones.
     if (this.bestWeights) this.model.setWeights(this.bestWeights);
+    else this.model.setWeights(this.initialWeights);
     this.status = 'failed';
-    const where = last ? ` at epoch ${last.epoch}, batch ${last.batch}` : '';
+    const where = last ? ` at epoch ${last.epoch}, batch ${last.batch}` : ` in epoch ${this.epoch + 1}`;
     return {
       ...this.result(),
       error: {
         code: 'nan-loss',
-        message: `Training stopped: the loss became NaN or infinite${where}. The weights blew up, most often because the learning rate (${lr}) is too high for this model.${this.bestWeights ? ` The best weights (epoch ${this.bestEpoch}) were put back.` : ''}`,
-        suggestion: `Lower the learning rate (try ${+(lr / 10).toPrecision(2)}), Reset weights and train again. If it persists, check the data for extreme values, standardise tabular and audio inputs, or use Adam.`,
+        message: `Training diverged${where}: the loss, the predictions or the weights became NaN or infinite, most often because the learning rate (${lr}) is too high for this model. ${this.bestWeights ? `The best weights so far (epoch ${this.bestEpoch}) were put back.` : 'The model was put back to its initial weights.'}`,
+        suggestion: `Lower the learning rate (try ${lr > 0.01 ? 0.001 : +(lr / 10).toPrecision(2)}), Reset weights and train again. If it persists, check the data for extreme values, standardise tabular and audio inputs, or use Adam.`,
       },
     };
   }
