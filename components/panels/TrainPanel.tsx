@@ -220,7 +220,8 @@ export default function TrainPanel({ graph, analysis, notify }: PanelProps) {
             <span>
               val acc <b data-testid="metric-val-accuracy">{fixed(valAcc)}</b>
             </span>
-            {view.evaluation && (
+            {/* A val or train evaluation is the readout beside it already. */}
+            {view.evaluation?.split === 'test' && (
               <span>
                 {view.evaluation.split} acc <b data-testid={`metric-${view.evaluation.split}-accuracy`}>{fixed(view.evaluation.outputs.find((o) => o.nodeId === view.evaluation?.primary)?.accuracy)}</b>
               </span>
