@@ -83,6 +83,21 @@ describe('reduceView', () => {
 });
 
 describe('helpers', () => {
+  it('after a run the readouts show the inference-mode numbers and the warnings; a new run clears them', () => {
+    const during = run([started(true), epoch(1, 1, 0.5)]);
+    expect(lastMetric(during, 'head', 'train-accuracy')).toBe(0.6); // the running training-mode mean
+    const warnings = [{ code: 'collapsed' as const, output: 'head', message: 'Head: the model answers "a" for 100% …', suggestion: 'Train for more epochs' }];
+    const final = { train: { count: 90, outputs: { head: { loss: 0.7, accuracy: 0.5 } } }, val: { count: 10, outputs: { head: { loss: 0.8, accuracy: 0.4 } } } };
+    const done = reduceView(during, { type: 'done', status: 'finished', epochsDone: 1, final, warnings });
+    expect(lastMetric(done, 'head', 'train-accuracy')).toBe(0.5);
+    expect(lastMetric(done, 'head', 'val-accuracy')).toBe(0.4);
+    expect(lastMetric(done, 'head', 'val-loss')).toBe(0.8);
+    expect(done.warnings).toEqual(warnings);
+    const again = reduceView(done, started(false));
+    expect(again.final).toBeNull();
+    expect(again.warnings).toEqual([]);
+  });
+
   it('halve merges pairs and keeps an odd last point', () => {
     expect(halve([{ x: 1, loss: 1 }, { x: 2, loss: 3 }, { x: 3, loss: 5 }])).toEqual([{ x: 1.5, loss: 2, accuracy: undefined }, { x: 3, loss: 5 }]);
   });

@@ -1,12 +1,11 @@
 /**
- * The worker side of the Compare button and of the worst-sample previews, called from session.ts:
+ * The worker side of the Compare button, called from session.ts:
  * train the single-modality variants of the trained model's graph with the same settings
- * (engine/compare.ts), streaming throttled progress; and the worst-classified validation samples
- * with previews of their inputs (engine/evaluate/preview.ts).
+ * (engine/compare.ts), streaming throttled progress. (The worst samples with their previews come
+ * with the run's report, engine/run.ts.)
  */
 import * as tf from '@tensorflow/tfjs';
 import { createComparison, type Comparison, type CompareProgress } from '@/engine/compare';
-import { worstWithPreviews, type WorstReport } from '@/engine/evaluate/preview';
 import type { GraphDoc } from '@/engine/graph';
 import type { ModelIO, TrainConfig, TrainingSet } from '@/engine/train/types';
 import { registry } from '@/nodes';
@@ -24,7 +23,7 @@ export interface TrainedModel {
 /** Progress messages at most this often (the last one of a variant always goes out). */
 const PROGRESS_MS = 150;
 
-/** Worst samples shown in the panel. */
+/** Worst samples shown in the panel (asked of the run's report). */
 export const WORST_SAMPLES = 8;
 
 export function createCompareRunner(post: (msg: CompareFromWorker) => void) {
@@ -74,19 +73,4 @@ export function createCompareRunner(post: (msg: CompareFromWorker) => void) {
       await c.done;
     },
   };
-}
-
-/**
- * The worst-classified samples of the model's answer on the validation split (test, then train,
- * when there is none), with previews; undefined when there are none or the output is not a
- * single-label classifier. Never throws (previews are extra: training results must still arrive).
- */
-export function worstSamples(a: Pick<TrainedModel, 'model' | 'io' | 'data'>, n = WORST_SAMPLES): WorstReport | undefined {
-  const s = a.data.splits;
-  const split = s.val.count > 0 ? 'val' : s.test.count > 0 ? 'test' : 'train';
-  try {
-    return worstWithPreviews(tf, a.model, a.io, a.data, split, n);
-  } catch {
-    return undefined;
-  }
 }

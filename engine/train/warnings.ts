@@ -21,8 +21,10 @@ export interface RunWarning {
 
 /** Share of predictions one class must take, with two or more classes present, to count as a collapse. */
 export const COLLAPSE_SHARE = 0.95;
-/** Train (inference mode) minus held-out accuracy above this is called overfitting. */
+/** Train (inference mode) minus held-out accuracy above this is called overfitting… */
 export const OVERFIT_GAP = 0.2;
+/** …when the training rows are learnt (an untrained model is not overfitting). */
+export const OVERFIT_TRAIN = 0.75;
 /** Training-mode minus inference-mode accuracy on the same rows above this is an inference gap. */
 export const INFERENCE_GAP = 0.15;
 
@@ -88,7 +90,7 @@ export function runWarnings(w: WarningInputs): RunWarning[] {
       continue;
     }
     // 2. Training rows far better than held-out ones.
-    if (e && t && e.accuracy !== undefined && t.accuracy !== undefined && t.accuracy - e.accuracy > OVERFIT_GAP) {
+    if (e && t && e.accuracy !== undefined && t.accuracy !== undefined && t.accuracy >= OVERFIT_TRAIN && t.accuracy - e.accuracy > OVERFIT_GAP) {
       out.push({
         code: 'overfitting',
         output: id,

@@ -65,6 +65,17 @@ test('small photo set: train at the defaults, the model predicts what it reports
       assert(r.predicted === row.shape, `training photo ${row.id} predicted ${row.shape}, not ${r.predicted}`);
     }
     await screenshot('small-photos-predict');
+
+    // A run that learns nothing (a learning rate of 1e-6 for one epoch) is called what it is.
+    await openPanel(page, 'train');
+    await page.getByTestId('train-learningRate').fill('0.000001');
+    await page.getByTestId('train-epochs').fill('1');
+    await page.getByTestId('btn-train').click();
+    await waitFor(async () => (await page.getByTestId('train-status').getAttribute('data-status')) === 'finished', 'the second run finished', 120_000);
+    const warning = (await page.getByTestId('train-warning-no-better-than-baseline').textContent()) ?? '';
+    console.log(`  warning: ${warning}`);
+    assert(/no better than always answering the most common class/.test(warning), `a plain-words warning: ${warning}`);
+    await screenshot('small-photos-warning');
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
