@@ -159,7 +159,8 @@ export class TrainingRun {
       const s = data.splits[split];
       if (s.count > 0) rep.ablation = { split, count: s.count, report: ablateInputs(tf, model, io, data, s, data.splits.train.count > 0 ? inputMeans(data.splits.train) : undefined) };
     }
-    if (canInspect && (opts.worst ?? 0) > 0) {
+    // The worst samples go with the evaluation (a stopped run has none to show them with).
+    if (judged && (opts.worst ?? 0) > 0) {
       try {
         rep.worst = worstWithPreviews(tf, model, io, data, inspectionSplit(data), opts.worst);
       } catch {
@@ -176,7 +177,7 @@ export class TrainingRun {
    */
   async bundle(extra: { backend?: string } = {}): Promise<Uint8Array | null> {
     if (!this.data.fitted) throw new Error('This dataset has no fitted preprocessing state, so a bundle could not predict again.');
-    if (this.last?.status === 'failed' || this.trainer.status === 'failed') return null;
+    if (this.trainer.status === 'failed') return null;
     const metrics: Record<string, number> = {};
     const put = (prefix: string, numbers: Record<string, OutputNumbers> | undefined) => {
       for (const [id, o] of Object.entries(numbers ?? {})) for (const [k, v] of Object.entries(o)) if (typeof v === 'number' && Number.isFinite(v)) metrics[`${prefix}.${id}.${k}`] = v;

@@ -11,7 +11,7 @@ import { formatBytes, type DataProblem } from '../../engine/data/problems';
 import { formatShape } from '../../engine/spec';
 import { registry } from '../../nodes';
 import { numberOption, parseArgs, UsageError } from '../args';
-import { formatDiagnostic, printJson, readGraphFile, table } from '../io';
+import { formatDiagnostic, printJson, readGraphFile, table, writeFileAtomic } from '../io';
 
 const DEMO_USAGE = 'usage: fusionlab data demo <dir|file.zip> [--seed N] [--rows N] [--force] [--json]';
 const INSPECT_USAGE = 'usage: fusionlab data inspect <dir|zip> [--graph g.json] [--seed N] [--val-fraction F] [--strict] [--json]';
@@ -36,7 +36,7 @@ export async function dataDemoCommand(argv: string[]): Promise<number> {
     if (out.toLowerCase().endsWith('.zip')) {
       const zip = demoDatasetZip({ seed, rows });
       await mkdir(path.dirname(path.resolve(out)), { recursive: true });
-      await writeFile(out, zip);
+      await writeFileAtomic(out, zip);
       if (json) printJson({ ok: true, path: out, seed, rows, bytes: zip.length });
       else console.log(`Wrote the demo dataset (${rows} rows, seed ${seed}) to ${out} (${formatBytes(zip.length)}).`);
       return 0;

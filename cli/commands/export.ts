@@ -14,7 +14,7 @@ import type { ExportTarget } from '../../engine/spec';
 import { registry } from '../../nodes';
 import { registerCustomLayers } from '../../nodes/shared';
 import { parseArgs, UsageError } from '../args';
-import { formatDiagnostic, printJson, readGraphFile } from '../io';
+import { formatDiagnostic, printJson, readGraphFile, writeFileAtomic } from '../io';
 
 const TARGETS: readonly ExportTarget[] = ['tfjs', 'keras', 'pytorch'];
 const USAGE = 'usage: fusionlab export <graph.json|bundle.zip> --target tfjs|keras|pytorch [--out file.zip|dir] [--json]';
@@ -53,7 +53,7 @@ export async function exportCommand(argv: string[]): Promise<number> {
     if (typeof out === 'string' && out.toLowerCase().endsWith('.zip')) {
       const res = await exportZip(tf, graph, registry, t, { model, fitted });
       if (!res.ok || !res.zip) return fail(res.diagnostics, json);
-      await writeFile(out, res.zip);
+      await writeFileAtomic(out, res.zip);
       if (json) printJson({ ok: true, target: t, out, files: res.files, trained: model !== undefined, diagnostics: res.diagnostics });
       else console.log(`wrote ${out} (${res.files.length} files${model ? ', with trained weights' : ''})`);
       return 0;

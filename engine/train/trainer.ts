@@ -476,7 +476,7 @@ export class Trainer {
           this.bestLoss = m.val.loss;
           this.bestEpoch = m.epoch;
           this.sinceBest = 0;
-          if (c.patience > 0 || c.restoreBest) {
+          if (this.keepsBest) {
             if (this.bestWeights) tf.dispose(this.bestWeights);
             this.bestWeights = this.snapshot();
           }
@@ -489,7 +489,7 @@ export class Trainer {
       }
     }
     // Finished: end on the best validation weights seen.
-    if ((c.patience > 0 || c.restoreBest) && this.bestWeights && this.history.length > 0 && this.history[this.history.length - 1].epoch !== this.bestEpoch) {
+    if (this.keepsBest && this.bestWeights && this.history.length > 0 && this.history[this.history.length - 1].epoch !== this.bestEpoch) {
       this.model.setWeights(this.bestWeights);
     }
     this.status = 'finished';
@@ -501,6 +501,11 @@ export class Trainer {
     if (o.task === 'regress') m.mae = (scoreSum / Math.max(1, count)) * o.std;
     else m.accuracy = scoreSum / Math.max(1, count);
     return m;
+  }
+
+  /** Early stopping or `restoreBest`: the best validation epoch's weights are kept for the end. */
+  private get keepsBest(): boolean {
+    return this.config.patience > 0 || this.config.restoreBest;
   }
 
   /** Are all weights (and batch-norm statistics) finite? One reduction, one read. */
@@ -540,17 +545,6 @@ export class Trainer {
     if (!this.prepared) return null;
     const v = which === 'train' ? this.trainView : this.valView;
     return v && v.rows.length > 0 ? { split: v.split, rows: v.rows } : null;
-  }
-
-  /**
-   * Loss and metrics of the training rows (without the held-out validation rows) in inference
-   * mode, as the saved model computes them; `val` likewise for the validation rows.
-   */
-  inferenceMetrics(which: 'train' | 'val'): { loss: number; outputs: Record<string, OutputMetrics>; count: number } | null {
-    if (!this.prepared) return null;
-    const v = which === 'train' ? this.trainView : this.valView;
-    if (!v || v.rows.length === 0) return null;
-    return { ...this.validate(v), count: v.rows.length };
   }
 
   private failNaN(last?: BatchMetrics): TrainResult {
