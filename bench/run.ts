@@ -11,6 +11,7 @@ const ALL: { name: string; what: string }[] = [
   { name: 'backend', what: 'two-branch CNN training speed per tfjs backend in Node' },
   { name: 'train', what: 'AV-MNIST training: compiled vs hand-written, loop vs model.fit, frozen cache, PyTorch, WASM vs WebGL in Chromium' },
   { name: 'data-browser', what: 'decode + featurise throughput on AV-MNIST, headless Chromium and Node' },
+  { name: 'photo-ingest', what: 'full-size photo JPEGs (and small PNGs) decoded + featurised in Node: sharp with a size hint vs jpeg-js and pngjs' },
   { name: 'backend-browser', what: 'WASM vs WebGL training speed in headless Chromium' },
   { name: 'editor', what: 'editor render and param-edit time with a 300-node graph' },
 ];

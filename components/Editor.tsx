@@ -15,6 +15,7 @@ import { createEditorReducer, initEditor } from '@/engine/editor/state';
 import { canRedo, canUndo } from '@/engine/editor/history';
 import { restoreGraph, saveGraph, type KeyValueStore } from '@/engine/editor/storage';
 import { emptyGraph, parseGraphText, serializeGraph, type GraphDoc } from '@/engine/graph';
+import { applyGraphFixes, graphFixes } from '@/engine/data/fit-graph';
 import { registry } from '@/nodes';
 import { defaultTemplate, templates, type Template } from '@/templates';
 import Canvas from './Canvas';
@@ -27,6 +28,7 @@ import TemplatePicker from './TemplatePicker';
 import { Toasts, useToasts } from './Toasts';
 import Toolbar from './Toolbar';
 import { useParamCounts } from './useParamCounts';
+import { useDatasetState } from './data/datasetStore';
 
 /** Window storage, or null where the browser refuses it (private modes, sandboxed frames). */
 function browserStore(): KeyValueStore | null {
@@ -244,13 +246,16 @@ function EditorApp() {
     }
   }, []);
 
+  const data = useDatasetState();
+  const openReport = data.result?.report.manifest ? data.result.report : null;
   const pickTemplate = useCallback(
-    (t: Template) => {
+    (t: Template, fitToDataset: boolean) => {
       setPicker(false);
-      load(t.graph);
-      show('info', `Opened the template “${t.name}”.`);
+      const fixes = fitToDataset && openReport ? graphFixes(t.graph, registry, openReport) : [];
+      load(fixes.length ? applyGraphFixes(t.graph, fixes) : t.graph);
+      show('info', `Opened the template “${t.name}”${fixes.length ? `, fitted to the dataset: ${fixes.map((f) => f.message).join('; ')}` : ''}.`);
     },
-    [load, show],
+    [load, show, openReport],
   );
 
   const onRefused = useCallback((reason: string) => show('error', `Cannot connect: ${reason}`), [show]);
@@ -345,7 +350,7 @@ function EditorApp() {
         </main>
         <Inspector graph={graph} analysis={analysis} selection={state.selection} counts={counts} dispatch={dispatch} />
       </div>
-      {picker && <TemplatePicker templates={templates} onPick={pickTemplate} onClose={() => setPicker(false)} />}
+      {picker && <TemplatePicker templates={templates} onPick={pickTemplate} onClose={() => setPicker(false)} dataset={openReport ? data.sourceName : undefined} />}
       {shareUrl && (
         <Modal title="Share this graph" onClose={() => setShareUrl(null)}>
           <p className="muted">The whole graph is inside the link (compressed); nothing is uploaded. Anyone who opens it gets a copy.</p>

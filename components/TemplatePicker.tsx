@@ -1,5 +1,6 @@
 'use client';
 /** Every template with its description and a thumbnail of its graph. */
+import { useState } from 'react';
 import { previewGeometry } from '@/engine/editor/preview';
 import { registry } from '@/nodes';
 import type { Template } from '@/templates';
@@ -23,13 +24,23 @@ function Preview({ t }: { t: Template }) {
   );
 }
 
-export default function TemplatePicker({ templates, onPick, onClose }: { templates: Template[]; onPick(t: Template): void; onClose(): void }) {
+/**
+ * `dataset`: the name of the open dataset, when there is one: the picker then offers to point the
+ * template's inputs and heads at that dataset's columns (on by default).
+ */
+export default function TemplatePicker({ templates, onPick, onClose, dataset }: { templates: Template[]; onPick(t: Template, fitToDataset: boolean): void; onClose(): void; dataset?: string }) {
+  const [fit, setFit] = useState(true);
   return (
     <Modal title="Start from a template" onClose={onClose} testId="template-picker" wide>
       <p className="muted">Each template is a complete model you can train and change. Opening one replaces the canvas (undo brings your graph back).</p>
+      {dataset && (
+        <label className="tpl-fit">
+          <input type="checkbox" checked={fit} onChange={(e) => setFit(e.target.checked)} data-testid="template-fit" /> Use this dataset&apos;s columns: point the template&apos;s inputs and heads at the columns of <strong>{dataset}</strong>
+        </label>
+      )}
       <div className="tpl-grid">
         {templates.map((t, i) => (
-          <button key={t.id} type="button" className="tpl-card" onClick={() => onPick(t)} data-testid={`template-${t.id}`} data-autofocus={i === 0 ? true : undefined}>
+          <button key={t.id} type="button" className="tpl-card" onClick={() => onPick(t, !!dataset && fit)} data-testid={`template-${t.id}`} data-autofocus={i === 0 ? true : undefined}>
             <Preview t={t} />
             <span className="tpl-name">{t.name}</span>
             <span className="tpl-desc">{t.description}</span>

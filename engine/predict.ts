@@ -8,6 +8,7 @@
  */
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { FittedInput, FittedState } from './data/loader';
+import { INPUT_DATA } from './data/inputs';
 import { predictArrays, saliencyMap } from './evaluate';
 import { valueRange } from './evaluate/preview';
 import type { GraphDoc } from './graph';
@@ -188,6 +189,14 @@ export type PredictField = {
   | { kind: 'input.tabular'; params: Extract<FittedInput, { kind: 'input.tabular' }>['params']; categories: string[][] }
   | { kind: 'input.video'; params: Extract<FittedInput, { kind: 'input.video' }>['params'] }
 );
+
+/** A field whose value is a file (image, audio, video): its kind's data module says so. */
+export type FileField = Extract<PredictField, { kind: 'input.image' | 'input.audio' | 'input.video' }>;
+
+/** True for a field the person answers with a file (see {@link FileField}). */
+export function isFileField(f: PredictField): f is FileField {
+  return INPUT_DATA[f.kind].file !== undefined;
+}
 
 /** What a model to predict with needs from the user, and what it answers (plain JSON). */
 export interface PredictModelInfo {

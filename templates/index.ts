@@ -9,6 +9,7 @@ import audioVideo from './audio-video.json';
 import avmnistLate from './avmnist-late.json';
 import avmnist from './avmnist.json';
 import demo from './demo.json';
+import imageClassifier from './image-classifier.json';
 import imageTextGated from './image-text-gated.json';
 import textTabular from './text-tabular.json';
 
@@ -25,6 +26,7 @@ const FILES: [string, unknown][] = [
   ['demo', demo],
   ['avmnist', avmnist],
   ['avmnist-late', avmnistLate],
+  ['image-classifier', imageClassifier],
   ['image-text-gated', imageTextGated],
   ['text-tabular', textTabular],
   ['audio-video', audioVideo],

@@ -1,7 +1,7 @@
 /** Pure logic of the app's Data panel (components/data/progress.ts). */
 import { describe, expect, it } from 'vitest';
-import { bindGraph, type ColumnInfo } from '../engine/data';
-import { classMismatches, columnTypesFromGraph, formatDuration, formatStat, progressStats, readsDemoColumns } from '../components/data/progress';
+import { bindGraph, graphFixes, trainClasses, type ColumnInfo } from '../engine/data';
+import { columnTypesFromGraph, formatDuration, formatStat, progressStats, readsDemoColumns } from '../components/data/progress';
 import { registry } from '../nodes';
 import { templates } from '../templates';
 
@@ -32,31 +32,31 @@ describe('progress figures', () => {
   });
 });
 
-describe('class-count mismatches', () => {
+describe('class-count fixes', () => {
   const g = graphOf('avmnist');
-  const head = { nodeId: 'digit', kind: 'head.classify', task: 'classify' as const, column: 'label', classes: [], shape: [10] };
+  const columns: ColumnInfo[] = ['image', 'audio'].map((name) => ({ name, type: name as ColumnInfo['type'], filled: 1, missing: 0, distinct: 1, examples: [] }));
+  columns.push({ name: 'label', type: 'category', filled: 1, missing: 0, distinct: 1, examples: [] });
   const digits = (n: number, perClass: number) => Array.from({ length: n }, (_, i) => ({ name: String(i), bySplit: { train: perClass } }));
+  const fixesFor = (classes: { name: string; bySplit: { train: number; val?: number; test?: number } }[]) =>
+    graphFixes(g, registry, { columns, labels: [{ column: 'label', imbalance: 1, classes: classes.map((c) => ({ ...c, count: c.bySplit.train, bySplit: { val: 0, test: 0, ...c.bySplit } })) }] });
   it('is silent when the head matches the data', () => {
-    expect(classMismatches(g, { heads: [head] }, [{ column: 'label', classes: digits(10, 270) }])).toEqual([]);
+    expect(fixesFor(digits(10, 270))).toEqual([]);
   });
   it('names the count the head should have', () => {
-    const m = classMismatches(g, { heads: [head] }, [{ column: 'label', classes: digits(4, 50) }]);
+    const m = fixesFor(digits(4, 50));
     expect(m).toHaveLength(1);
-    expect(m[0]).toMatchObject({ nodeId: 'digit', expected: 10, found: 4 });
+    expect(m[0]).toMatchObject({ kind: 'set-classes', nodeId: 'digit', param: 'classes', value: 4, automatic: true });
   });
   it('does not count a stray label (one bad row) as a class', () => {
     const classes = [...digits(9, 2), { name: '9', bySplit: { train: 1 } }, { name: 'banana', bySplit: { train: 1 } }];
-    expect(classMismatches(g, { heads: [head] }, [{ column: 'label', classes }])).toEqual([]);
-    // A class rare in train but present in test is a class.
+    expect(trainClasses({ classes })).toHaveLength(10);
     // A lone word among words is a class, not a typo.
     const words = ['cat', 'dog', 'owl'].map((name) => ({ name, bySplit: { train: 1 } }));
-    expect(classMismatches(g, { heads: [{ ...head }] }, [{ column: 'label', classes: words }])[0]).toMatchObject({ found: 3 });
+    expect(trainClasses({ classes: words })).toEqual(['cat', 'dog', 'owl']);
     const big = [...digits(10, 270), { name: 'banana', bySplit: { train: 3 } }];
-    expect(classMismatches(g, { heads: [head] }, [{ column: 'label', classes: big }])).toEqual([]);
-  });
-  it('ignores regression heads and missing datasets', () => {
-    expect(classMismatches(g, null, [])).toEqual([]);
-    expect(classMismatches(g, { heads: [{ ...head, task: 'regress' }] }, [{ column: 'label', classes: digits(3, 5) }])).toEqual([]);
+    expect(trainClasses({ classes: big })).toHaveLength(10);
+    // A class rare in train but present in test is a class.
+    expect(trainClasses({ classes: [...digits(10, 270), { name: 'rare', bySplit: { train: 3, test: 2 } }] })).toHaveLength(11);
   });
 });
 

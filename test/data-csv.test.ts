@@ -3,7 +3,8 @@ import { parseCsv, parseCsvManifest, parseJsonlManifest, parseManifest, writeCsv
 import { assignSplits, parseSplitCell } from '../engine/data/split';
 import { fitClasses, sortClassNames, splitMultiLabel } from '../engine/data/labels';
 import { encodeTokens, fitVocabulary, tokenize, vocabularyIndex, PAD_ID, UNK_ID } from '../engine/data/text';
-import { findManifest, resolveDataPath, zipSource, memorySource } from '../engine/data/source';
+import { resolveDataPath, zipSource, memorySource } from '../engine/data/source';
+import { openDataset } from '../engine/data/layout';
 import { encodeTabular, fitTabular, parseNumber, tabularWidth } from '../engine/data/tabular';
 import { zipSync, strToU8 } from 'fflate';
 
@@ -164,9 +165,14 @@ describe('tabular', () => {
 });
 
 describe('sources', () => {
-  it('finds the shallowest manifest and ignores __MACOSX', () => {
-    expect(findManifest(['__MACOSX/d/samples.csv', 'd/samples.jsonl', 'd/samples.csv', 'd/sub/samples.csv'])).toEqual({ path: 'd/samples.csv', dir: 'd' });
-    expect(findManifest(['a.png'])).toBeNull();
+  it('finds the shallowest manifest and ignores __MACOSX', async () => {
+    const t = new TextEncoder().encode('a,label\n1,x\n');
+    const files = Object.fromEntries(['__MACOSX/d/samples.csv', 'd/samples.jsonl', 'd/samples.csv', 'd/sub/samples.csv'].map((p) => [p, t]));
+    const opened = await openDataset(memorySource('m', files));
+    expect({ path: opened.path, dir: opened.dir, layout: opened.layout }).toEqual({ path: 'd/samples.csv', dir: 'd', layout: 'manifest' });
+    const none = await openDataset(memorySource('m', { 'a.png': t }));
+    expect(none.manifest).toBeNull();
+    expect(none.problems.map((p) => p.code)).toEqual(['no-manifest']);
   });
   it('refuses paths that leave the dataset', () => {
     expect(resolveDataPath('d', 'images/../a.png')).toBe('d/a.png');

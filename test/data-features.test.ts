@@ -222,17 +222,19 @@ describe('images', () => {
     expect(e[3] - 4).toBeCloseTo(delta, 6);
   });
 
-  it('encodes PNGs that pngjs reads back exactly', () => {
+  it('encodes PNGs that pngjs reads back exactly', async () => {
     const rng = createRng(5);
     for (const ch of [1, 3, 4] as const) {
       const data = Uint8Array.from({ length: 7 * 5 * ch }, () => rng.int(256));
       const png = encodePng(7, 5, ch, data);
       const back = PNG.sync.read(Buffer.from(png));
       expect([back.width, back.height]).toEqual([7, 5]);
-      const dec = decodeImageNode(png);
+      const dec = await decodeImageNode(png);
+      expect(dec.channels).toBe(ch);
+      expect(Array.from(dec.data)).toEqual(Array.from(data));
       for (let i = 0; i < 35; i++) {
         const src = ch === 1 ? [data[i], data[i], data[i]] : [data[i * ch], data[i * ch + 1], data[i * ch + 2]];
-        expect([dec.data[i * 4], dec.data[i * 4 + 1], dec.data[i * 4 + 2]]).toEqual(src);
+        expect([back.data[i * 4], back.data[i * 4 + 1], back.data[i * 4 + 2]]).toEqual(src);
       }
     }
     expect(crc32(new TextEncoder().encode('123456789'))).toBe(0xcbf43926);
@@ -241,13 +243,14 @@ describe('images', () => {
   it('decodes JPEG and refuses broken or oversized images with a reason', async () => {
     const raw = { width: 8, height: 8, data: new Uint8Array(8 * 8 * 4).fill(128) };
     const jpg = jpeg.encode(raw, 95).data;
-    const dec = decodeImageNode(new Uint8Array(jpg));
+    const dec = await decodeImageNode(new Uint8Array(jpg));
     expect([dec.width, dec.height]).toEqual([8, 8]);
     expect(Math.abs(dec.data[0] - 128)).toBeLessThan(4);
     const png = encodePng(4, 4, 1, new Uint8Array(16));
-    expect(() => decodeImageNode(png.subarray(0, 40))).toThrow(/PNG/);
-    expect(() => decodeImageNode(png, 'a.png', 10)).toThrow(/maxImagePixels/);
-    expect(() => decodeImageNode(new Uint8Array([1, 2, 3]), 'a.webp')).toThrow(/browser app/);
+    await expect(decodeImageNode(png.subarray(0, 40))).rejects.toThrow(/truncated PNG/);
+    await expect(decodeImageNode(png, 'a.png', 10)).rejects.toThrow(/maxImagePixels/);
+    await expect(decodeImageNode(new Uint8Array([1, 2, 3]), 'a.webp')).rejects.toThrow(/not an image/);
+    await expect(decodeImageNode(new Uint8Array([0x42, 0x4d, 3, 4]), 'a.bmp')).rejects.toThrow(/truncated BMP/);
     await expect(createNodeAdapter().decodeVideo(new Uint8Array(4), { frames: 2 }, 'a.mp4')).rejects.toThrow(/needs the app|browser app/);
   });
 });

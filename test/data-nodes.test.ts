@@ -72,3 +72,49 @@ describe('input nodes', () => {
     }
   });
 });
+
+describe('each input kind owns its data handling (engine/data/inputs)', () => {
+  it('every kind a node offers has one module: reads, fits, encodes to its shape, previews, and declares its column types', async () => {
+    const { INPUT_DATA } = await import('../engine/data/inputs');
+    const { encodePng } = await import('../engine/data/png');
+    const { encodeWav16 } = await import('../engine/data/wav');
+    const { createNodeAdapter } = await import('../engine/data/node-decoders');
+    const { sourceLocator } = await import('../engine/data/layout');
+    const { memorySource } = await import('../engine/data/source');
+    const { DEFAULT_LIMITS } = await import('../engine/data/problems');
+    const png = encodePng(8, 8, 3, new Uint8Array(8 * 8 * 3).fill(128));
+    const wav = encodeWav16(new Float32Array(16000).map((_, i) => Math.sin(i / 5)), 16000);
+    const files = memorySource('m', { 'a.png': png, 'a.wav': wav });
+    const cellsFor: Record<string, (cols: string[]) => string[]> = {
+      'input.image': () => ['a.png'],
+      'input.audio': () => ['a.wav'],
+      'input.text': () => ['a short caption'],
+      'input.tabular': (cols) => cols.map(() => '1.5'),
+    };
+    for (const n of inputNodes) {
+      const kind = n.kind as keyof typeof INPUT_DATA;
+      const h = INPUT_DATA[kind];
+      expect(h.kind).toBe(kind);
+      expect(h.columnTypes.length).toBeGreaterThan(0);
+      if (h.file) expect(h.columnTypes).toContain(h.file.type);
+      const make = cellsFor[kind];
+      if (!make) continue; // video: decoded by the browser only
+      const p = n.params.parse({});
+      const inf = n.infer({}, p);
+      if (!inf.ok) throw new Error(`${kind} does not infer at its defaults`);
+      const shape = Object.values(inf.outputs)[0].shape;
+      const b = { nodeId: 'x', kind, columns: n.input!.columns(p), params: p, shape } as never;
+      const ctx = { adapter: createNodeAdapter(), locate: sourceLocator(files), read: (q: string) => files.read(q), limits: DEFAULT_LIMITS, row: 1, line: 1 };
+      const res = await (h.prepare as (b: never, c: string[], x: typeof ctx) => ReturnType<typeof h.prepare>)(b, make(n.input!.columns(p)), ctx);
+      expect(res.every((r) => r.ok), `${kind}: ${JSON.stringify(res)}`).toBe(true);
+      const raw = (res[0] as { ok: true; value: never }).value;
+      const fitted = (h.fit as (b: never, raws: never[], problems: unknown[]) => never)(b, [raw], []);
+      const size = shape.reduce((a, d) => a * d, 1);
+      const out = new Float32Array(size).fill(NaN);
+      (h.encoder as (f: never) => (r: never, o: Float32Array, k: number) => void)(fitted)(raw, out, 0);
+      expect(out.every(Number.isFinite), kind).toBe(true);
+      const preview = (h.preview as (id: string, f: never, v: Float32Array) => { kind: string; nodeId: string })('x', fitted, out);
+      expect(preview.nodeId).toBe('x');
+    }
+  });
+});

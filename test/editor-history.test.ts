@@ -65,6 +65,17 @@ describe('editor reducer', () => {
     expect(s.history.present.edges.length).toBe(1);
   });
 
+  it('several params at once (fitting a graph to a dataset) are one step and keep the selection', () => {
+    let s = run(initEditor(emptyGraph()), { type: 'add', kind: 'encoder.dense', position: { x: 0, y: 0 } });
+    const before = s.history.past.length;
+    s = run(s, { type: 'setParams', changes: [{ id: 'dense', name: 'units', value: 8 }, { id: 'dense', name: 'layers', value: 3 }] });
+    expect(s.history.past.length).toBe(before + 1);
+    expect(s.history.present.nodes[0].params).toMatchObject({ units: 8, layers: 3 });
+    expect(s.selection.nodes).toEqual(['dense']);
+    s = run(s, { type: 'undo' });
+    expect(s.history.present.nodes[0].params.units).toBe(64);
+  });
+
   it('a whole drag is one step', () => {
     let s = run(initEditor(emptyGraph()), { type: 'add', kind: 'encoder.dense', position: { x: 0, y: 0 } });
     const before = s.history.past.length;

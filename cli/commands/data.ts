@@ -5,6 +5,7 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DEMO_DEFAULT_ROWS, demoDatasetZip, generateDemoDataset } from '../../engine/data/demo';
 import { inspectDataset, type InspectReport } from '../../engine/data/inspect';
+import { fitGraphToSource, type GraphFix } from '../../engine/data/fit-graph';
 import { createNodeAdapter } from '../../engine/data/node-decoders';
 import { openPathSource } from '../../engine/data/node-source';
 import { formatBytes, type DataProblem } from '../../engine/data/problems';
@@ -14,7 +15,7 @@ import { numberOption, parseArgs, UsageError } from '../args';
 import { formatDiagnostic, printJson, readGraphFile, table, writeFileAtomic } from '../io';
 
 const DEMO_USAGE = 'usage: fusionlab data demo <dir|file.zip> [--seed N] [--rows N] [--force] [--json]';
-const INSPECT_USAGE = 'usage: fusionlab data inspect <dir|zip> [--graph g.json] [--seed N] [--val-fraction F] [--strict] [--json]';
+const INSPECT_USAGE = 'usage: fusionlab data inspect <dir|zip> [--graph g.json [--keep-graph]] [--manifest table.csv] [--seed N] [--val-fraction F] [--strict] [--json]';
 
 function fail(json: boolean, message: string, code = 1): number {
   if (json) printJson({ ok: false, error: message });
@@ -81,7 +82,7 @@ function num(v: number): string {
 }
 
 function printReport(r: InspectReport, graphFile: string | undefined): void {
-  console.log(`Dataset ${r.source}: ${r.manifest ?? '(no manifest)'}${r.format ? ` (${r.format.toUpperCase()})` : ''}, ${r.rows} rows`);
+  console.log(`Dataset ${r.source}: ${r.manifest ?? '(no manifest)'}${r.format && r.format !== 'folders' ? ` (${r.format.toUpperCase()})` : ''}, ${r.rows} rows`);
   if (r.columns.length) {
     const seededNote = r.splits.seeded ? ` (${r.splits.seeded} rows split by seed)` : ' (from the split column)';
     console.log(`Splits: train ${r.splits.train} · val ${r.splits.val} · test ${r.splits.test}${seededNote}`);
@@ -89,12 +90,12 @@ function printReport(r: InspectReport, graphFile: string | undefined): void {
     const rows = [['name', 'type', 'filled', 'missing', 'distinct', 'details']];
     for (const c of r.columns) {
       let details = '';
-      if (c.numeric) details = `min ${num(c.numeric.min)}, max ${num(c.numeric.max)}, mean ${num(c.numeric.mean)}, std ${num(c.numeric.std)}`;
+      if (c.numeric) details = `min ${num(c.numeric.min)}, max ${num(c.numeric.max)}, mean ${num(c.numeric.mean)}, std ${num(c.numeric.std)}${c.nonNumeric ? `; ${c.nonNumeric.count} not numbers (${c.nonNumeric.examples.map((e) => JSON.stringify(e)).join(', ')})` : ''}`;
       else if (c.top) details = c.top.slice(0, 5).map((t) => `${t.value} (${t.count})`).join(', ') + (c.top.length > 5 ? ', …' : '');
       else if (c.meanLength !== undefined) details = `mean length ${num(c.meanLength)} chars; e.g. ${JSON.stringify(c.examples[0] ?? '')}`;
       else details = c.examples.length ? `e.g. ${c.examples[0]}` : '';
       if (c.seconds) details += `; ${num(c.seconds.min)}–${num(c.seconds.max)} s, mean ${num(c.seconds.mean)} s`;
-      rows.push([c.name, c.type, String(c.filled), String(c.missing), String(c.distinct), details]);
+      rows.push([c.name, c.nonNumeric ? 'number (mixed)' : c.type, String(c.filled), String(c.missing), String(c.distinct), details]);
     }
     console.log(table(rows, ['l', 'l', 'r', 'r', 'r', 'l']));
   }
@@ -122,7 +123,7 @@ function printReport(r: InspectReport, graphFile: string | undefined): void {
 
 /** `fusionlab data inspect <dir|zip> [--graph g.json]`: rows, columns, classes, splits, problems. */
 export async function dataInspectCommand(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, ['graph', 'seed', 'val-fraction']);
+  const args = parseArgs(argv, ['graph', 'seed', 'val-fraction', 'manifest']);
   const json = args.flags.has('json');
   try {
     const target = args.positional[0];
@@ -152,13 +153,28 @@ export async function dataInspectCommand(argv: string[]): Promise<number> {
       return 1;
     }
     const adapter = createNodeAdapter();
-    const report = await inspectDataset(opened.source, { adapter, graph, registry: graph ? registry : undefined, split: { seed, valFraction } });
+    const manifest = args.flags.get('manifest');
+    if (manifest === true) throw new UsageError('--manifest needs a file name, e.g. --manifest labels.csv');
+    // The graph as `train` would fit it to the data (unless --keep-graph).
+    let fits: { applied: GraphFix[]; suggested: GraphFix[] } | undefined;
+    if (graph && !args.flags.has('keep-graph')) {
+      const fitted = await fitGraphToSource(opened.source, graph, registry, { manifest, split: { seed, valFraction } });
+      graph = fitted.graph;
+      fits = { applied: fitted.applied, suggested: fitted.suggested };
+    }
+    const report = await inspectDataset(opened.source, { adapter, graph, registry: graph ? registry : undefined, split: { seed, valFraction }, manifest });
     report.problems.unshift(...opened.problems);
     const fatal = report.manifest === null || report.columns.length === 0 || (report.load !== undefined && !report.load.ok);
     const strictFail = args.flags.has('strict') && report.problems.some((p) => p.severity === 'error');
     const ok = !fatal && !strictFail;
-    if (json) printJson({ ok, ...report });
-    else printReport(report, graphFile);
+    if (json) printJson({ ok, ...report, ...(fits ? { fits } : {}) });
+    else {
+      printReport(report, graphFile);
+      if (fits) {
+        for (const f of fits.applied) console.log(`fitted to the data (as train does; --keep-graph to skip): ${f.message}`);
+        for (const f of fits.suggested) console.log(`suggestion: ${f.message}: set ${f.nodeId}.${f.param} to ${JSON.stringify(f.value)}`);
+      }
+    }
     if (fatal && !json) console.error(`fusionlab: ${report.problems.find((p) => p.severity === 'error')?.message ?? 'nothing could be loaded'}`);
     return ok ? 0 : 1;
   } catch (e) {

@@ -13,13 +13,13 @@ import { registerCustomLayers } from '../../nodes/shared';
 import '../../nodes';
 import { parseArgs, UsageError } from '../args';
 import { printJson, table } from '../io';
-import { backendOption, evaluationNumbers, loadForGraph } from './train';
+import { backendOption, evaluationNumbers, loadForGraph, manifestOption } from './train';
 
-const USAGE = 'usage: fusionlab evaluate <bundle.zip> --data <dir|zip> [--split test|val|train] [--ablate] [--json]';
+const USAGE = 'usage: fusionlab evaluate <bundle.zip> --data <dir|zip> [--split test|val|train] [--manifest table.csv] [--ablate] [--json]';
 
 /** `fusionlab evaluate`. */
 export async function evaluateCommand(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, ['data', 'split', 'backend']);
+  const args = parseArgs(argv, ['data', 'split', 'backend', 'manifest']);
   const file = args.positional[0];
   const dataPath = args.flags.get('data');
   if (!file || typeof dataPath !== 'string') throw new UsageError(USAGE);
@@ -30,7 +30,7 @@ export async function evaluateCommand(argv: string[]): Promise<number> {
   const read = await readBundle(tf, new Uint8Array(await readFile(file)), (t) => registerCustomLayers(t));
   if (!read.ok) throw new Error(read.message);
   const { model, graph, fitted, meta } = read.bundle;
-  const data = await loadForGraph(dataPath, graph, json);
+  const { data } = await loadForGraph(dataPath, graph, json, { manifest: manifestOption(args) });
   // The bundle's fitted state is what the model learnt; a different label set would mis-score.
   for (const [id, h] of Object.entries(fitted.heads)) {
     const now = data.fitted.heads[id];

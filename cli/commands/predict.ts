@@ -9,6 +9,7 @@ import { initNodeBackend } from '../../engine/backend/node-backend';
 import { readBundle } from '../../engine/bundle';
 import { extensionOf } from '../../engine/data/adapter';
 import { featuriseSample } from '../../engine/data/loader';
+import { INPUT_DATA } from '../../engine/data/inputs';
 import { createNodeAdapter } from '../../engine/data/node-decoders';
 import { memorySource } from '../../engine/data/source';
 import { predictArrays } from '../../engine/evaluate';
@@ -42,7 +43,7 @@ export async function predictCommand(argv: string[]): Promise<number> {
   const files = new Map<string, Uint8Array>();
   let k = 0;
   for (const f of Object.values(fitted.inputs)) {
-    if (f.kind !== 'input.image' && f.kind !== 'input.audio' && f.kind !== 'input.video') continue;
+    if (!INPUT_DATA[f.kind].file) continue;
     for (const c of f.columns) {
       const v = cells[c];
       if (v === undefined) continue;
@@ -59,6 +60,8 @@ export async function predictCommand(argv: string[]): Promise<number> {
   }
   const sample = await featuriseSample(fitted, cells, memorySource('predict', files), createNodeAdapter());
   if (!sample.ok) throw new Error(sample.problems.map((p) => p.message).join('\n'));
+  const warnings = sample.warnings.map((w) => w.message);
+  if (!args.flags.has('json')) for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
   const report = describePrediction(fitted, meta.io, predictArrays(tf, model, meta.io, sample.inputs, 1));
   // The CLI's JSON shape: values for regression, else the answer and probabilities by class name.
   const outputs = report.outputs.map((o) =>
@@ -67,7 +70,7 @@ export async function predictCommand(argv: string[]): Promise<number> {
       : { nodeId: o.nodeId, role: o.role, predicted: o.task === 'multilabel' ? (o.predictedLabels ?? []) : o.predicted, probabilities: Object.fromEntries((o.classes ?? []).map((c, j) => [c, o.probabilities?.[j] ?? 0])) },
   );
   const primary = report.primary;
-  if (args.flags.has('json')) printJson({ ok: true, primary, outputs });
+  if (args.flags.has('json')) printJson({ ok: true, primary, outputs, warnings });
   else {
     for (const o of outputs) {
       const tag = o.nodeId === primary ? ' (model answer)' : '';

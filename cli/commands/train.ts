@@ -13,6 +13,7 @@ import { createComparison, type ComparisonReport } from '../../engine/compare';
 import { loadDataset, type LoadedDataset } from '../../engine/data/loader';
 import { createNodeAdapter } from '../../engine/data/node-decoders';
 import { openPathSource } from '../../engine/data/node-source';
+import { fitGraphToSource } from '../../engine/data/fit-graph';
 import { hasErrors } from '../../engine/diagnostics';
 import type { GraphDoc } from '../../engine/graph';
 import { evaluationNumbers, prepareRun, type OutputNumbers, type SplitName } from '../../engine/run';
@@ -21,7 +22,14 @@ import { registry } from '../../nodes';
 import { integerOption, parseArgs, positiveOption, UsageError, type ParsedArgs } from '../args';
 import { formatDiagnostic, printJson, readGraphFile, writeFileAtomic } from '../io';
 
-const USAGE = 'usage: fusionlab train <graph.json> --data <dir|zip> [--epochs N] [--batch-size N] [--lr X] [--seed N] [--optimizer adam|sgd|rmsprop] [--patience N] [--out bundle.zip] [--compare] [--json]';
+const USAGE = 'usage: fusionlab train <graph.json> --data <dir|zip> [--epochs N] [--batch-size N] [--lr X] [--seed N] [--optimizer adam|sgd|rmsprop] [--patience N] [--out bundle.zip] [--manifest table.csv] [--keep-graph] [--compare] [--json]';
+
+/** `--manifest NAME`: the table to read when a dataset's top level holds several. */
+export function manifestOption(args: ParsedArgs): string | undefined {
+  const m = args.flags.get('manifest');
+  if (m === true) throw new UsageError('--manifest needs a file name, e.g. --manifest labels.csv');
+  return m;
+}
 
 /** Options every model command reads the same way. */
 export function backendOption(args: ParsedArgs): NodeBackendKind {
@@ -30,14 +38,29 @@ export function backendOption(args: ParsedArgs): NodeBackendKind {
   return b;
 }
 
-/** Load a dataset for a graph, printing problems on stderr; throws when nothing loads. */
-export async function loadForGraph(dataPath: string, graph: GraphDoc, quiet: boolean): Promise<LoadedDataset> {
+/**
+ * Load a dataset for a graph, printing problems on stderr; throws when nothing loads. With `fit`,
+ * the graph is first fitted to the data's columns (engine/data/fit-graph.ts): each change is
+ * printed, and the fitted graph is what trains and is saved.
+ */
+export async function loadForGraph(dataPath: string, given: GraphDoc, quiet: boolean, options: { manifest?: string; fit?: boolean } = {}): Promise<{ data: LoadedDataset; graph: GraphDoc }> {
   const opened = await openPathSource(dataPath);
   if (!opened.source) throw new Error(opened.problems.map((p) => p.message).join('\n') || `cannot open ${dataPath}`);
+  let graph = given;
+  if (options.fit) {
+    const fitted = await fitGraphToSource(opened.source, given, registry, { manifest: options.manifest });
+    graph = fitted.graph;
+    if (!quiet) {
+      for (const f of fitted.applied) process.stderr.write(`fitted to the data: ${f.message} (${f.nodeId}.${f.param})\n`);
+      for (const f of fitted.suggested) process.stderr.write(`suggestion: ${f.message}: set ${f.nodeId}.${f.param} to ${JSON.stringify(f.value)}\n`);
+      if (fitted.applied.length) process.stderr.write('  (pass --keep-graph to train the graph exactly as written)\n');
+    }
+  }
   let lastPct = -1;
   const ds = await loadDataset(opened.source, {
     graph,
     registry,
+    manifest: options.manifest,
     adapter: createNodeAdapter(),
     onProgress: (p) => {
       if (quiet || p.stage !== 'decode') return;
@@ -54,7 +77,7 @@ export async function loadForGraph(dataPath: string, graph: GraphDoc, quiet: boo
     for (const p of ds.problems.slice(0, 5)) process.stderr.write(`  ${p.severity} [${p.code}] ${p.message}\n`);
   }
   if (!ds.ok) throw new Error(`the data could not be loaded: ${errors.map((p) => p.message).slice(0, 5).join(' ') || 'no rows'}`);
-  return ds;
+  return { data: ds, graph };
 }
 
 function fmt(m: Record<string, OutputMetrics | OutputNumbers>): string {
@@ -75,7 +98,7 @@ async function checkOutPath(out: string): Promise<void> {
 
 /** `fusionlab train`. */
 export async function trainCommand(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, ['data', 'epochs', 'batch-size', 'lr', 'seed', 'optimizer', 'patience', 'out', 'backend', 'metrics-every']);
+  const args = parseArgs(argv, ['data', 'epochs', 'batch-size', 'lr', 'seed', 'optimizer', 'patience', 'out', 'backend', 'metrics-every', 'manifest']);
   const file = args.positional[0];
   const dataPath = args.flags.get('data');
   if (!file || typeof dataPath !== 'string') throw new UsageError(USAGE);
@@ -104,10 +127,9 @@ export async function trainCommand(argv: string[]): Promise<number> {
     else for (const d of read.diagnostics) console.error(formatDiagnostic(d));
     return 1;
   }
-  const graph = read.graph;
   const info = await initNodeBackend(backend);
   if (!json) process.stderr.write(`backend: ${info.backend}${info.simd ? ' (SIMD)' : ''}, ${info.threads} thread(s)\n`);
-  const data = await loadForGraph(dataPath, graph, false);
+  const { data, graph } = await loadForGraph(dataPath, read.graph, false, { manifest: manifestOption(args), fit: !args.flags.has('keep-graph') });
   process.stderr.write(`data: ${data.summary.bySplit.train} train, ${data.summary.bySplit.val} val, ${data.summary.bySplit.test} test\n`);
 
   const prepared = prepareRun(tf, graph, registry, data, config);

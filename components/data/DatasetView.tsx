@@ -3,10 +3,14 @@
  * What the Data panel shows for a processed dataset: the summary, class-count fixes, class balance,
  * per-column types and statistics, sample previews per modality, and every problem.
  */
-import { useEffect, useMemo, useRef, useState } from 'react';
-import type { ColumnInfo, DataProblem, LoadedDataset } from '@/engine/data';
+import { Fragment, useEffect, useMemo, useRef, useState } from 'react';
+import { applyGraphFixes, bindGraph, graphFixes, type ColumnInfo, type DataProblem, type GraphFix, type LoadedDataset } from '@/engine/data';
+import { registry } from '@/nodes';
+import { templates, type Template } from '@/templates';
+import type { EditorAction } from '@/engine/editor/state';
 import type { PanelProps } from '../panels/types';
-import { classMismatches, formatInt, formatStat } from './progress';
+import { chooseTable } from './datasetStore';
+import { formatInt, formatStat } from './progress';
 import type { ProcessResult, SamplePreview } from './protocol';
 
 interface Props extends PanelProps {
@@ -20,7 +24,18 @@ const MAX_PROBLEMS_SHOWN = 300;
 export default function DatasetView({ graph, dispatch, notify, result, stale }: Props) {
   const { report, dataset } = result;
   const problems: DataProblem[] = dataset ? dataset.problems : report.problems;
-  const mismatches = useMemo(() => classMismatches(graph, dataset, report.labels), [graph, dataset, report.labels]);
+  const fixes = useMemo(() => (report.manifest ? graphFixes(graph, registry, report) : []), [graph, report]);
+  // Columns of words in a table input become categories at once (nothing to choose); undo reverts.
+  const autoKey = fixes.filter(isTextColumnFix).map((f) => `${f.nodeId}.${f.param}=${JSON.stringify(f.value)}`).join('|');
+  const applied = useRef('');
+  useEffect(() => {
+    if (!autoKey || applied.current === autoKey) return;
+    applied.current = autoKey;
+    const auto = fixes.filter(isTextColumnFix);
+    dispatch(fixAction(auto));
+    notify(`${auto.filter((f) => f.kind === 'categorical').map((f) => f.message).join('; ')}.`);
+  }, [autoKey, fixes, graph, dispatch, notify]);
+  const shown = fixes.filter((f) => !isTextColumnFix(f));
   const s = dataset?.summary;
   const errors = problems.filter((p) => p.severity === 'error').length;
   const label = report.labels[0];
@@ -55,25 +70,38 @@ export default function DatasetView({ graph, dispatch, notify, result, stale }: 
         {!dataset && report.manifest && <p className="muted small">The graph has no input node and head to feed; add them to turn this dataset into tensors.</p>}
       </section>
 
-      {mismatches.map((m) => (
-        <div key={m.nodeId} className="data-fix" data-testid={`classes-mismatch-${m.nodeId}`}>
-          <span>
-            Head <strong>{m.label}</strong> predicts {m.expected} classes, but “{m.column}” has {m.found} in the train split ({m.classes.slice(0, 8).join(', ')}
-            {m.classes.length > 8 ? ', …' : ''}).
-          </span>
-          <button
-            type="button"
-            className="btn primary"
-            data-testid={`fix-classes-${m.nodeId}`}
-            onClick={() => {
-              dispatch({ type: 'setParam', id: m.nodeId, name: 'classes', value: m.found });
-              notify(`Set ${m.label}’s classes to ${m.found}.`);
-            }}
-          >
-            Set classes to {m.found}
-          </button>
-        </div>
-      ))}
+      {report.manifest && <FittingTemplates graph={graph} report={report} onPick={(t, g) => {
+        dispatch({ type: 'load', graph: g });
+        notify(`Opened the template “${t.name}”, fitted to this dataset.`);
+      }} />}
+
+      {report.manifest && <Binding graph={graph} columns={report.columns} />}
+
+      {report.tables.length > 1 && <TablePicker tables={report.tables} onChoose={(t) => void chooseTable(t, graph)} />}
+
+      {shown.length > 0 && (
+        <section className="data-fixes" aria-label="Fit the graph to this dataset" data-testid="data-fixes">
+          {shown.map((f) => (
+            <FixRow key={`${f.nodeId}.${f.param}`} fix={f} onApply={() => {
+              dispatch(fixAction([f]));
+              notify(`${f.message}.`);
+            }} />
+          ))}
+          {shown.length > 1 && (
+            <button
+              type="button"
+              className="btn primary"
+              data-testid="fix-all"
+              onClick={() => {
+                dispatch(fixAction(shown));
+                notify(`Fitted the graph to this dataset: ${shown.map((f) => f.message).join('; ')}.`);
+              }}
+            >
+              Use this dataset&apos;s columns ({shown.length} changes)
+            </button>
+          )}
+        </section>
+      )}
 
       <div className="data-grid">
         {report.labels.map((l) => (
@@ -102,7 +130,9 @@ export default function DatasetView({ graph, dispatch, notify, result, stale }: 
                     <code>{c.name}</code>
                   </td>
                   <td>
-                    <span className={`ctype ctype-${c.type}`}>{c.type}</span>
+                    <span className={`ctype ctype-${c.type}`} title={c.nonNumeric ? `${c.nonNumeric.count} cells are not numbers (${c.nonNumeric.examples.join(', ')}); a table input skips those rows` : undefined}>
+                      {c.nonNumeric ? 'number (mixed)' : c.type}
+                    </span>
                   </td>
                   <td>
                     {formatInt(c.filled)}
@@ -191,6 +221,119 @@ function columnStats(c: ColumnInfo): string {
   parts.push(`${formatInt(c.distinct)} distinct`);
   if (c.examples.length && (c.type === 'image' || c.type === 'audio' || c.type === 'video' || c.type === 'text')) parts.push(`e.g. ${c.examples[0]}`);
   return parts.join(' · ');
+}
+
+/** Which column each input node and head reads, and whether the dataset has it. */
+function Binding({ graph, columns }: { graph: Props['graph']; columns: ColumnInfo[] }) {
+  const bound = useMemo(() => bindGraph(graph, registry), [graph]);
+  const types = new Map(columns.map((c) => [c.name, c.type]));
+  const label = (id: string) => graph.nodes.find((n) => n.id === id)?.label ?? id;
+  const rows = [...bound.inputs.map((b) => ({ id: b.nodeId, what: b.kind.replace('input.', ''), cols: b.columns })), ...bound.heads.map((h) => ({ id: h.nodeId, what: `${h.task} head`, cols: [h.column] }))];
+  if (rows.length === 0) return null;
+  return (
+    <section className="data-card" aria-label="Columns the graph reads" data-testid="data-binding">
+      <h4>Columns the graph reads</h4>
+      <div className="data-binding">
+        {rows.map((r) => (
+          <Fragment key={r.id}>
+            <strong>{label(r.id)}</strong>
+            <span className="muted">{r.what}</span>
+            <span data-testid={`binding-${r.id}`}>
+              {r.cols.map((c, i) => (
+                <span key={c}>
+                  {i > 0 && ', '}
+                  {types.has(c) ? (
+                    <code title={`a ${types.get(c)} column`}>← {c}</code>
+                  ) : (
+                    <code className="missing" title="the dataset has no such column">
+                      ← {c} (missing)
+                    </code>
+                  )}
+                </span>
+              ))}
+            </span>
+          </Fragment>
+        ))}
+      </div>
+    </section>
+  );
+}
+
+/** True when every column the graph's inputs and heads read is in the dataset. */
+function readsAll(graph: Props['graph'], names: Set<string>): boolean {
+  const b = bindGraph(graph, registry);
+  return b.inputs.length > 0 && b.heads.length > 0 && b.inputs.every((i) => i.columns.every((c) => names.has(c))) && b.heads.every((h) => names.has(h.column));
+}
+
+/**
+ * When the graph cannot read this dataset even after its fixes (a demo graph and a folder of
+ * class folders), the templates that can, fitted to it: one click to a graph that trains.
+ */
+function FittingTemplates({ graph, report, onPick }: { graph: Props['graph']; report: ProcessResult['report']; onPick: (t: Template, g: Props['graph']) => void }) {
+  const options = useMemo(() => {
+    const names = new Set(report.columns.map((c) => c.name));
+    if (readsAll(applyGraphFixes(graph, graphFixes(graph, registry, report)), names)) return [];
+    return templates
+      .map((t) => ({ t, g: applyGraphFixes(t.graph, graphFixes(t.graph, registry, report)) }))
+      .filter(({ g }) => readsAll(g, names))
+      .slice(0, 3);
+  }, [graph, report]);
+  if (options.length === 0) return null;
+  return (
+    <div className="data-fix" data-testid="fitting-templates">
+      <span>This graph reads columns the dataset does not have. Templates that fit it:</span>
+      <span className="data-fix-buttons">
+        {options.map(({ t, g }) => (
+          <button key={t.id} type="button" className="btn primary" data-testid={`fit-template-${t.id}`} onClick={() => onPick(t, g)}>
+            {t.name}
+          </button>
+        ))}
+      </span>
+    </div>
+  );
+}
+
+/** The top level holds several tables: the person says which one lists the samples. */
+function TablePicker({ tables, onChoose }: { tables: string[]; onChoose: (t: string) => void }) {
+  const [pick, setPick] = useState(tables[0]);
+  return (
+    <div className="data-fix" data-testid="table-picker">
+      <span>This folder holds {tables.length} tables. Which one lists the samples?</span>
+      <select value={pick} onChange={(e) => setPick(e.target.value)} data-testid="table-choice" aria-label="Table to read">
+        {tables.map((t) => (
+          <option key={t} value={t}>
+            {t}
+          </option>
+        ))}
+      </select>
+      <button type="button" className="btn primary" data-testid="table-read" onClick={() => onChoose(pick)}>
+        Read {pick}
+      </button>
+    </div>
+  );
+}
+
+/** Fixes as one editor step that keeps the selection (the inspector stays on its node). */
+function fixAction(fixes: GraphFix[]): EditorAction {
+  return { type: 'setParams', changes: fixes.map((f) => ({ id: f.nodeId, name: f.param, value: f.value })) };
+}
+
+/** A text column's two fixes (leave the numbers, add the category), applied without asking. */
+function isTextColumnFix(f: GraphFix): boolean {
+  return f.automatic && (f.kind === 'categorical' || (f.kind === 'map-column' && f.param === 'columns'));
+}
+
+/** One fix with its button; class counts keep the test ids of the first version's fix. */
+function FixRow({ fix, onApply }: { fix: GraphFix; onApply: () => void }) {
+  const classes = fix.kind === 'set-classes';
+  return (
+    <div className="data-fix" data-testid={classes ? `classes-mismatch-${fix.nodeId}` : `fix-${fix.kind}-${fix.nodeId}`}>
+      <span>{fix.message}.</span>
+      <button type="button" className="btn primary" data-testid={classes ? `fix-classes-${fix.nodeId}` : `apply-fix-${fix.kind}-${fix.nodeId}`} onClick={onApply}>
+        {classes ? `Set classes to ${String(fix.value)}` : fix.kind === 'map-column' ? `Read “${String(fix.value)}”` : 'Apply'}
+      </button>
+    </div>
+  );
 }
 
 function ClassBars({ classes }: { classes: { name: string; count: number; bySplit: { train: number; val: number; test: number } }[] }) {

@@ -4,9 +4,13 @@
  * import time.
  *
  * - Images: `createImageBitmap` + `OffscreenCanvas` (both exist in workers), no premultiplied
- *   alpha and no colour-space conversion, so pixels equal the file's values (as pngjs in Node).
- *   Non-interlaced PNGs take a pure decoder first (./png.ts): createImageBitmap costs ~5 ms per
- *   image in a worker here, which capped AV-MNIST at ~200 samples/s.
+ *   alpha and no colour-space conversion, so pixels equal the file's values (as pngjs in Node);
+ *   CMYK JPEGs are the exception (converted to sRGB with their profile, as sharp in Node). The
+ *   header (./imageInfo.ts) gives size and EXIF orientation without decoding: the pixel limit is
+ *   checked first, and with a size hint the browser decodes straight to the shrunk size (a 24-MP
+ *   photo costs ~0.2–0.4 s instead of ~0.7–1.3 s for a full decode and readback). Small
+ *   non-interlaced PNGs take a pure decoder (./png.ts): createImageBitmap has a fixed cost per
+ *   image in a worker, which capped AV-MNIST at ~200 samples/s.
  * - Audio: WAV is parsed by the engine's pure decoder (`decodeWavAt`) wherever this runs — the
  *   same code as the CLI, and no round trip. Other formats (MP3, OGG, FLAC, M4A…) need
  *   `decodeAudioData`, which Chromium and Firefox do not offer in workers: in a worker they are
@@ -15,9 +19,12 @@
  * - Video: frames by seeking an `HTMLVideoElement`, which only exists on the main thread: always
  *   through `delegate.decodeVideo`.
  */
-import { DecodeError, extensionOf, type DecodedImage, type PlatformAdapter } from '@/engine/data/adapter';
+import { DecodeError, extensionOf, shrinkSize, type DecodedImage, type ImageSizeHint, type PlatformAdapter } from '@/engine/data/adapter';
+import { concatBytes } from '@/engine/bytes';
+import { crc32 } from '@/engine/data/png';
 import { DEFAULT_LIMITS } from '@/engine/data/problems';
 import { decodeWav, decodeWavAt, resample } from '@/engine/data/wav';
+import { brokenImageReason, orientRgba, readImageInfo, type ImageFormat, type ImageInfo } from './imageInfo';
 import { decodePngFast } from './png';
 import type { DecodedFrames } from './protocol';
 
@@ -31,13 +38,6 @@ function isRiffWave(b: Uint8Array): boolean {
   return b.length >= 12 && b[0] === 0x52 && b[1] === 0x49 && b[2] === 0x46 && b[3] === 0x46 && b[8] === 0x57 && b[9] === 0x41 && b[10] === 0x56 && b[11] === 0x45;
 }
 
-/** Read width × height from a PNG header so that a decompression bomb is refused before decoding. */
-function pngSize(b: Uint8Array): { w: number; h: number } | null {
-  if (b.length < 24 || b[0] !== 0x89 || b[1] !== 0x50 || b[2] !== 0x4e || b[3] !== 0x47) return null;
-  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  return { w: v.getUint32(16), h: v.getUint32(20) };
-}
-
 function copyBytes(bytes: Uint8Array): ArrayBuffer {
   // A standalone ArrayBuffer (the view may be a slice of a larger buffer, e.g. an unpacked zip).
   const out = new ArrayBuffer(bytes.byteLength);
@@ -45,50 +45,285 @@ function copyBytes(bytes: Uint8Array): ArrayBuffer {
   return out;
 }
 
-/** One CPU-backed canvas per image size, reused: datasets hold thousands of same-size images. */
+/** A Blob of the bytes (the Blob copies the view's range; only shared memory needs a copy first). */
+function blobOf(bytes: Uint8Array): Blob {
+  return new Blob([bytes.buffer instanceof ArrayBuffer ? (bytes as Uint8Array<ArrayBuffer>) : copyBytes(bytes)]);
+}
+
+// ---- canvases --------------------------------------------------------------------------------
+
+/** Canvases up to this size are kept for reuse (shrunk photos, icons); larger ones are released. */
+const CANVAS_CACHE_PIXELS = 1 << 20;
+const CANVAS_CACHE_SIZE = 8;
+/** Reusable CPU-backed canvases by size, least recently used first: at most 8 × 1 MP (32 MB). */
 const canvases = new Map<string, OffscreenCanvasRenderingContext2D>();
-function canvasFor(width: number, height: number): OffscreenCanvasRenderingContext2D {
+
+function newContext(width: number, height: number): OffscreenCanvasRenderingContext2D {
+  const c = new OffscreenCanvas(width, height).getContext('2d', { willReadFrequently: true });
+  if (!c) throw new DecodeError('no 2-D canvas is available to read pixels');
+  return c;
+}
+
+/** Read an ImageBitmap's RGBA pixels through a canvas (reused for small sizes). */
+function readPixels(bmp: ImageBitmap): Uint8ClampedArray {
+  const { width, height } = bmp;
   const key = `${width}x${height}`;
-  let ctx = canvases.get(key);
-  if (!ctx) {
-    const c = new OffscreenCanvas(width, height).getContext('2d', { willReadFrequently: true });
-    if (!c) throw new DecodeError('no 2-D canvas is available to read pixels');
-    ctx = c;
-    // A few sizes at most (mixed-size datasets would otherwise keep one per size).
-    if (canvases.size >= 8) canvases.clear();
+  const cacheable = width * height <= CANVAS_CACHE_PIXELS;
+  let ctx = cacheable ? canvases.get(key) : undefined;
+  if (ctx) canvases.delete(key); // re-inserted below as the most recent
+  else ctx = newContext(width, height);
+  ctx.clearRect(0, 0, width, height);
+  ctx.drawImage(bmp, 0, 0);
+  const data = ctx.getImageData(0, 0, width, height).data;
+  if (cacheable) {
     canvases.set(key, ctx);
+    if (canvases.size > CANVAS_CACHE_SIZE) {
+      const [oldKey, old] = canvases.entries().next().value as [string, OffscreenCanvasRenderingContext2D];
+      canvases.delete(oldKey);
+      old.canvas.width = old.canvas.height = 0;
+    }
+  } else {
+    // Release a large canvas's backing store now rather than at the next garbage collection.
+    ctx.canvas.width = ctx.canvas.height = 0;
   }
-  return ctx;
+  return data;
 }
 
-/** Decode an image with createImageBitmap + OffscreenCanvas to RGBA. */
-export async function decodeImageBrowser(bytes: Uint8Array, path: string, maxPixels = DEFAULT_LIMITS.maxImagePixels): Promise<DecodedImage> {
-  const size = pngSize(bytes);
-  if (size && size.w * size.h > maxPixels) throw new DecodeError(`${size.w}×${size.h} pixels is over the limit maxImagePixels = ${maxPixels}`, 'file-too-large');
-  // Non-interlaced PNG: pure code (~50× faster than createImageBitmap for small images).
-  if (size) {
-    const fast = decodePngFast(bytes);
-    if (fast) return fast;
-  }
-  return decodeImageBitmap(bytes, path, maxPixels);
+// ---- decode budget ---------------------------------------------------------------------------
+
+/**
+ * Browser decodes in flight at once, by the pixels of the files being decoded: the loader has 8
+ * rows in flight, and createImageBitmap holds a full-size decode of each photo while it shrinks it
+ * (4 bytes a pixel: 96 MB for 24 MP). Over the budget a decode waits for others to finish; one
+ * decode always runs, however large. See bench/data-browser.ts for the measurements.
+ */
+let decodeBudgetPixels = 50_000_000;
+let pixelsInFlight = 0;
+const waiting: { pixels: number; go: () => void }[] = [];
+
+/** Set the decode budget (benchmarks); returns the previous one. */
+export function setImageDecodeBudget(pixels: number): number {
+  const old = decodeBudgetPixels;
+  decodeBudgetPixels = Math.max(1, pixels);
+  return old;
 }
 
-/** Decode any image the browser reads with createImageBitmap + OffscreenCanvas to RGBA. */
-export async function decodeImageBitmap(bytes: Uint8Array, path: string, maxPixels = DEFAULT_LIMITS.maxImagePixels): Promise<DecodedImage> {
-  let bmp: ImageBitmap;
+async function acquire(pixels: number): Promise<void> {
+  if (waiting.length === 0 && (pixelsInFlight === 0 || pixelsInFlight + pixels <= decodeBudgetPixels)) {
+    pixelsInFlight += pixels;
+    return;
+  }
+  await new Promise<void>((go) => waiting.push({ pixels, go }));
+}
+
+function release(pixels: number): void {
+  pixelsInFlight -= pixels;
+  while (waiting.length && (pixelsInFlight === 0 || pixelsInFlight + waiting[0].pixels <= decodeBudgetPixels)) {
+    const w = waiting.shift() as (typeof waiting)[number];
+    pixelsInFlight += w.pixels;
+    w.go();
+  }
+}
+
+// ---- EXIF orientation ------------------------------------------------------------------------
+
+/** A TIFF structure (big-endian) with IFD0 = { Orientation: 6 }. */
+const EXIF_ORIENTATION_6 = [0x4d, 0x4d, 0, 0x2a, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0, 0, 0, 0, 0];
+/** 2 × 1 images without metadata (written by sharp): grey JPEG, RGB PNG, lossless WebP. */
+const PROBE_BASE: Record<'jpeg' | 'png' | 'webp', string> = {
+  jpeg: '/9j/2wBDAFA3PEY8MlBGQUZaVVBfeMiCeG5uePWvuZHI////////////////////////////////////////////////////wAALCAABAAIBAREA/8QAFAABAAAAAAAAAAAAAAAAAAAABP/EABkQAAEFAAAAAAAAAAAAAAAAAAMAATNysf/aAAgBAQAAPwAppyWfV//Z',
+  png: 'iVBORw0KGgoAAAANSUhEUgAAAAIAAAABCAIAAAB7QOjdAAAACXBIWXMAAAPoAAAD6AG1e1JrAAAADUlEQVQI12P4zwAE/wEHAAH/GSbxIwAAAABJRU5ErkJggg==',
+  webp: 'UklGRh4AAABXRUJQVlA4TBEAAAAvAQAAAA8Q87//8x8OMqL/AQA=',
+};
+
+/** The 2 × 1 probe of `format` with EXIF orientation 6, placed where cameras and encoders put it. */
+export function orientationProbe(format: 'jpeg' | 'png' | 'webp'): Uint8Array {
+  const base = Uint8Array.from(atob(PROBE_BASE[format]), (c) => c.charCodeAt(0));
+  const exif = Uint8Array.from(EXIF_ORIENTATION_6);
+  const bytes = (s: string) => Array.from(s, (c) => c.charCodeAt(0));
+  switch (format) {
+    case 'jpeg': {
+      const app1 = [0xff, 0xe1, 0, 2 + 6 + exif.length, ...bytes('Exif\0\0'), ...exif];
+      return concatBytes([base.subarray(0, 2), Uint8Array.from(app1), base.subarray(2)]);
+    }
+    case 'png': {
+      const chunk = new Uint8Array(12 + exif.length);
+      const v = new DataView(chunk.buffer);
+      v.setUint32(0, exif.length);
+      chunk.set(bytes('eXIf'), 4);
+      chunk.set(exif, 8);
+      v.setUint32(8 + exif.length, crc32(chunk.subarray(4, 8 + exif.length)));
+      return concatBytes([base.subarray(0, 33), chunk, base.subarray(33)]);
+    }
+    case 'webp': {
+      // VP8X (EXIF flag, canvas 2 × 1) + the VP8L chunk + an EXIF chunk.
+      const vp8x = Uint8Array.from([...bytes('VP8X'), 10, 0, 0, 0, 0x08, 0, 0, 0, 1, 0, 0, 0, 0, 0]);
+      const exifChunk = Uint8Array.from([...bytes('EXIF'), exif.length, 0, 0, 0, ...exif]);
+      const body = concatBytes([Uint8Array.from(bytes('WEBP')), vp8x, base.subarray(12), exifChunk]);
+      const head = Uint8Array.from([...bytes('RIFF'), body.length & 0xff, (body.length >> 8) & 0xff, 0, 0]);
+      return concatBytes([head, body]);
+    }
+    default: {
+      const _x: never = format;
+      return _x;
+    }
+  }
+}
+
+const orientsCache = new Map<ImageFormat, Promise<boolean>>();
+
+/**
+ * Whether this browser's createImageBitmap applies EXIF orientation to `format` itself. Asked once
+ * per format, of a 2 × 1 probe image: Chromium applies it for JPEG and PNG (eXIf) but not WebP;
+ * where the browser does not, the adapter turns the pixels itself. GIF and BMP have no EXIF.
+ */
+export function browserAppliesOrientation(format: ImageFormat): Promise<boolean> {
+  if (format !== 'jpeg' && format !== 'png' && format !== 'webp') return Promise.resolve(true);
+  let p = orientsCache.get(format);
+  if (!p) {
+    p = (async () => {
+      try {
+        const bmp = await createImageBitmap(new Blob([orientationProbe(format) as Uint8Array<ArrayBuffer>]), { imageOrientation: 'from-image' });
+        const applied = bmp.width === 1 && bmp.height === 2;
+        bmp.close();
+        return applied;
+      } catch {
+        return true; // the probe does not decode: neither will the file, nothing to turn
+      }
+    })();
+    orientsCache.set(format, p);
+  }
+  return p;
+}
+
+// ---- images ----------------------------------------------------------------------------------
+
+/**
+ * Non-interlaced PNGs up to this many pixels take the pure decoder (./png.ts); larger ones go to
+ * createImageBitmap when a hint lets it shrink them. Measured in a worker (headless Chromium 156,
+ * 2 cores): pure 0.3 ms vs createImageBitmap 1.2 ms at 64 × 43, even at 256 × 171 (2.1 vs 2.2 ms),
+ * createImageBitmap with a 64-px hint ahead above (512 × 341: 5.9 vs 3.6 ms; 3000 × 2000: 295 vs
+ * 100 ms; 16-bit 3000 × 2000: 458 vs 137 ms).
+ */
+const PURE_PNG_MAX_PIXELS = 1 << 16;
+
+function tooLarge(w: number, h: number, maxPixels: number): DecodeError {
+  return new DecodeError(`${w}×${h} pixels is over the limit maxImagePixels = ${maxPixels}`, 'file-too-large');
+}
+
+/** The upright size of a header's image (EXIF orientations 5–8 swap the sides). */
+function upright(info: ImageInfo): { width: number; height: number } {
+  return info.orientation >= 5 ? { width: info.height, height: info.width } : { width: info.width, height: info.height };
+}
+
+/**
+ * Decode an image to RGBA, EXIF orientation applied: small non-interlaced PNGs with the pure
+ * decoder, everything else with createImageBitmap (shrunk to {@link shrinkSize} of `hint`).
+ * The header's size is checked against `maxPixels` before anything is decoded.
+ */
+export async function decodeImageBrowser(bytes: Uint8Array, path: string, hint?: ImageSizeHint, maxPixels = DEFAULT_LIMITS.maxImagePixels): Promise<DecodedImage> {
+  if (bytes.length === 0) throw new DecodeError('empty file (0 bytes)');
+  const head = readImageInfo(bytes);
+  if (head.ok && head.info.format === 'png') {
+    const info = head.info;
+    if (info.width * info.height > maxPixels) throw tooLarge(info.width, info.height, maxPixels);
+    const up = upright(info);
+    const target = shrinkSize(up.width, up.height, hint);
+    const shrinks = target.width < up.width || target.height < up.height;
+    if (!info.interlaced && (info.width * info.height <= PURE_PNG_MAX_PIXELS || !shrinks)) {
+      const fast = decodePngFast(bytes);
+      if (fast) return info.orientation === 1 ? fast : { ...orientRgba(fast.data, fast.width, fast.height, info.orientation), channels: 4 };
+    }
+  }
+  return decodeImageBitmap(bytes, path, hint, maxPixels);
+}
+
+const BITMAP_OPTIONS: ImageBitmapOptions = { imageOrientation: 'from-image', premultiplyAlpha: 'none', colorSpaceConversion: 'none' };
+
+async function bitmapOf(source: Blob | ImageBitmap, options: ImageBitmapOptions): Promise<ImageBitmap> {
   try {
-    bmp = await createImageBitmap(new Blob([copyBytes(bytes)]), { premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
+    return await createImageBitmap(source, options);
   } catch (e) {
-    throw new DecodeError(`the browser cannot decode it as an image (${extensionOf(path) || 'no extension'}): corrupt, truncated or not an image${e instanceof Error && e.message ? ` (${e.message})` : ''}`);
+    // A browser from before imageOrientation: 'from-image' (it applies EXIF orientation anyway).
+    if (e instanceof TypeError && options.imageOrientation) return createImageBitmap(source, { ...options, imageOrientation: undefined });
+    throw e;
+  }
+}
+
+function undecodable(bytes: Uint8Array, path: string, e: unknown): DecodeError {
+  const reason = brokenImageReason(bytes, extensionOf(path));
+  // The browser's own words add something only when they are not its generic "could not be decoded".
+  const said = e instanceof Error && e.message && !/could not be decoded/i.test(e.message) ? ` (${e.name}: ${e.message})` : '';
+  return new DecodeError(`${reason}${said}`);
+}
+
+/**
+ * Decode any image the browser reads with createImageBitmap + OffscreenCanvas to RGBA, EXIF
+ * orientation applied. With `hint`, the browser shrinks while decoding to {@link shrinkSize} of
+ * the upright size (resizeQuality 'high'), read from the header first: one decode, and the pixel
+ * limit checked before it. Files whose header is not understood are decoded at full size, checked,
+ * then shrunk. File colour values are kept (no colour-space conversion) except for CMYK JPEGs,
+ * which the browser converts to sRGB with their embedded profile.
+ */
+export async function decodeImageBitmap(bytes: Uint8Array, path: string, hint?: ImageSizeHint, maxPixels = DEFAULT_LIMITS.maxImagePixels): Promise<DecodedImage> {
+  if (bytes.length === 0) throw new DecodeError('empty file (0 bytes)');
+  if (typeof createImageBitmap !== 'function' || typeof OffscreenCanvas === 'undefined') {
+    throw new DecodeError('this browser cannot decode images here (no createImageBitmap and OffscreenCanvas)', 'needs-app');
+  }
+  const head = readImageInfo(bytes);
+  const blob = blobOf(bytes);
+  if (head.ok) {
+    const info = head.info;
+    if (info.width * info.height > maxPixels) throw tooLarge(info.width, info.height, maxPixels);
+    const up = upright(info);
+    const target = shrinkSize(up.width, up.height, hint);
+    const resize = target.width !== up.width || target.height !== up.height;
+    // Where the browser leaves the orientation to us, it decodes (and shrinks) the stored picture.
+    const turn = info.orientation !== 1 && !(await browserAppliesOrientation(info.format));
+    const out = turn && info.orientation >= 5 ? { width: target.height, height: target.width } : target;
+    const options: ImageBitmapOptions = {
+      ...BITMAP_OPTIONS,
+      colorSpaceConversion: info.cmyk ? 'default' : 'none',
+      ...(resize ? { resizeWidth: out.width, resizeHeight: out.height, resizeQuality: 'high' as const } : {}),
+    };
+    const cost = info.width * info.height;
+    let bmp: ImageBitmap;
+    await acquire(cost);
+    try {
+      bmp = await bitmapOf(blob, options);
+    } catch (e) {
+      throw undecodable(bytes, path, e);
+    } finally {
+      release(cost);
+    }
+    try {
+      const data = readPixels(bmp);
+      if (!turn) return { width: bmp.width, height: bmp.height, channels: 4, data };
+      return { ...orientRgba(data, bmp.width, bmp.height, info.orientation), channels: 4 };
+    } finally {
+      bmp.close();
+    }
+  }
+  // A header this code does not read (DNL JPEG, AVIF…): decode at full size, then check and shrink.
+  let bmp: ImageBitmap;
+  const cost = decodeBudgetPixels / 2; // size unknown: half the budget
+  await acquire(cost);
+  try {
+    bmp = await bitmapOf(blob, BITMAP_OPTIONS);
+  } catch (e) {
+    throw undecodable(bytes, path, e);
+  } finally {
+    release(cost);
   }
   try {
-    const { width, height } = bmp;
-    if (width * height > maxPixels) throw new DecodeError(`${width}×${height} pixels is over the limit maxImagePixels = ${maxPixels}`, 'file-too-large');
-    const ctx = canvasFor(width, height);
-    ctx.clearRect(0, 0, width, height);
-    ctx.drawImage(bmp, 0, 0);
-    const data = ctx.getImageData(0, 0, width, height).data;
-    return { width, height, channels: 4, data };
+    if (bmp.width * bmp.height > maxPixels) throw tooLarge(bmp.width, bmp.height, maxPixels);
+    const target = shrinkSize(bmp.width, bmp.height, hint);
+    if (target.width !== bmp.width || target.height !== bmp.height) {
+      const small = await bitmapOf(bmp, { premultiplyAlpha: 'none', resizeWidth: target.width, resizeHeight: target.height, resizeQuality: 'high' });
+      bmp.close();
+      bmp = small;
+    }
+    return { width: bmp.width, height: bmp.height, channels: 4, data: readPixels(bmp) };
   } finally {
     bmp.close();
   }
@@ -210,7 +445,7 @@ export function createBrowserAdapter(delegate?: MainThreadDecoders, maxPixels = 
   const onMain = () => typeof document !== 'undefined';
   return {
     name: 'browser',
-    decodeImage: (bytes, path) => decodeImageBrowser(bytes, path, maxPixels),
+    decodeImage: (bytes, path, hint) => decodeImageBrowser(bytes, path, hint, maxPixels),
     decodeAudio: async (bytes, rate, path) => {
       if (isRiffWave(bytes) || extensionOf(path) === 'wav') return decodeWavAt(bytes, rate);
       if (onMain() || !delegate) return decodeAudioWebAudio(bytes, rate);

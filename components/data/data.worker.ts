@@ -14,7 +14,7 @@ import {
   logMelSpectrogram,
   memorySource,
   openManifest,
-  resolveDataPath,
+  labelColumnsFor,
   zipSource,
   type FileSource,
   type LoadedDataset,
@@ -84,8 +84,8 @@ async function openSource(input: DatasetInput): Promise<{ source: FileSource | n
 }
 
 // ---- previews --------------------------------------------------------------------------------
-async function makePreviews(source: FileSource, report: ProcessResult['report'], ds: LoadedDataset | null): Promise<SamplePreview[]> {
-  const opened = await openManifest(source);
+async function makePreviews(source: FileSource, report: ProcessResult['report'], ds: LoadedDataset | null, manifest?: string): Promise<SamplePreview[]> {
+  const opened = await openManifest(source, {}, { manifest });
   const m = opened.manifest;
   if (!m) return [];
   const types = new Map(report.columns.map((c) => [c.name, c.type]));
@@ -124,10 +124,9 @@ async function makePreviews(source: FileSource, report: ProcessResult['report'],
       p.cells[col] = cell.length > 300 ? cell.slice(0, 297) + '…' : cell;
       const t = types.get(col);
       if (t !== 'image' && t !== 'audio' && t !== 'video') continue;
-      const path = resolveDataPath(opened.dir, cell);
-      if (path === null) continue;
-      const size = await source.size(path);
-      if (size === undefined || size > 8 * 1024 * 1024) continue;
+      const found = await opened.locate(cell, r);
+      if (!found.ok || found.size > 8 * 1024 * 1024) continue;
+      const { path } = found;
       const bytes = await source.read(path);
       if (!bytes) continue;
       p.files[col] = { path, type: t, bytes: bytes.slice() };
@@ -168,11 +167,12 @@ function transferables(r: ProcessResult): Transferable[] {
   return t;
 }
 
-async function process(job: number, datasetId: string, graph: GraphDoc, openMs: number, openProblems: import('@/engine/data').DataProblem[]): Promise<void> {
+async function process(job: number, datasetId: string, graph: GraphDoc, openMs: number, openProblems: import('@/engine/data').DataProblem[], manifest?: string): Promise<void> {
   const source = sources.get(datasetId);
   if (!source) throw new Error('The dataset is no longer open in the worker; load it again.');
   const t0 = performance.now();
-  const inspected = await inspectDataset(source, {});
+  // Label classes for the heads' columns and label-like ones, so that the Data panel can fit the graph.
+  const inspected = await inspectDataset(source, { labelColumns: labelColumnsFor(graph, registry), manifest });
   const report = { ...inspected, columns: columnTypesFromGraph(inspected.columns, bindGraph(graph, registry).inputs) };
   const t1 = performance.now();
   const hasBinding = graph.nodes.some((n) => n.kind.startsWith('input.')) && graph.nodes.some((n) => n.kind.startsWith('head.'));
@@ -182,12 +182,13 @@ async function process(job: number, datasetId: string, graph: GraphDoc, openMs: 
       graph,
       registry,
       adapter,
+      manifest,
       onProgress: (p) => post({ type: 'progress', job, stage: p.stage, done: p.done, total: p.total }),
     });
     dataset.problems.unshift(...openProblems);
   } else report.problems.unshift(...openProblems);
   const t2 = performance.now();
-  const previews = await makePreviews(source, report, dataset).catch(() => []);
+  const previews = await makePreviews(source, report, dataset, manifest).catch(() => []);
   const result: ProcessResult = { datasetId, sourceName: source.name, report, dataset, previews, timings: { openMs, inspectMs: t1 - t0, loadMs: t2 - t1 } };
   post({ type: 'done', job, result }, transferables(result));
 }
@@ -212,7 +213,7 @@ scope.onmessage = async (e: MessageEvent<ToWorker>) => {
         const { source, problems } = await openSource(msg.input);
         const openMs = performance.now() - t0;
         if (!source) {
-          const empty = { source: msg.input.kind === 'demo' ? 'demo' : msg.input.name, manifest: null, format: null, rows: 0, columns: [], splits: { train: 0, val: 0, test: 0, seeded: 0 }, labels: [], problems, problemCounts: {} };
+          const empty = { source: msg.input.kind === 'demo' ? 'demo' : msg.input.name, manifest: null, format: null, layout: null, tables: [], rows: 0, columns: [], splits: { train: 0, val: 0, test: 0, seeded: 0 }, labels: [], problems, problemCounts: {} };
           post({ type: 'done', job: msg.job, result: { datasetId: msg.datasetId, sourceName: empty.source, report: empty, dataset: null, previews: [], timings: { openMs, inspectMs: 0, loadMs: 0 } } });
           return;
         }
@@ -224,14 +225,14 @@ scope.onmessage = async (e: MessageEvent<ToWorker>) => {
           sources.delete(first);
           openProblemsById.delete(first);
         }
-        await process(msg.job, msg.datasetId, msg.graph, openMs, problems);
+        await process(msg.job, msg.datasetId, msg.graph, openMs, problems, msg.manifest);
       } catch (err) {
         post({ type: 'error', job: msg.job, message: err instanceof Error ? err.message : String(err) });
       }
       return;
     case 'process':
       try {
-        await process(msg.job, msg.datasetId, msg.graph, 0, openProblemsById.get(msg.datasetId) ?? []);
+        await process(msg.job, msg.datasetId, msg.graph, 0, openProblemsById.get(msg.datasetId) ?? [], msg.manifest);
       } catch (err) {
         post({ type: 'error', job: msg.job, message: err instanceof Error ? err.message : String(err) });
       }

@@ -182,7 +182,8 @@ function run(datasetId: string, graph: GraphDoc, key: string): Promise<ProcessRe
     current = { id, datasetId, key, started: performance.now(), resolve, reject };
   });
   set({ status: 'loading', progress: progressStats('open', 0, 1, performance.now(), performance.now()), error: null });
-  if (openInWorker.has(datasetId)) send({ type: 'process', job: id, datasetId, graph });
+  const manifest = tableChoice.get(datasetId);
+  if (openInWorker.has(datasetId)) send({ type: 'process', job: id, datasetId, graph, manifest });
   else {
     const input = inputs.get(datasetId);
     if (!input) {
@@ -193,12 +194,24 @@ function run(datasetId: string, graph: GraphDoc, key: string): Promise<ProcessRe
     // Bytes in memory are handed over (the worker keeps them), so a restarted worker cannot reopen them.
     const transfer = input.kind === 'memory' ? input.files.map((f) => f.bytes.buffer as ArrayBuffer) : [];
     if (input.kind === 'memory') inputs.delete(datasetId);
-    send({ type: 'open', job: id, datasetId, input, graph }, transfer);
+    send({ type: 'open', job: id, datasetId, input, graph, manifest }, transfer);
   }
   return promise;
 }
 
+/** The table chosen for a dataset whose top level holds several. */
+const tableChoice = new Map<string, string>();
+
 // ---- public API ------------------------------------------------------------------------------
+
+/** Read `table` as the open dataset's manifest (its top level holds several) and process it again. */
+export function chooseTable(table: string, graph: GraphDoc): Promise<ProcessResult | null> {
+  const id = state.datasetId;
+  if (!id) return Promise.resolve(null);
+  tableChoice.set(id, table);
+  cache.clear();
+  return run(id, graph, bindingKey(graph)).catch(() => null);
+}
 
 let datasetSeq = 0;
 
@@ -206,6 +219,7 @@ let datasetSeq = 0;
 export function openDataset(input: DatasetInput, graph: GraphDoc): Promise<ProcessResult | null> {
   const datasetId = `ds${++datasetSeq}-${input.kind}`;
   inputs.clear();
+  tableChoice.clear();
   inputs.set(datasetId, input);
   cache.clear();
   const name = input.kind === 'demo' ? `demo dataset (seed ${input.seed}, ${input.rows} rows)` : input.name;

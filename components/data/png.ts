@@ -107,7 +107,7 @@ export function decodePngFast(b: Uint8Array): DecodedImage | null {
     // Unpack the row into RGBA.
     const sample = (i: number): number => {
       if (depth === 8) return cur[i];
-      if (depth === 16) return cur[2 * i]; // the high byte, as pngjs and the browser round down
+      if (depth === 16) return cur[2 * i]; // the high byte, as the browser's decoder and the Node adapter (sharp) give it
       const perByte = 8 / depth;
       const byte = cur[Math.floor(i / perByte)];
       const shift = 8 - depth * ((i % perByte) + 1);

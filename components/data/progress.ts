@@ -2,8 +2,7 @@
  * Pure helpers of the Data panel (unit tested in test/data-browser-logic.test.ts): progress
  * figures, class-count mismatches between the data and the graph's heads, and number formats.
  */
-import type { ColumnInfo, LoadedDataset } from '@/engine/data';
-import type { GraphDoc } from '@/engine/graph';
+import { INPUT_DATA, isInputKind, type ColumnInfo } from '@/engine/data';
 
 export interface ProgressStats {
   stage: 'open' | 'read' | 'decode' | 'encode';
@@ -52,51 +51,6 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
 }
 
-/** A head whose `classes` param differs from the number of classes in the data. */
-export interface ClassMismatch {
-  nodeId: string;
-  label: string;
-  column: string;
-  expected: number;
-  found: number;
-  classes: string[];
-}
-
-/**
- * Heads whose `classes` param does not match the classes found in the data. `found` is the number
- * of distinct labels in the inspected label column (train, val and test), which is what the head
- * should be set to; the loader's fitted classes are capped by the param, so they are not used.
- */
-export function classMismatches(graph: GraphDoc, ds: Pick<LoadedDataset, 'heads'> | null, labels: { column: string; classes: { name: string; bySplit: { train: number; val?: number; test?: number } }[] }[]): ClassMismatch[] {
-  if (!ds) return [];
-  const out: ClassMismatch[] = [];
-  for (const h of ds.heads) {
-    if (h.task === 'regress') continue;
-    const node = graph.nodes.find((n) => n.id === h.nodeId);
-    const expected = node?.params.classes;
-    if (typeof expected !== 'number') continue;
-    const info = labels.find((l) => l.column === h.column);
-    // Classes the train split has (the loader learns classes from train rows only), leaving out
-    // stray labels — a typo in one row is a bad row, not a class: a label seen in train only and
-    // either (a) once, and not numeric where the other labels are (or the reverse): "banana"
-    // among digits; or (b) with under 5 % of the mean count when classes average 10+ rows.
-    const train = info ? info.classes.filter((c) => c.bySplit.train > 0) : [];
-    const mean = train.length ? train.reduce((a, c) => a + c.bySplit.train, 0) / train.length : 0;
-    const numeric = (name: string) => /^[-+]?\d+(\.\d+)?$/.test(name.trim());
-    const numericShare = train.length ? train.filter((c) => numeric(c.name)).length / train.length : 0;
-    const stray = (c: { name: string; bySplit: { train: number; val?: number; test?: number } }) => {
-      if ((c.bySplit.val ?? 0) + (c.bySplit.test ?? 0) > 0) return false;
-      const odd = numeric(c.name) ? numericShare < 0.2 : numericShare > 0.8;
-      return (c.bySplit.train === 1 && odd) || (mean >= 10 && c.bySplit.train < 0.05 * mean);
-    };
-    const trainClasses = info ? train.filter((c) => !stray(c)).map((c) => c.name) : h.classes;
-    if (trainClasses.length > 0 && trainClasses.length !== expected) {
-      out.push({ nodeId: h.nodeId, label: node?.label ?? h.nodeId, column: h.column, expected, found: trainClasses.length, classes: trainClasses });
-    }
-  }
-  return out;
-}
-
 /** 1234567 → "1,234,567". */
 export function formatInt(n: number): string {
   return Math.round(n).toLocaleString('en-US');
@@ -127,7 +81,6 @@ export function readsDemoColumns(bound: { inputs: { columns: string[] }[]; heads
   return bound.inputs.every((i) => i.columns.every((c) => DEMO_COLUMN_SET.has(c))) && bound.heads.every((h) => DEMO_COLUMN_SET.has(h.column));
 }
 
-const FILE_KIND: Record<string, ColumnInfo['type'] | undefined> = { 'input.image': 'image', 'input.audio': 'audio', 'input.video': 'video' };
 
 /**
  * Column types as the graph reads them: a column an image, audio or video input names is that kind
@@ -138,7 +91,7 @@ const FILE_KIND: Record<string, ColumnInfo['type'] | undefined> = { 'input.image
 export function columnTypesFromGraph(columns: ColumnInfo[], inputs: { kind: string; columns: string[] }[]): ColumnInfo[] {
   const byColumn = new Map<string, ColumnInfo['type']>();
   for (const i of inputs) {
-    const t = FILE_KIND[i.kind];
+    const t = isInputKind(i.kind) ? INPUT_DATA[i.kind].file?.type : undefined;
     if (t) for (const c of i.columns) byColumn.set(c, t);
   }
   return columns.map((c) => {

@@ -44,8 +44,9 @@ export interface ProcessResult {
 }
 
 export type ToWorker =
-  | { type: 'open'; job: number; datasetId: string; input: DatasetInput; graph: GraphDoc }
-  | { type: 'process'; job: number; datasetId: string; graph: GraphDoc }
+  /** `manifest`: the table the person chose when the top level holds several. */
+  | { type: 'open'; job: number; datasetId: string; input: DatasetInput; graph: GraphDoc; manifest?: string }
+  | { type: 'process'; job: number; datasetId: string; graph: GraphDoc; manifest?: string }
   | { type: 'demo-zip'; job: number; seed: number; rows: number }
   | { type: 'rpc-result'; id: number; ok: true; value: Float32Array | DecodedFrames } | { type: 'rpc-result'; id: number; ok: false; error: string; code?: 'undecodable' | 'needs-app' };
 

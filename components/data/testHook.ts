@@ -1,12 +1,26 @@
 /**
  * A test-only hook for the browser tests and the browser benchmark, installed only when the page
- * URL has `?fusionlab-test` (never in normal use): read the processed dataset, and open a dataset
- * fetched from URLs the test serves (page.route), timing the processing.
+ * URL has `?fusionlab-test` (never in normal use): read the processed dataset, open a dataset
+ * fetched from URLs the test serves (page.route), timing the processing, and run the data
+ * worker's image decoder in a worker (decodeTest.worker.ts) on served files.
  */
+import type { ImageSizeHint } from '@/engine/data/adapter';
 import type { GraphDoc } from '@/engine/graph';
 import { decodeImageBitmap, decodeVideoElement } from './browserAdapter';
 import { getDataset, getDatasetState, openDataset } from './datasetStore';
+import type { DecodeTestRequest, DecodeTestResult } from './decodeTest.worker';
 import type { ProcessResult } from './protocol';
+
+export interface DecodeInWorkerOptions {
+  hint?: ImageSizeHint;
+  maxPixels?: number;
+  concurrency?: number;
+  budget?: number;
+  keepPixels?: number;
+}
+
+/** A decode result as the test sees it: pixels (when sent) in base64. */
+export type DecodeInWorkerResult = Omit<DecodeTestResult, 'data'> & { data?: string };
 
 export interface FusionlabTestHook {
   state(): { status: string; sourceName: string; error: string | null; timings: ProcessResult['timings'] | null };
@@ -18,6 +32,19 @@ export interface FusionlabTestHook {
   videoFrameSums(file: string, frames: number, path: string): Promise<{ width: number; height: number; sums: number[] }>;
   /** Fetch `paths` under `base`, open them as a dataset folder for `graph`, resolve when processed. */
   openUrls(base: string, paths: string[], graph: GraphDoc): Promise<{ fetchMs: number; processMs: number; timings: ProcessResult['timings'] | null; loaded: number; problems: number }>;
+  /**
+   * Fetch `urls` and decode them with the data worker's image decoder, in a worker: size, pixels
+   * (base64, small images only), failure code and message, time per file and in all.
+   */
+  decodeInWorker(urls: string[], opts?: DecodeInWorkerOptions): Promise<{ fetchMs: number; totalMs: number; results: DecodeInWorkerResult[] }>;
+}
+
+let decodeWorker: Worker | null = null;
+
+function toBase64(b: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < b.length; i += 0x8000) s += String.fromCharCode(...b.subarray(i, i + 0x8000));
+  return btoa(s);
 }
 
 declare global {
@@ -81,6 +108,26 @@ export function installTestHook(): void {
       const res = await openDataset({ kind: 'memory', name: 'dataset', files }, graph);
       const t2 = performance.now();
       return { fetchMs: t1 - t0, processMs: t2 - t1, timings: res?.timings ?? null, loaded: res?.dataset?.summary.loaded ?? 0, problems: res?.dataset?.problems.length ?? 0 };
+    },
+    decodeInWorker: async (urls, opts = {}) => {
+      const t0 = performance.now();
+      const files = await Promise.all(
+        urls.map(async (u) => {
+          const r = await fetch(u);
+          if (!r.ok) throw new Error(`${u}: HTTP ${r.status}`);
+          return { path: decodeURIComponent(new URL(u, location.href).pathname.split('/').pop() ?? u), bytes: await r.arrayBuffer() };
+        }),
+      );
+      const fetchMs = performance.now() - t0;
+      decodeWorker ??= new Worker(new URL('./decodeTest.worker.ts', import.meta.url), { type: 'module' });
+      const w = decodeWorker;
+      const req: DecodeTestRequest = { files, ...opts };
+      const out = await new Promise<{ results: DecodeTestResult[]; totalMs: number }>((resolve, reject) => {
+        w.onmessage = (e) => resolve(e.data);
+        w.onerror = (e) => reject(new Error(`decode worker: ${e.message}`));
+        w.postMessage(req, files.map((f) => f.bytes));
+      });
+      return { fetchMs, totalMs: out.totalMs, results: out.results.map((r) => ({ ...r, data: r.data ? toBase64(r.data) : undefined })) };
     },
   };
 }

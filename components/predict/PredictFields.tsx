@@ -1,7 +1,8 @@
 'use client';
 /** One field per input node of the model: file uploads (with previews and recording), text, numbers. */
 import { useRef, useState } from 'react';
-import type { PredictField } from '@/engine/predict';
+import { isFileField, type FileField as FileFieldType, type PredictField } from '@/engine/predict';
+import { INPUT_DATA } from '@/engine/data/inputs';
 import { predictActions, type PredictState } from './predictStore';
 import { startRecording, type RecorderHandle } from './recorder';
 import styles from './predict.module.css';
@@ -14,13 +15,7 @@ const KIND_LABEL: Record<PredictField['kind'], string> = {
   'input.video': 'video',
 };
 
-const ACCEPT: Record<'input.image' | 'input.audio' | 'input.video', string> = {
-  'input.image': 'image/*,.png,.jpg,.jpeg,.webp,.gif,.bmp',
-  'input.audio': 'audio/*,.wav,.mp3,.ogg,.flac,.m4a,.webm',
-  'input.video': 'video/*,.mp4,.webm,.mov,.m4v,.ogv',
-};
-
-function FileField(props: { field: Extract<PredictField, { kind: 'input.image' | 'input.audio' | 'input.video' }>; state: PredictState; disabled: boolean }) {
+function FileField(props: { field: FileFieldType; state: PredictState; disabled: boolean }) {
   const { field, state } = props;
   const column = field.columns[0];
   const value = state.files[column];
@@ -57,7 +52,7 @@ function FileField(props: { field: Extract<PredictField, { kind: 'input.image' |
         ref={input}
         type="file"
         hidden
-        accept={ACCEPT[field.kind]}
+        accept={INPUT_DATA[field.kind].file?.accept}
         data-testid={`predict-field-${column}`}
         disabled={props.disabled}
         aria-label={`${field.label}: ${column}`}
@@ -143,7 +138,7 @@ export default function PredictFields(props: { fields: PredictField[]; state: Pr
               ))}
             </div>
           )}
-          {(f.kind === 'input.image' || f.kind === 'input.audio' || f.kind === 'input.video') && <FileField field={f} state={state} disabled={disabled} />}
+          {isFileField(f) && <FileField field={f} state={state} disabled={disabled} />}
         </div>
       ))}
     </>

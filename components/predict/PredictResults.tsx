@@ -112,6 +112,13 @@ export default function PredictResults(props: { result: PredictResult; info: Pre
         )}
         <span className={styles.note}> · {result.ms.toFixed(0)} ms, {result.source === 'bundle' ? 'opened bundle' : 'trained model'}</span>
       </div>
+      {result.warnings.length > 0 && (
+        <ul className={styles.note} data-testid="predict-warnings">
+          {result.warnings.map((w) => (
+            <li key={w}>⚠ {w}</li>
+          ))}
+        </ul>
+      )}
       <div className={styles.outputs}>
         {ordered.map((o) => (
           <OutputCard key={o.nodeId} o={o} label={label(o.nodeId)} primary={o === primary} branchOf={branchOf.get(o.nodeId)} />

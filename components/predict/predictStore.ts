@@ -7,7 +7,7 @@
  */
 import { useSyncExternalStore } from 'react';
 import { generateDemoDataset } from '@/engine/data/demo';
-import type { PredictField } from '@/engine/predict';
+import { isFileField, type PredictField } from '@/engine/predict';
 import { decodeAudioWebAudio, decodeVideoElement } from '@/components/data/browserAdapter';
 import { getDatasetState } from '@/components/data/datasetStore';
 import { onSessionMessage, sendToSession } from '@/components/train/trainStore';
@@ -196,7 +196,7 @@ function needs(model: PredictModel): { files: string[]; cells: string[] } {
   const files: string[] = [];
   const cells: string[] = [];
   for (const f of model.info.fields) {
-    if (f.kind === 'input.image' || f.kind === 'input.audio' || f.kind === 'input.video') files.push(f.columns[0]);
+    if (isFileField(f)) files.push(f.columns[0]);
     else cells.push(...fieldColumns(f));
   }
   return { files, cells };
@@ -255,7 +255,7 @@ export const predictActions = {
     set({ status: 'predicting', error: null });
     try {
       for (const f of model.info.fields) {
-        if (f.kind === 'input.image' || f.kind === 'input.audio' || f.kind === 'input.video') {
+        if (isFileField(f)) {
           const v = state.files[f.columns[0]];
           if (!v) missing.push(`${f.label}: choose a file for "${f.columns[0]}"`);
           else files[f.columns[0]] = await prepareFile(f, v);

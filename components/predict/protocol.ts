@@ -34,6 +34,8 @@ export interface PredictResult {
   saliency: InputSaliency[];
   source: 'trained' | 'bundle';
   ms: number;
+  /** Plain-words warnings about the sample (a category the model never saw). */
+  warnings: string[];
 }
 
 /** Page → worker. */

@@ -64,7 +64,7 @@ function predictAdapter(pre: Map<string, PredictFile>): PlatformAdapter {
   const base = createBrowserAdapter();
   return {
     name: 'predict',
-    decodeImage: (bytes, path) => base.decodeImage(bytes, path),
+    decodeImage: (bytes, path, hint) => base.decodeImage(bytes, path, hint),
     async decodeAudio(bytes, rate, path) {
       const p = pre.get(path);
       if (p && 'samples' in p) return p.rate === rate ? p.samples : resample(p.samples, p.rate, rate);
@@ -164,7 +164,7 @@ export function createPredictor(post: Post, deps: PredictorDeps) {
     try {
       const out = predictSample(tf, c.model, c.io, c.fitted, s.inputs, { graph: c.graph });
       const transfer = out.saliency.flatMap((m) => [m.values.buffer as ArrayBuffer, m.preview.buffer as ArrayBuffer]);
-      post({ type: 'prediction', id, result: { report: out.report, saliency: out.saliency, source: c.source, ms: performance.now() - t0 } }, transfer);
+      post({ type: 'prediction', id, result: { report: out.report, saliency: out.saliency, source: c.source, ms: performance.now() - t0, warnings: s.warnings.map((w) => w.message) } }, transfer);
     } catch (e) {
       post({ type: 'predict-error', id, message: `The model could not predict: ${errorText(e)}` });
     }

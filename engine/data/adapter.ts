@@ -11,6 +11,25 @@ export interface DecodedImage {
   data: Uint8Array | Uint8ClampedArray;
 }
 
+/** The size an image will be resized to (the input node's width and height). */
+export interface ImageSizeHint {
+  width: number;
+  height: number;
+}
+
+/**
+ * The smallest size a decoder may shrink a `width × height` image to for a `hint`-sized target:
+ * one scale for both axes (the aspect ratio is kept), with each side at least twice the target's
+ * (the engine's bilinear resize then reads at most 2 × 2 source pixels per output pixel, after a
+ * decoder's own antialiased shrink). Never larger than the image.
+ */
+export function shrinkSize(width: number, height: number, hint: ImageSizeHint | undefined): { width: number; height: number } {
+  if (!hint || width < 1 || height < 1) return { width, height };
+  const scale = Math.min(1, Math.max((2 * hint.width) / width, (2 * hint.height) / height));
+  if (scale >= 1) return { width, height };
+  return { width: Math.max(1, Math.ceil(width * scale)), height: Math.max(1, Math.ceil(height * scale)) };
+}
+
 /** An audio file's format, as read without resampling. */
 export interface AudioInfo {
   sampleRate: number;
@@ -26,8 +45,14 @@ export interface VideoRequest {
 export interface PlatformAdapter {
   /** A name for reports, e.g. "node" or "browser". */
   name: string;
-  /** Decode an image file. Throws a {@link DecodeError} (or any error) when it cannot. */
-  decodeImage(bytes: Uint8Array, path: string): Promise<DecodedImage>;
+  /**
+   * Decode an image file, EXIF orientation applied, as 8-bit pixels. With `hint` (the size the
+   * caller resizes to), the decoder may shrink while decoding (JPEG DCT scaling, libvips
+   * shrink-on-load, createImageBitmap's resize) to no less than {@link shrinkSize} gives: full-size
+   * photos then cost memory and time for what the model sees, not for their 24 or 50 megapixels.
+   * Throws a {@link DecodeError} (or any error) when it cannot.
+   */
+  decodeImage(bytes: Uint8Array, path: string, hint?: ImageSizeHint): Promise<DecodedImage>;
   /** Decode an audio file to mono samples in [-1, 1] at `targetRate` Hz. */
   decodeAudio(bytes: Uint8Array, targetRate: number, path: string): Promise<Float32Array>;
   /**

@@ -8,7 +8,8 @@ import { AUDIO_EXTENSIONS, DecodeError, extensionOf, IMAGE_EXTENSIONS, VIDEO_EXT
 import { sortClassNames } from './labels';
 import { loadDataset, openManifest, type LoadedDataset } from './loader';
 import { DEFAULT_LIMITS, formatBytes, problem, type DataLimits, type DataProblem } from './problems';
-import { resolveDataPath, type FileSource } from './source';
+import { matchedByNameProblem, shownName, type LayoutKind } from './layout';
+import type { FileSource } from './source';
 import { assignSplits, SPLITS, type Split, type SplitOptions } from './split';
 import { parseNumber } from './tabular';
 
@@ -26,6 +27,11 @@ export interface ColumnInfo {
   numeric?: { min: number; max: number; mean: number; std: number };
   /** Categories, labels: the most frequent values. */
   top?: { value: string; count: number }[];
+  /**
+   * A number column with some cells that are not numbers ("N/A", "unknown"): how many, and a few
+   * of them. Those rows are skipped by a table input (`wrong-type`); fix or empty the cells.
+   */
+  nonNumeric?: { count: number; examples: string[] };
   /** Text: mean length in characters. */
   meanLength?: number;
   /** Audio columns (when the adapter can probe files): clip lengths in seconds. */
@@ -44,8 +50,12 @@ export interface LabelInfo {
 
 export interface InspectReport {
   source: string;
+  /** The table read (`labels.csv`), or what was found ("class folders: 3 classes…"); null: nothing. */
   manifest: string | null;
-  format: 'csv' | 'jsonl' | null;
+  format: 'csv' | 'tsv' | 'jsonl' | 'folders' | null;
+  layout: LayoutKind | null;
+  /** With a `several-tables` problem: the tables to choose from. */
+  tables: string[];
   /** Records in the manifest, broken lines included. */
   rows: number;
   columns: ColumnInfo[];
@@ -65,6 +75,8 @@ export interface InspectOptions {
   registry?: NodeRegistry;
   split?: Partial<SplitOptions>;
   limits?: Partial<DataLimits>;
+  /** The table to read when the top level holds several. */
+  manifest?: string;
   /** Label column(s) to describe when there is no graph (default: the first of label/class/target/y). */
   labelColumns?: string[];
   onProgress?: (done: number, total: number) => void;
@@ -81,7 +93,9 @@ function inferType(name: string, values: string[], rows: number): ColumnType {
   if (share(IMAGE_EXTENSIONS) >= 0.8) return 'image';
   if (share(AUDIO_EXTENSIONS) >= 0.8) return 'audio';
   if (share(VIDEO_EXTENSIONS) >= 0.8) return 'video';
-  if (filled.every((v) => parseNumber(v) !== null)) return 'number';
+  // Numbers, also when a few cells are not (a mixed column: "N/A" among prices).
+  const numbers = filled.filter((v) => parseNumber(v) !== null).length;
+  if (numbers === filled.length || numbers >= 0.9 * filled.length) return 'number';
   const distinct = new Set(filled.map((v) => v.trim())).size;
   if (distinct <= Math.max(20, rows * 0.05) && distinct < filled.length / 2) return 'category';
   return 'text';
@@ -94,7 +108,9 @@ function describeColumn(name: string, values: string[], rows: number): ColumnInf
   for (const v of filledVals) counts.set(v.trim(), (counts.get(v.trim()) ?? 0) + 1);
   const info: ColumnInfo = { name, type, filled: filledVals.length, missing: values.length - filledVals.length, distinct: counts.size, examples: filledVals.slice(0, 3).map((v) => (v.length > 60 ? v.slice(0, 57) + '…' : v)) };
   if (type === 'number') {
-    const nums = filledVals.map((v) => parseNumber(v) as number);
+    const bad = filledVals.filter((v) => parseNumber(v) === null);
+    if (bad.length) info.nonNumeric = { count: bad.length, examples: [...new Set(bad.map((v) => v.trim()))].slice(0, 3).map((v) => v.slice(0, 30)) };
+    const nums = filledVals.map((v) => parseNumber(v)).filter((v): v is number => v !== null);
     const mean = nums.reduce((a, b) => a + b, 0) / nums.length;
     info.numeric = {
       min: nums.reduce((a, b) => Math.min(a, b), Infinity),
@@ -119,9 +135,10 @@ function countCodes(problems: DataProblem[]): Record<string, number> {
 /** Inspect a dataset. Never throws for bad input. */
 export async function inspectDataset(source: FileSource, opts: InspectOptions = {}): Promise<InspectReport> {
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
-  const opened = await openManifest(source, limits);
+  const opened = await openManifest(source, limits, { manifest: opts.manifest });
   const m = opened.manifest;
-  const empty: InspectReport = { source: source.name, manifest: opened.path, format: null, rows: 0, columns: [], splits: { train: 0, val: 0, test: 0, seeded: 0 }, labels: [], problems: opened.problems, problemCounts: countCodes(opened.problems) };
+  const shownAs = shownName(opened);
+  const empty: InspectReport = { source: source.name, manifest: shownAs, format: null, layout: opened.layout, tables: opened.tables, rows: 0, columns: [], splits: { train: 0, val: 0, test: 0, seeded: 0 }, labels: [], problems: opened.problems, problemCounts: countCodes(opened.problems) };
   if (!m) return empty;
   const problems: DataProblem[] = [...m.problems];
   const broken = m.problems.filter((p) => p.code === 'broken-line').length;
@@ -146,7 +163,7 @@ export async function inspectDataset(source: FileSource, opts: InspectOptions = 
   let labelCols: string[] = opts.labelColumns ?? [];
   let load: InspectReport['load'];
   if (opts.graph && opts.registry && opts.adapter) {
-    const ds = await loadDataset(source, { graph: opts.graph, registry: opts.registry, adapter: opts.adapter, split: opts.split, limits, onProgress: opts.onProgress ? (p) => p.stage === 'decode' && opts.onProgress?.(p.done, p.total) : undefined });
+    const ds = await loadDataset(source, { graph: opts.graph, registry: opts.registry, adapter: opts.adapter, split: opts.split, limits, manifest: opts.manifest, onProgress: opts.onProgress ? (p) => p.stage === 'decode' && opts.onProgress?.(p.done, p.total) : undefined });
     load = { ok: ds.ok, inputs: ds.inputs, heads: ds.heads, summary: ds.summary };
     labelCols = ds.heads.map((h) => h.column);
     // The loader re-reports the manifest's own problems; keep one copy.
@@ -185,16 +202,15 @@ export async function inspectDataset(source: FileSource, opts: InspectOptions = 
       const cell = r.values[j];
       const where = { row: r.row, line: r.line, column: c.name, id: idCol >= 0 ? keys[i] : undefined };
       if (cell.trim() === '') return problem('empty-value', `Row ${r.row}: "${c.name}" is empty; it should name a file.`, where);
-      const path = resolveDataPath(opened.dir, cell);
-      if (path === null) return problem('bad-path', `Row ${r.row}: "${cell.slice(0, 80)}" is absolute or leaves the dataset folder.`, where);
-      const size = await source.size(path);
-      if (size === undefined) return problem('missing-file', `Row ${r.row}: ${path} does not exist.`, where);
+      const found = await opened.locate(cell, r);
+      if (!found.ok) return problem(found.code, `Row ${r.row}: "${c.name}" ${found.code === 'bad-path' ? `is "${cell.slice(0, 80)}", which ${found.detail}` : found.detail}.`, where);
+      const { path, size } = found;
       if (size > limits.maxFileBytes) return problem('file-too-large', `Row ${r.row}: ${path} is ${formatBytes(size)}, over the limit maxFileBytes = ${formatBytes(limits.maxFileBytes)}.`, where);
       if (!opts.adapter || c.type === 'video') return null;
       const bytes = await source.read(path);
       try {
         if (!bytes) throw new DecodeError('unreadable');
-        if (c.type === 'image') await opts.adapter.decodeImage(bytes, path);
+        if (c.type === 'image') await opts.adapter.decodeImage(bytes, path, { width: 32, height: 32 }); // shrink-on-load: a check, not features
         else if (opts.adapter.probeAudio) {
           const info = await opts.adapter.probeAudio(bytes, path);
           (durations.get(c.name) ?? durations.set(c.name, []).get(c.name)!).push(info.seconds);
@@ -218,6 +234,8 @@ export async function inspectDataset(source: FileSource, opts: InspectOptions = 
     };
     await Promise.all(Array.from({ length: Math.min(8, Math.max(1, tasks.length)) }, worker));
     for (const f of found) problems.push(...f);
+    const byName = matchedByNameProblem(opened);
+    if (byName) problems.push(byName);
     for (const [name, secs] of durations) {
       const info = columns.find((c) => c.name === name);
       if (info && secs.length) {
@@ -246,5 +264,5 @@ export async function inspectDataset(source: FileSource, opts: InspectOptions = 
     const counts = classes.map((c) => c.count);
     labels.push({ column: lc, classes, imbalance: counts.length ? Math.max(...counts) / Math.max(1, Math.min(...counts)) : 1 });
   }
-  return { source: source.name, manifest: opened.path, format: m.format, rows: m.rows.length + broken, columns, splits, labels, load, problems, problemCounts: countCodes(problems) };
+  return { source: source.name, manifest: shownAs, format: m.format, layout: opened.layout, tables: opened.tables, rows: m.rows.length + broken, columns, splits, labels, load, problems, problemCounts: countCodes(problems) };
 }

@@ -8,32 +8,23 @@
 import type { GraphDoc } from '../graph';
 import type { HeadLoss, NodeRegistry } from '../spec';
 import { sizeOf } from '../spec';
-import { DecodeError, type PlatformAdapter } from './adapter';
-import { featuriseAudioRaw } from './audio';
-import { featuriseImage } from './image';
+import type { PlatformAdapter } from './adapter';
+import { countNonFinite } from './inputs/row';
+import { inputData, type FittedInput, type InputBinding, type Prepared, type RawInput, type RowCtx } from './inputs';
 import { fitClasses, splitMultiLabel } from './labels';
-import { parseManifest, type Manifest } from './manifest';
-import { isInputKind, type AudioInputParams, type ImageInputParams, type InputKind, type InputParamsByKind, type TabularInputParams, type TextInputParams, type VideoInputParams } from './params';
-import { DEFAULT_LIMITS, formatBytes, problem, type DataLimits, type DataProblem } from './problems';
-import { findManifest, resolveDataPath, type FileSource } from './source';
+import { matchedByNameProblem, openDataset, shownName, sourceLocator, type OpenedDataset, type OpenOptions } from './layout';
+import { isInputKind, type InputKind, type InputParamsByKind } from './params';
+import { DEFAULT_LIMITS, problem, type DataLimits, type DataProblem } from './problems';
+import type { FileSource } from './source';
 import { assignSplits, SPLITS, type Split, type SplitOptions } from './split';
-import { encodeTabular, fitTabular, parseNumber, type TabularFitted, type TabularRaw } from './tabular';
-import { encodeTokens, fitVocabulary, tokenize, vocabularyIndex } from './text';
+import { parseNumber } from './tabular';
 
 // ---------------------------------------------------------------------------------------------
 // Types
 
-export type HeadTask = 'classify' | 'multilabel' | 'regress';
+export type { FittedInput, InputBinding, RawInput } from './inputs';
 
-/** An input node bound to its column(s). */
-export interface InputBinding<K extends InputKind = InputKind> {
-  nodeId: string;
-  kind: K;
-  columns: string[];
-  params: InputParamsByKind[K];
-  /** The tensor shape `infer` promises (batch excluded). */
-  shape: number[];
-}
+export type HeadTask = 'classify' | 'multilabel' | 'regress';
 
 /** A head bound to its label column. */
 export interface HeadBinding {
@@ -48,14 +39,6 @@ export interface HeadBinding {
   /** Regress: numbers per sample (the head's `outputs` param, default 1). */
   outputs: number;
 }
-
-/** Fitted featurisation state of one input (JSON-serialisable; saved in the model bundle). */
-export type FittedInput =
-  | { kind: 'input.image'; columns: string[]; shape: number[]; params: ImageInputParams }
-  | { kind: 'input.text'; columns: string[]; shape: number[]; params: TextInputParams; vocab: string[] }
-  | { kind: 'input.audio'; columns: string[]; shape: number[]; params: AudioInputParams; mean: number; std: number }
-  | { kind: 'input.tabular'; columns: string[]; shape: number[]; params: TabularInputParams; fitted: TabularFitted }
-  | { kind: 'input.video'; columns: string[]; shape: number[]; params: VideoInputParams };
 
 /** Fitted label state of one head. */
 export type FittedHead =
@@ -129,6 +112,8 @@ export interface LoadOptions {
   idColumn?: string;
   /** Column with the split (default `split`; used when present). */
   splitColumn?: string;
+  /** The table to read when the dataset's top level holds several (see layout.ts). */
+  manifest?: string;
   onProgress?: (p: LoadProgress) => void;
   signal?: AbortSignal;
 }
@@ -136,24 +121,12 @@ export interface LoadOptions {
 // ---------------------------------------------------------------------------------------------
 // Manifest
 
-/** Find, size-check and parse the manifest of a source. Never throws. */
-export async function openManifest(source: FileSource, limits: Partial<DataLimits> = {}): Promise<{ manifest: Manifest | null; path: string | null; dir: string; problems: DataProblem[] }> {
-  const lim = { ...DEFAULT_LIMITS, ...limits };
-  try {
-    const found = findManifest(await source.list());
-    if (!found) return { manifest: null, path: null, dir: '', problems: [problem('no-manifest', `No samples.csv or samples.jsonl in ${source.name}. A dataset is a folder or zip holding samples.csv (one row per sample) and the files it names.`)] };
-    const size = await source.size(found.path);
-    if (size !== undefined && size > lim.maxManifestBytes) {
-      return { manifest: null, path: found.path, dir: found.dir, problems: [problem('manifest-too-large', `${found.path} is ${formatBytes(size)}, over the limit maxManifestBytes = ${formatBytes(lim.maxManifestBytes)}.`)] };
-    }
-    const bytes = await source.read(found.path);
-    if (!bytes) return { manifest: null, path: found.path, dir: found.dir, problems: [problem('no-manifest', `${found.path} could not be read.`)] };
-    const text = new TextDecoder('utf-8').decode(bytes);
-    const manifest = parseManifest(text, found.path, lim.maxRows);
-    return { manifest, path: found.path, dir: found.dir, problems: manifest.problems };
-  } catch (e) {
-    return { manifest: null, path: null, dir: '', problems: [problem('no-manifest', `The dataset could not be read: ${e instanceof Error ? e.message : String(e)}`)] };
-  }
+/**
+ * Find and read the dataset's manifest, whatever its layout (a table, a Hugging Face folder,
+ * class folders: layout.ts). Never throws.
+ */
+export async function openManifest(source: FileSource, limits: Partial<DataLimits> = {}, options: Omit<OpenOptions, 'limits'> = {}): Promise<OpenedDataset> {
+  return openDataset(source, { ...options, limits });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -234,122 +207,15 @@ export function bindGraph(graph: GraphDoc, registry: NodeRegistry): { inputs: In
 // ---------------------------------------------------------------------------------------------
 // Per-row preparation (decode and featurise what needs no fitting)
 
-/** A row's input after decoding, before fitted state is applied. */
-export type RawInput = Float32Array | string[] | TabularRaw;
 type RawLabel = string | string[] | number[];
 
-interface RowCtx {
-  source: FileSource;
-  adapter: PlatformAdapter;
-  dir: string;
-  limits: DataLimits;
+interface LabelCtx {
   row: number;
   line: number;
   id?: string;
 }
 
-type Prepared<T> = { ok: true; value: T } | { ok: false; problem: DataProblem };
-
-async function readFile(ctx: RowCtx, column: string, cell: string): Promise<Prepared<{ path: string; bytes: Uint8Array }>> {
-  const where = { row: ctx.row, line: ctx.line, id: ctx.id, column };
-  if (cell.trim() === '') return { ok: false, problem: problem('empty-value', `Row ${ctx.row}: "${column}" is empty; it should name a file.`, where) };
-  const path = resolveDataPath(ctx.dir, cell);
-  if (path === null) return { ok: false, problem: problem('bad-path', `Row ${ctx.row}: "${column}" is "${cell.slice(0, 80)}", which is absolute or leaves the dataset folder; use a path relative to the manifest.`, where) };
-  const size = await ctx.source.size(path);
-  if (size === undefined) return { ok: false, problem: problem('missing-file', `Row ${ctx.row}: "${column}" names ${path}, which does not exist.`, where) };
-  if (size > ctx.limits.maxFileBytes) return { ok: false, problem: problem('file-too-large', `Row ${ctx.row}: ${path} is ${formatBytes(size)}, over the limit maxFileBytes = ${formatBytes(ctx.limits.maxFileBytes)}.`, where) };
-  const bytes = await ctx.source.read(path);
-  if (!bytes) return { ok: false, problem: problem('missing-file', `Row ${ctx.row}: ${path} could not be read.`, where) };
-  return { ok: true, value: { path, bytes } };
-}
-
-function decodeProblem(ctx: RowCtx, column: string, path: string, what: string, e: unknown): DataProblem {
-  const code = e instanceof DecodeError ? e.code : 'undecodable';
-  const msg = e instanceof Error ? e.message : String(e);
-  return problem(code, `Row ${ctx.row}: ${path} could not be decoded as ${what}: ${msg}`, { row: ctx.row, line: ctx.line, id: ctx.id, column });
-}
-
-async function prepareInput(b: InputBinding, cells: string[], ctx: RowCtx): Promise<Prepared<RawInput>[]> {
-  const where = (column: string) => ({ row: ctx.row, line: ctx.line, id: ctx.id, column, nodeId: b.nodeId });
-  switch (b.kind) {
-    case 'input.image': {
-      const p = b.params as ImageInputParams;
-      const f = await readFile(ctx, p.column, cells[0]);
-      if (!f.ok) return [f];
-      try {
-        const img = await ctx.adapter.decodeImage(f.value.bytes, f.value.path);
-        if (img.width * img.height > ctx.limits.maxImagePixels) throw new DecodeError(`${img.width}×${img.height} pixels is over the limit maxImagePixels = ${ctx.limits.maxImagePixels}`, 'file-too-large');
-        if (img.width < 1 || img.height < 1 || img.data.length < img.width * img.height * img.channels) throw new DecodeError('the decoded image is empty or short');
-        return [{ ok: true, value: featuriseImage(img, p) }];
-      } catch (e) {
-        return [{ ok: false, problem: decodeProblem(ctx, p.column, f.value.path, 'an image', e) }];
-      }
-    }
-    case 'input.audio': {
-      const p = b.params as AudioInputParams;
-      const f = await readFile(ctx, p.column, cells[0]);
-      if (!f.ok) return [f];
-      try {
-        const samples = await ctx.adapter.decodeAudio(f.value.bytes, p.sampleRate, f.value.path);
-        if (samples.length === 0) throw new DecodeError('the recording holds no samples');
-        const bad = countNonFinite(samples);
-        if (bad > 0) return [{ ok: false, problem: problem('non-finite', `Row ${ctx.row}: ${f.value.path} holds ${bad} NaN or infinite sample(s) of ${samples.length}; the row is skipped.`, where(p.column)) }];
-        return [{ ok: true, value: featuriseAudioRaw(samples, p) }];
-      } catch (e) {
-        return [{ ok: false, problem: decodeProblem(ctx, p.column, f.value.path, 'audio', e) }];
-      }
-    }
-    case 'input.video': {
-      const p = b.params as VideoInputParams;
-      const f = await readFile(ctx, p.column, cells[0]);
-      if (!f.ok) return [f];
-      try {
-        const frames = await ctx.adapter.decodeVideo(f.value.bytes, { frames: p.frames }, f.value.path);
-        if (frames.length === 0) throw new DecodeError('no frames could be read');
-        const per = p.height * p.width * p.channels;
-        const out = new Float32Array(p.frames * per);
-        for (let i = 0; i < p.frames; i++) {
-          // Fewer frames than asked (a very short clip): repeat the last one.
-          const fr = frames[Math.min(i, frames.length - 1)];
-          out.set(featuriseImage(fr, { height: p.height, width: p.width, channels: p.channels, resize: 'stretch', normalise: 'unit' }), i * per);
-        }
-        return [{ ok: true, value: out }];
-      } catch (e) {
-        return [{ ok: false, problem: decodeProblem(ctx, p.column, f.value.path, 'video', e) }];
-      }
-    }
-    case 'input.text': {
-      const p = b.params as TextInputParams;
-      const text = cells[0];
-      if (text.trim() === '') return [{ ok: false, problem: problem('empty-value', `Row ${ctx.row}: the text in "${p.column}" is empty.`, where(p.column)) }];
-      return [{ ok: true, value: tokenize(text, p) }];
-    }
-    case 'input.tabular': {
-      const p = b.params as TabularInputParams;
-      const numbers: number[] = [];
-      const out: Prepared<RawInput>[] = [];
-      p.columns.forEach((c, j) => {
-        const v = parseNumber(cells[j]);
-        if (v === null) {
-          const cell = cells[j];
-          out.push({ ok: false, problem: cell.trim() === '' ? problem('empty-value', `Row ${ctx.row}: "${c}" is empty; it needs a number.`, where(c)) : problem('wrong-type', `Row ${ctx.row}: "${c}" is "${cell.slice(0, 40)}", not a number.`, where(c)) });
-        }
-        numbers.push(v ?? 0);
-      });
-      const categories = p.categorical.map((c, j) => cells[p.columns.length + j].trim());
-      p.categorical.forEach((c, j) => {
-        if (categories[j] === '') out.push({ ok: false, problem: problem('empty-value', `Row ${ctx.row}: "${c.column}" is empty; it needs a category.`, where(c.column)) });
-      });
-      return out.length ? out : [{ ok: true, value: { numbers, categories } }];
-    }
-    default: {
-      const _x: never = b.kind;
-      return _x;
-    }
-  }
-}
-
-function prepareLabel(h: HeadBinding, cell: string, ctx: RowCtx): Prepared<RawLabel> {
+function prepareLabel(h: HeadBinding, cell: string, ctx: LabelCtx): Prepared<RawLabel> {
   const where = { row: ctx.row, line: ctx.line, id: ctx.id, column: h.column, nodeId: h.nodeId };
   const s = cell.trim();
   if (s === '') return { ok: false, problem: problem('missing-label', `Row ${ctx.row}: the label "${h.column}" is empty.`, where) };
@@ -375,100 +241,6 @@ function prepareLabel(h: HeadBinding, cell: string, ctx: RowCtx): Prepared<RawLa
 
 // ---------------------------------------------------------------------------------------------
 // Fitting and encoding
-
-/** Fit one input's state on its train raws. */
-function fitInput(b: InputBinding, raws: RawInput[], problems: DataProblem[]): FittedInput {
-  const base = { columns: b.columns, shape: b.shape };
-  switch (b.kind) {
-    case 'input.image':
-      return { kind: b.kind, ...base, params: b.params as ImageInputParams };
-    case 'input.video':
-      return { kind: b.kind, ...base, params: b.params as VideoInputParams };
-    case 'input.text': {
-      const p = b.params as TextInputParams;
-      return { kind: b.kind, ...base, params: p, vocab: fitVocabulary(raws as string[][], p.vocabSize) };
-    }
-    case 'input.audio': {
-      const p = b.params as AudioInputParams;
-      let mean = 0;
-      let std = 1;
-      if (p.representation === 'logmel' && p.standardise && raws.length) {
-        let s = 0;
-        let n = 0;
-        for (const r of raws as Float32Array[]) for (let i = 0; i < r.length; i++) {
-          s += r[i];
-          n++;
-        }
-        mean = s / n;
-        let v = 0;
-        for (const r of raws as Float32Array[]) for (let i = 0; i < r.length; i++) v += (r[i] - mean) ** 2;
-        std = Math.sqrt(v / n) || 1;
-      }
-      return { kind: b.kind, ...base, params: p, mean, std };
-    }
-    case 'input.tabular': {
-      const p = b.params as TabularInputParams;
-      const { fitted, overflow } = fitTabular(raws as TabularRaw[], p);
-      for (const o of overflow) {
-        problems.push(problem('rare-category', `"${o.column}" has ${o.dropped.length} more categories in the train split than its cardinality; ${o.dropped.slice(0, 5).map((d) => `"${d}"`).join(', ')}${o.dropped.length > 5 ? ', …' : ''} encode as all zeros. Raise the cardinality to give them a slot.`, { column: o.column, nodeId: b.nodeId }, 'warning'));
-      }
-      return { kind: b.kind, ...base, params: p, fitted };
-    }
-    default: {
-      const _x: never = b.kind;
-      return _x;
-    }
-  }
-}
-
-/** Write one featurised input into `out` at `offset` (size(shape) values). */
-export function encodeInput(f: FittedInput, raw: RawInput, out: Float32Array, offset: number, vocabIndex?: Map<string, number>): void {
-  switch (f.kind) {
-    case 'input.image':
-    case 'input.video':
-      out.set(raw as Float32Array, offset);
-      return;
-    case 'input.text':
-      encodeTokens(raw as string[], vocabIndex ?? vocabularyIndex(f.vocab), f.params.seqLength, out, offset);
-      return;
-    case 'input.audio': {
-      const r = raw as Float32Array;
-      if (f.params.representation === 'logmel' && f.params.standardise) for (let i = 0; i < r.length; i++) out[offset + i] = (r[i] - f.mean) / f.std;
-      else out.set(r, offset);
-      return;
-    }
-    case 'input.tabular':
-      encodeTabular(raw as TabularRaw, f.params, f.fitted, out, offset);
-      return;
-    default: {
-      const _x: never = f;
-      return _x;
-    }
-  }
-}
-
-/** How many values of `x` are NaN or ±Infinity. */
-function countNonFinite(x: Float32Array): number {
-  let n = 0;
-  for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) n++;
-  return n;
-}
-
-function rawLength(b: InputBinding, raw: RawInput): number {
-  switch (b.kind) {
-    case 'input.image':
-    case 'input.video':
-    case 'input.audio':
-      return (raw as Float32Array).length;
-    case 'input.text':
-    case 'input.tabular':
-      return sizeOf(b.shape); // encoded straight to the shape
-    default: {
-      const _x: never = b.kind;
-      return _x;
-    }
-  }
-}
 
 function headWidth(h: FittedHead): number {
   return h.task === 'regress' ? (h.outputs ?? 1) : h.classes.length;
@@ -521,10 +293,11 @@ export async function loadDataset(source: FileSource, opts: LoadOptions): Promis
 async function loadDatasetUnsafe(source: FileSource, opts: LoadOptions): Promise<LoadedDataset> {
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const problems: DataProblem[] = [];
-  const opened = await openManifest(source, limits);
+  const opened = await openManifest(source, limits, { manifest: opts.manifest });
   problems.push(...opened.problems);
   const m = opened.manifest;
-  if (!m) return failed(problems, opened.path, [], 0);
+  const shownAs = shownName(opened);
+  if (!m) return failed(problems, shownAs, [], 0);
   const brokenRows = m.problems.filter((p) => p.code === 'broken-line').length;
   const totalRows = m.rows.length + brokenRows;
 
@@ -534,12 +307,12 @@ async function loadDatasetUnsafe(source: FileSource, opts: LoadOptions): Promise
   if (bound.heads.length === 0) problems.push(problem('bad-graph', 'The graph has no head, so there is no label column to read.'));
   const colIdx = new Map(m.columns.map((c, i) => [c, i]));
   const need = (column: string, nodeId: string, what: string) => {
-    if (!colIdx.has(column)) problems.push(problem('missing-column', `${what} "${nodeId}" reads the column "${column}", which ${opened.path} does not have (it has ${m.columns.map((c) => `"${c}"`).join(', ')}).`, { column, nodeId }));
+    if (!colIdx.has(column)) problems.push(problem('missing-column', `${what} "${nodeId}" reads the column "${column}", which ${shownAs} does not have (it has ${m.columns.map((c) => `"${c}"`).join(', ')}).`, { column, nodeId }));
   };
   for (const b of bound.inputs) for (const c of b.columns) need(c, b.nodeId, 'Input node');
   for (const h of bound.heads) need(h.column, h.nodeId, 'Head');
   if (bound.problems.some((p) => p.severity === 'error') || problems.some((p) => p.code === 'missing-column' || p.code === 'bad-graph')) {
-    return failed(problems, opened.path, m.columns, totalRows);
+    return failed(problems, shownAs, m.columns, totalRows);
   }
 
   // Ids and splits.
@@ -578,13 +351,13 @@ async function loadDatasetUnsafe(source: FileSource, opts: LoadOptions): Promise
     const found: DataProblem[] = [];
     rowProblems[i] = found;
     if (skip.has(i)) return;
-    const ctx: RowCtx = { source, adapter: opts.adapter, dir: opened.dir, limits, row: r.row, line: r.line, id: idCol !== undefined ? keys[i] : undefined };
+    const ctx: RowCtx = { adapter: opts.adapter, locate: opened.locate, read: (p) => source.read(p), base: r.base, limits, row: r.row, line: r.line, id: idCol !== undefined ? keys[i] : undefined };
     for (let k = 0; k < bound.inputs.length; k++) {
       const b = bound.inputs[k];
       const cells = b.columns.map((c) => r.values[colIdx.get(c) as number]);
       let results: Prepared<RawInput>[];
       try {
-        results = await prepareInput(b, cells, ctx);
+        results = await inputData(b.kind).prepare(b, cells, ctx);
       } catch (e) {
         results = [{ ok: false, problem: problem('undecodable', `Row ${r.row}: ${e instanceof Error ? e.message : String(e)}`, { row: r.row, line: r.line, column: b.columns[0], nodeId: b.nodeId }) }];
       }
@@ -593,8 +366,8 @@ async function loadDatasetUnsafe(source: FileSource, opts: LoadOptions): Promise
         else if (res.value instanceof Float32Array && countNonFinite(res.value) > 0) {
           // A safety net behind the decoders: one NaN would poison the fitted mean of every row.
           found.push(problem('non-finite', `Row ${r.row}: "${b.nodeId}" produced ${countNonFinite(res.value)} NaN or infinite value(s) from "${cells[0].slice(0, 80)}"; the row is skipped.`, { row: r.row, line: r.line, nodeId: b.nodeId, column: b.columns[0] }));
-        } else if (rawLength(b, res.value) !== sizeOf(b.shape)) {
-          found.push(problem('shape-mismatch', `Row ${r.row}: "${b.nodeId}" produced ${rawLength(b, res.value)} values but its shape [${b.shape.join(', ')}] needs ${sizeOf(b.shape)}.`, { row: r.row, line: r.line, nodeId: b.nodeId, column: b.columns[0] }));
+        } else if (inputData(b.kind).rawLength(res.value, b.shape) !== sizeOf(b.shape)) {
+          found.push(problem('shape-mismatch', `Row ${r.row}: "${b.nodeId}" produced ${inputData(b.kind).rawLength(res.value, b.shape)} values but its shape [${b.shape.join(', ')}] needs ${sizeOf(b.shape)}.`, { row: r.row, line: r.line, nodeId: b.nodeId, column: b.columns[0] }));
         } else rawInputs[k][i] = res.value;
       }
     }
@@ -618,6 +391,8 @@ async function loadDatasetUnsafe(source: FileSource, opts: LoadOptions): Promise
     }
   };
   await Promise.all(Array.from({ length: Math.min(8, Math.max(1, total)) }, worker));
+  const byName = matchedByNameProblem(opened);
+  if (byName) problems.push(byName);
   for (let i = 0; i < total; i++) {
     if (rowProblems[i].length) {
       problems.push(...rowProblems[i]);
@@ -632,7 +407,7 @@ async function loadDatasetUnsafe(source: FileSource, opts: LoadOptions): Promise
   });
   const fitted = emptyFitted();
   bound.inputs.forEach((b, k) => {
-    fitted.inputs[b.nodeId] = fitInput(b, trainIdx.map((i) => rawInputs[k][i] as RawInput), problems);
+    fitted.inputs[b.nodeId] = inputData(b.kind).fit(b, trainIdx.map((i) => rawInputs[k][i] as RawInput), problems);
   });
   bound.heads.forEach((h, k) => {
     const train = trainIdx.map((i) => rawLabels[k][i] as RawLabel);
@@ -694,8 +469,7 @@ async function loadDatasetUnsafe(source: FileSource, opts: LoadOptions): Promise
   });
 
   // Encode.
-  const vocabIdx = new Map<string, Map<string, number>>();
-  for (const [id, f] of Object.entries(fitted.inputs)) if (f.kind === 'input.text') vocabIdx.set(id, vocabularyIndex(f.vocab));
+  const encoders = new Map(bound.inputs.map((b) => [b.nodeId, inputData(b.kind).encoder(fitted.inputs[b.nodeId])]));
   const splits: Record<Split, SplitTensors> = { train: emptySplit(), val: emptySplit(), test: emptySplit() };
   const bySplit: Record<Split, number[]> = { train: [], val: [], test: [] };
   m.rows.forEach((_, i) => {
@@ -712,8 +486,8 @@ async function loadDatasetUnsafe(source: FileSource, opts: LoadOptions): Promise
     bound.inputs.forEach((b, k) => {
       const size = sizeOf(b.shape);
       const out = new Float32Array(idx.length * size);
-      const f = fitted.inputs[b.nodeId];
-      idx.forEach((i, n) => encodeInput(f, rawInputs[k][i] as RawInput, out, n * size, vocabIdx.get(b.nodeId)));
+      const encode = encoders.get(b.nodeId) as (raw: RawInput, out: Float32Array, offset: number) => void;
+      idx.forEach((i, n) => encode(rawInputs[k][i] as RawInput, out, n * size));
       st.inputs[b.nodeId] = out;
     });
     bound.heads.forEach((h, k) => {
@@ -754,7 +528,7 @@ async function loadDatasetUnsafe(source: FileSource, opts: LoadOptions): Promise
   const loaded = splits.train.count + splits.val.count + splits.test.count;
   return {
     ok: loaded > 0,
-    manifestPath: opened.path,
+    manifestPath: shownAs,
     columns: m.columns,
     inputs: bound.inputs.map((b) => ({ nodeId: b.nodeId, kind: b.kind, columns: b.columns, shape: b.shape })),
     heads: bound.heads.map((h) => {
@@ -787,10 +561,11 @@ export async function featuriseSample(
   source: FileSource,
   adapter: PlatformAdapter,
   limits: Partial<DataLimits> = {},
-): Promise<{ ok: true; inputs: Record<string, Float32Array> } | { ok: false; problems: DataProblem[] }> {
+): Promise<{ ok: true; inputs: Record<string, Float32Array>; warnings: DataProblem[] } | { ok: false; problems: DataProblem[] }> {
   const problems: DataProblem[] = [];
+  const warnings: DataProblem[] = [];
   const inputs: Record<string, Float32Array> = {};
-  const ctx: RowCtx = { source, adapter, dir: '', limits: { ...DEFAULT_LIMITS, ...limits }, row: 1, line: 1 };
+  const ctx: RowCtx = { adapter, locate: sourceLocator(source), read: (p) => source.read(p), limits: { ...DEFAULT_LIMITS, ...limits }, row: 1, line: 1 };
   for (const [nodeId, f] of Object.entries(fitted.inputs)) {
     const missing = f.columns.filter((c) => cells[c] === undefined);
     if (missing.length) {
@@ -799,19 +574,21 @@ export async function featuriseSample(
     }
     const b = { nodeId, kind: f.kind, columns: f.columns, params: f.params, shape: f.shape } as InputBinding;
     try {
-      const res = await prepareInput(b, f.columns.map((c) => cells[c]), ctx);
+      const handler = inputData(f.kind);
+      const res = await handler.prepare(b, f.columns.map((c) => cells[c]), ctx);
       const bad = res.filter((r): r is { ok: false; problem: DataProblem } => !r.ok);
       if (bad.length) {
         problems.push(...bad.map((r) => r.problem));
         continue;
       }
       const raw = (res[0] as { ok: true; value: RawInput }).value;
+      warnings.push(...(handler.sampleWarnings?.(f, raw) ?? []).map((w) => ({ ...w, nodeId })));
       const out = new Float32Array(sizeOf(f.shape));
-      encodeInput(f, raw, out, 0);
+      handler.encoder(f)(raw, out, 0);
       inputs[nodeId] = out;
     } catch (e) {
       problems.push(problem('undecodable', `Input "${nodeId}": ${e instanceof Error ? e.message : String(e)}`, { nodeId }));
     }
   }
-  return problems.length ? { ok: false, problems } : { ok: true, inputs };
+  return problems.length ? { ok: false, problems } : { ok: true, inputs, warnings };
 }

@@ -11,10 +11,15 @@ export interface ManifestRow {
   /** 1-based line where the record starts in the file. */
   line: number;
   values: string[];
+  /**
+   * The folder this row's file paths are relative to, when it is not the manifest's own (a
+   * Hugging Face dataset with one `metadata.csv` per split folder).
+   */
+  base?: string;
 }
 
 export interface Manifest {
-  format: 'csv' | 'jsonl';
+  format: 'csv' | 'tsv' | 'jsonl' | 'folders';
   columns: string[];
   rows: ManifestRow[];
   problems: DataProblem[];
@@ -31,11 +36,11 @@ interface CsvRecord {
 }
 
 /**
- * RFC 4180 CSV: comma-separated, `"` quotes, `""` inside quotes is a quote, quoted cells may hold
+ * RFC 4180 CSV (or TSV with `delimiter` = tab): comma-separated, `"` quotes, `""` inside quotes is a quote, quoted cells may hold
  * commas and newlines; CRLF or LF line ends; a UTF-8 BOM is dropped. A quote that never closes
  * makes its record a problem, and parsing resumes on the line after that record started.
  */
-export function parseCsv(text: string): { records: CsvRecord[]; problems: DataProblem[] } {
+export function parseCsv(text: string, delimiter = ','): { records: CsvRecord[]; problems: DataProblem[] } {
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const records: CsvRecord[] = [];
   const problems: DataProblem[] = [];
@@ -83,7 +88,7 @@ export function parseCsv(text: string): { records: CsvRecord[]; problems: DataPr
         }
         continue;
       }
-      if (ch === ',') {
+      if (ch === delimiter) {
         cells.push(cell);
         cell = '';
         quotedCell = false;
@@ -116,11 +121,12 @@ export function parseCsv(text: string): { records: CsvRecord[]; problems: DataPr
   return { records, problems };
 }
 
-/** Parse a CSV manifest: the first record is the header. */
-export function parseCsvManifest(text: string, maxRows = DEFAULT_LIMITS.maxRows): Manifest {
-  const { records, problems } = parseCsv(text);
+/** Parse a CSV (or, with a tab `delimiter`, TSV) manifest: the first record is the header. */
+export function parseCsvManifest(text: string, maxRows = DEFAULT_LIMITS.maxRows, delimiter = ','): Manifest {
+  const { records, problems } = parseCsv(text, delimiter);
+  const format = delimiter === '\t' ? 'tsv' : 'csv';
   if (records.length === 0) {
-    return { format: 'csv', columns: [], rows: [], problems: [...problems, problem('manifest-empty', 'The manifest is empty: it needs a header line naming the columns and one line per sample.')] };
+    return { format, columns: [], rows: [], problems: [...problems, problem('manifest-empty', 'The manifest is empty: it needs a header line naming the columns and one line per sample.')] };
   }
   const header = records[0].cells.map((c) => c.trim());
   const columns = dedupeHeader(header, problems);
@@ -141,7 +147,7 @@ export function parseCsvManifest(text: string, maxRows = DEFAULT_LIMITS.maxRows)
     }
     rows.push({ row: rowNo, line: rec.line, values: cells });
   }
-  return { format: 'csv', columns, rows, problems };
+  return { format, columns, rows, problems };
 }
 
 function dedupeHeader(header: string[], problems: DataProblem[]): string[] {
@@ -207,9 +213,10 @@ export function parseJsonlManifest(text: string, maxRows = DEFAULT_LIMITS.maxRow
   return { format: 'jsonl', columns, rows, problems };
 }
 
-/** Parse a manifest by its file name (`.jsonl` → JSONL, otherwise CSV). */
+/** Parse a manifest by its file name (`.jsonl` → JSONL, `.tsv` → TSV, otherwise CSV). */
 export function parseManifest(text: string, fileName: string, maxRows?: number): Manifest {
-  return /\.jsonl$/i.test(fileName) ? parseJsonlManifest(text, maxRows) : parseCsvManifest(text, maxRows);
+  if (/\.jsonl$/i.test(fileName)) return parseJsonlManifest(text, maxRows);
+  return parseCsvManifest(text, maxRows, /\.tsv$/i.test(fileName) ? '\t' : ',');
 }
 
 /** Quote a CSV cell when it needs it. */

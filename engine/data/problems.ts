@@ -6,7 +6,12 @@
 
 /** Every dataset problem code with what it means. */
 export const DATA_PROBLEM_CODES = {
-  'no-manifest': 'No samples.csv or samples.jsonl was found.',
+  'no-manifest': 'No table (samples.csv, one CSV/TSV/JSONL, Hugging Face metadata) and no class folders were found.',
+  'several-tables': 'The top level holds several tables and none is samples.csv; name the one to use.',
+  'empty-class': 'A class folder holds no file of the dataset\'s kind, so it is not a class.',
+  'ignored-files': 'Files beside or inside class folders that are not media of the dataset\'s kind were not read.',
+  'ambiguous-file': 'A file path does not exist as written and several files share its name.',
+  'matched-by-name': 'File paths that did not exist as written were found by their file name.',
   'manifest-empty': 'The manifest has no header or no rows.',
   'manifest-too-large': 'The manifest is larger than the limit.',
   'too-many-rows': 'The manifest has more rows than the limit; the rest were not read.',
@@ -82,7 +87,14 @@ export interface DataLimits {
   maxArchiveEntries: number;
   /** Most rows read from a manifest. */
   maxRows: number;
-  /** Largest decoded image (width × height). */
+  /**
+   * Largest image (width × height, as the file's header declares it), checked before decoding.
+   * 100 M so that ordinary photos pass with room to spare: 48–50 MP phone cameras, 45–61 MP cameras
+   * (40 M refused them), 100 MP on a few phones and medium-format bodies. The cost stays bounded:
+   * at full size 100 MP of RGB is 300 MB; with the loader's size hint a baseline JPEG streams
+   * through libvips' shrink-on-load in about 1 MB, a progressive one holds its DCT coefficients
+   * (≈ 3 bytes a pixel: 150 MB at 50 MP). Beyond 100 M it is more likely a bomb than a photo.
+   */
   maxImagePixels: number;
 }
 
@@ -92,5 +104,5 @@ export const DEFAULT_LIMITS: DataLimits = {
   maxArchiveExpandedBytes: 2 * 1024 * 1024 * 1024,
   maxArchiveEntries: 200_000,
   maxRows: 200_000,
-  maxImagePixels: 40_000_000,
+  maxImagePixels: 100_000_000,
 };

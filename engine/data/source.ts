@@ -60,8 +60,8 @@ export function zipSource(name: string, bytes: Uint8Array, limits: Partial<DataL
     const files = unzipSync(bytes, {
       filter: (f) => {
         if (f.name.endsWith('/')) return false;
-        // The manifest has its own limit (it is checked by the loader).
-        const limit = /(^|\/)samples\.(csv|jsonl)$/i.test(f.name) ? Math.max(lim.maxFileBytes, lim.maxManifestBytes) : lim.maxFileBytes;
+        // A table may be the manifest, which has its own limit (checked by the loader).
+        const limit = /\.(csv|tsv|jsonl)$/i.test(f.name) ? Math.max(lim.maxFileBytes, lim.maxManifestBytes) : lim.maxFileBytes;
         if (f.originalSize > limit) {
           oversized.add(normalisePath(f.name));
           return false;
@@ -116,24 +116,4 @@ export function resolveDataPath(baseDir: string, cell: string): string | null {
   // Never climb above the manifest's own folder.
   if (baseDir && !out.startsWith(baseDir.replace(/\/$/, '') + '/')) return null;
   return out;
-}
-
-/**
- * Find the manifest: the shallowest `samples.csv` or `samples.jsonl` (a zip of a folder holds it
- * one level down). CSV wins over JSONL at the same depth. Hidden folders (`__MACOSX/`) are ignored.
- */
-export function findManifest(paths: string[]): { path: string; dir: string } | null {
-  let best: { path: string; depth: number; rank: number } | null = null;
-  for (const p of paths) {
-    const parts = p.split('/');
-    if (parts.some((s) => s.startsWith('__MACOSX') || s.startsWith('.'))) continue;
-    const base = parts[parts.length - 1].toLowerCase();
-    const rank = base === 'samples.csv' ? 0 : base === 'samples.jsonl' ? 1 : -1;
-    if (rank < 0) continue;
-    const depth = parts.length;
-    if (!best || depth < best.depth || (depth === best.depth && rank < best.rank)) best = { path: p, depth, rank };
-  }
-  if (!best) return null;
-  const i = best.path.lastIndexOf('/');
-  return { path: best.path, dir: i < 0 ? '' : best.path.slice(0, i) };
 }

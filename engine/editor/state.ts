@@ -50,6 +50,8 @@ export type EditorAction =
   | { type: 'move'; positions: Record<string, XY> }
   | { type: 'rename'; id: string; label: string; coalesce?: string }
   | { type: 'setParam'; id: string; name: string; value: unknown; coalesce?: string }
+  /** Several params at once, one undo step, the selection kept (fitting a graph to a dataset). */
+  | { type: 'setParams'; changes: { id: string; name: string; value: unknown }[] }
   | { type: 'setFrozen'; id: string; frozen: boolean }
   | { type: 'setInfo'; name?: string; description?: string }
   | { type: 'paste'; clipboard: Clipboard; offset?: XY }
@@ -139,6 +141,8 @@ export function createEditorReducer(registry: NodeRegistry) {
         return coalescing(renameNode(graph, action.id, action.label), action.coalesce);
       case 'setParam':
         return coalescing(setParam(graph, action.id, action.name, action.value), action.coalesce);
+      case 'setParams':
+        return step(action.changes.reduce((g, c) => setParam(g, c.id, c.name, c.value), graph));
       case 'setFrozen':
         return step(setFrozen(graph, action.id, action.frozen));
       case 'setInfo':

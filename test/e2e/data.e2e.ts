@@ -193,7 +193,7 @@ test('upload a damaged AV-MNIST folder: problems listed with their rows, the res
     const p = { height: 28, width: 28, channels: 1 as const, resize: 'stretch' as const, normalise: 'unit' as const };
     for (let i = 0; i < names.length; i++) {
       const a = featuriseImage({ width: viaBitmap[i].width, height: viaBitmap[i].height, channels: 4, data: Uint8Array.from(viaBitmap[i].data) }, p);
-      const b = featuriseImage(decodeImageNode(new Uint8Array(await readFile(path.join(dir, 'images', names[i])))), p);
+      const b = featuriseImage(await decodeImageNode(new Uint8Array(await readFile(path.join(dir, 'images', names[i])))), p);
       let maxDiff = 0;
       for (let k = 0; k < b.length; k++) maxDiff = Math.max(maxDiff, Math.abs(a[k] - b[k]));
       assert(maxDiff <= 1e-3, `${names[i]}: createImageBitmap and pngjs features differ by ${maxDiff} (range 1)`);
