@@ -290,7 +290,7 @@ describe('the CLI, as a newcomer runs it', () => {
     ['a TSV', () => namedTable({ rows: 12, name: 'index.tsv', separator: '\t' }), 'table'],
     ['Hugging Face', () => huggingFace({ rows: 12 }), 'huggingface'],
     ['a flat selection', () => flatSelection({ rows: 12 }), 'manifest'],
-  ] as const)('data inspect reads %s as a folder and as a zip', (name, make, layout) => {
+  ] as const)('data inspect reads %s as a folder and as a zip, and train trains on it', (name, make, layout) => {
     const files = make();
     const dir = path.join(tmp, name.replace(/\W+/g, '-'));
     writeFiles(dir, files);
@@ -305,7 +305,11 @@ describe('the CLI, as a newcomer runs it', () => {
       expect(out.load.ok).toBe(true);
       expect(out.load.summary.loaded).toBe(12);
     }
-  }, 120_000);
+    // And it trains, the template fitted to the data as it is.
+    const t = run(['train', 'templates/image-classifier.json', '--data', dir, '--epochs', '1', '--json']);
+    expect(t.code, t.stderr.slice(-2000)).toBe(0);
+    expect((JSON.parse(t.stdout) as { history: unknown[] }).history).toHaveLength(1);
+  }, 180_000);
 
   it('a folder of class folders, and its zip, train with no hand edits; the bundle predicts a photo', () => {
     const files = classFolders({ rows: 30, splits: true, wrapper: 'shapes' });
