@@ -216,6 +216,18 @@ function upright(info: ImageInfo): { width: number; height: number } {
   return info.orientation >= 5 ? { width: info.height, height: info.width } : { width: info.width, height: info.height };
 }
 
+/** createImageBitmap within the decode budget (`cost` pixels held while it runs); failures say why. */
+async function budgetedBitmap(blob: Blob, options: ImageBitmapOptions, cost: number, bytes: Uint8Array, path: string): Promise<ImageBitmap> {
+  await acquire(cost);
+  try {
+    return await bitmapOf(blob, options);
+  } catch (e) {
+    throw undecodable(bytes, path, e);
+  } finally {
+    release(cost);
+  }
+}
+
 /**
  * Decode an image to RGBA, EXIF orientation applied: small non-interlaced PNGs with the pure
  * decoder, everything else with createImageBitmap (shrunk to {@link shrinkSize} of `hint`).
@@ -286,16 +298,7 @@ export async function decodeImageBitmap(bytes: Uint8Array, path: string, hint?: 
       colorSpaceConversion: info.cmyk ? 'default' : 'none',
       ...(resize ? { resizeWidth: out.width, resizeHeight: out.height, resizeQuality: 'high' as const } : {}),
     };
-    const cost = info.width * info.height;
-    let bmp: ImageBitmap;
-    await acquire(cost);
-    try {
-      bmp = await bitmapOf(blob, options);
-    } catch (e) {
-      throw undecodable(bytes, path, e);
-    } finally {
-      release(cost);
-    }
+    const bmp = await budgetedBitmap(blob, options, info.width * info.height, bytes, path);
     try {
       const data = readPixels(bmp);
       if (!turn) return { width: bmp.width, height: bmp.height, channels: 4, data };
@@ -305,16 +308,7 @@ export async function decodeImageBitmap(bytes: Uint8Array, path: string, hint?: 
     }
   }
   // A header this code does not read (DNL JPEG, AVIF…): decode at full size, then check and shrink.
-  let bmp: ImageBitmap;
-  const cost = decodeBudgetPixels / 2; // size unknown: half the budget
-  await acquire(cost);
-  try {
-    bmp = await bitmapOf(blob, BITMAP_OPTIONS);
-  } catch (e) {
-    throw undecodable(bytes, path, e);
-  } finally {
-    release(cost);
-  }
+  let bmp = await budgetedBitmap(blob, BITMAP_OPTIONS, decodeBudgetPixels / 2, bytes, path); // size unknown: half the budget
   try {
     if (bmp.width * bmp.height > maxPixels) throw tooLarge(bmp.width, bmp.height, maxPixels);
     const target = shrinkSize(bmp.width, bmp.height, hint);

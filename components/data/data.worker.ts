@@ -13,7 +13,7 @@ import {
   loadDataset,
   logMelSpectrogram,
   memorySource,
-  openManifest,
+  openDataset,
   labelColumnsFor,
   zipSource,
   type FileSource,
@@ -85,7 +85,7 @@ async function openSource(input: DatasetInput): Promise<{ source: FileSource | n
 
 // ---- previews --------------------------------------------------------------------------------
 async function makePreviews(source: FileSource, report: ProcessResult['report'], ds: LoadedDataset | null, manifest?: string): Promise<SamplePreview[]> {
-  const opened = await openManifest(source, {}, { manifest });
+  const opened = await openDataset(source, { manifest });
   const m = opened.manifest;
   if (!m) return [];
   const types = new Map(report.columns.map((c) => [c.name, c.type]));

@@ -121,7 +121,7 @@ export function graphFixes(graph: GraphDoc, registry: NodeRegistry, report: Pick
       }
       if (words.length) {
         const categorical = [...p.categorical, ...words.map((c) => ({ column: c, cardinality: slots(cols.get(c) as ColumnInfo) }))];
-        fixes.push({ kind: 'map-column', nodeId: b.nodeId, param: 'columns', value: p.columns.filter((c) => !words.includes(c)), message: `“${label(b.nodeId)}”: ${words.map((c) => `“${c}”`).join(', ')} hold words, not numbers`, automatic: true });
+        fixes.push({ kind: 'map-column', nodeId: b.nodeId, param: 'columns', value: p.columns.filter((c) => !words.includes(c)), message: `“${label(b.nodeId)}”: ${words.map((c) => `“${c}”`).join(', ')} ${words.length === 1 ? 'holds' : 'hold'} words, not numbers`, automatic: true });
         fixes.push({ kind: 'categorical', nodeId: b.nodeId, param: 'categorical', value: categorical, message: `“${label(b.nodeId)}” encodes ${words.map((c) => `“${c}” (${slots(cols.get(c) as ColumnInfo)} categories)`).join(', ')} one-hot`, automatic: true });
       }
       continue;

@@ -6,9 +6,9 @@ import type { GraphDoc } from '../graph';
 import type { NodeRegistry } from '../spec';
 import { AUDIO_EXTENSIONS, DecodeError, extensionOf, IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, type PlatformAdapter } from './adapter';
 import { sortClassNames } from './labels';
-import { loadDataset, openManifest, type LoadedDataset } from './loader';
+import { loadDataset, type LoadedDataset } from './loader';
 import { DEFAULT_LIMITS, formatBytes, problem, type DataLimits, type DataProblem } from './problems';
-import { matchedByNameProblem, shownName, type LayoutKind } from './layout';
+import { matchedByNameProblem, openDataset, shownName, type LayoutKind } from './layout';
 import type { FileSource } from './source';
 import { assignSplits, SPLITS, type Split, type SplitOptions } from './split';
 import { parseNumber } from './tabular';
@@ -135,7 +135,7 @@ function countCodes(problems: DataProblem[]): Record<string, number> {
 /** Inspect a dataset. Never throws for bad input. */
 export async function inspectDataset(source: FileSource, opts: InspectOptions = {}): Promise<InspectReport> {
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
-  const opened = await openManifest(source, limits, { manifest: opts.manifest });
+  const opened = await openDataset(source, { limits, manifest: opts.manifest });
   const m = opened.manifest;
   const shownAs = shownName(opened);
   const empty: InspectReport = { source: source.name, manifest: shownAs, format: null, layout: opened.layout, tables: opened.tables, rows: 0, columns: [], splits: { train: 0, val: 0, test: 0, seeded: 0 }, labels: [], problems: opened.problems, problemCounts: countCodes(opened.problems) };

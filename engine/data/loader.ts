@@ -12,7 +12,7 @@ import type { PlatformAdapter } from './adapter';
 import { countNonFinite } from './inputs/row';
 import { inputData, type FittedInput, type InputBinding, type Prepared, type RawInput, type RowCtx } from './inputs';
 import { fitClasses, splitMultiLabel } from './labels';
-import { matchedByNameProblem, openDataset, shownName, sourceLocator, type OpenedDataset, type OpenOptions } from './layout';
+import { matchedByNameProblem, openDataset, shownName, sourceLocator } from './layout';
 import { isInputKind, type InputKind, type InputParamsByKind } from './params';
 import { DEFAULT_LIMITS, problem, type DataLimits, type DataProblem } from './problems';
 import type { FileSource } from './source';
@@ -116,17 +116,6 @@ export interface LoadOptions {
   manifest?: string;
   onProgress?: (p: LoadProgress) => void;
   signal?: AbortSignal;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Manifest
-
-/**
- * Find and read the dataset's manifest, whatever its layout (a table, a Hugging Face folder,
- * class folders: layout.ts). Never throws.
- */
-export async function openManifest(source: FileSource, limits: Partial<DataLimits> = {}, options: Omit<OpenOptions, 'limits'> = {}): Promise<OpenedDataset> {
-  return openDataset(source, { ...options, limits });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -293,7 +282,7 @@ export async function loadDataset(source: FileSource, opts: LoadOptions): Promis
 async function loadDatasetUnsafe(source: FileSource, opts: LoadOptions): Promise<LoadedDataset> {
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const problems: DataProblem[] = [];
-  const opened = await openManifest(source, limits, { manifest: opts.manifest });
+  const opened = await openDataset(source, { limits, manifest: opts.manifest });
   problems.push(...opened.problems);
   const m = opened.manifest;
   const shownAs = shownName(opened);
