@@ -1,7 +1,8 @@
 /**
  * Photo ingestion in Node (the CLI's image path): full-size photo-like JPEGs decoded and shrunk
  * to 64×64 through `createNodeAdapter().decodeImage(…, { width: 64, height: 64 })` (sharp, libvips
- * shrink-on-load) plus the engine featuriser, beside the old path (jpeg-js full decode, then the
+ * shrink-on-load; progressive JPEGs from their DC scans, jpeg-dc.ts, also through sharp alone for
+ * comparison) plus the engine featuriser, beside the old path (jpeg-js full decode, then the
  * featuriser) and small PNGs like AV-MNIST's (sharp vs pngjs). Each case runs in a fresh Node
  * process so that its peak RSS is its own.
  *
@@ -9,8 +10,9 @@
  *
  * The photos are generated into a temporary folder (smooth colour fields, edges and sensor-like
  * noise of σ = --noise levels, JPEG quality 90, every other one progressive; ≈ 3.7 MB each at
- * 12 MP and σ = 6, as phone photos) and removed afterwards. Decoding a JPEG costs in proportion to
- * its compressed size (entropy decoding cannot be skipped, even when libvips shrinks on load). The AV-MNIST PNGs are read from ../shared/datasets/avmnist when present
+ * 12 MP and σ = 6, as phone photos) and removed afterwards. Decoding a JPEG through libjpeg costs
+ * in proportion to its compressed size (entropy decoding cannot be skipped, even when libvips
+ * shrinks on load); the DC-only path skips the AC scans' bytes. The AV-MNIST PNGs are read from ../shared/datasets/avmnist when present
  * (never copied), else 28×28 PNGs are generated. "per core" = photos per CPU second of the process
  * (process.cpuUsage: user + system, all threads, libvips' included).
  */
@@ -214,7 +216,8 @@ async function main() {
     const png = (x: Omit<CaseSpec, 'kind' | 'list'>): CaseSpec => ({ ...x, kind: 'png', list: 'pngs' });
     const specs: CaseSpec[] = [
       photo({ id: 'base-1', label: `baseline JPEG ${mp} → 64×64, 1 at a time`, notes: 'decodeImage(…, {64, 64}): libvips shrink-on-load', list: 'baseline', decoder: 'node', hint: true, inFlight: 1 }),
-      photo({ id: 'prog-1', label: `progressive JPEG ${mp} → 64×64, 1 at a time`, notes: 'same (progressive: every scan is entropy-decoded)', list: 'progressive', decoder: 'node', hint: true, inFlight: 1 }),
+      photo({ id: 'prog-1', label: `progressive JPEG ${mp} → 64×64, 1 at a time`, notes: 'DC scans only (jpeg-dc.ts), then the libvips reduce', list: 'progressive', decoder: 'node', hint: true, inFlight: 1 }),
+      photo({ id: 'prog-sharp-1', label: `progressive JPEG ${mp} → 64×64, sharp only, 1 at a time`, notes: 'decodeImageSharp: every scan entropy-decoded (before jpeg-dc.ts)', list: 'progressive', decoder: 'sharp', hint: true, inFlight: 1 }),
       photo({ id: 'all-8', label: `all JPEGs ${mp} → 64×64, 8 in flight`, notes: 'as the loader (8 rows at once, libuv pool of 4)', list: 'photos', decoder: 'node', hint: true, inFlight: 8 }),
       photo({ id: 'all-8-defaults', label: `all JPEGs ${mp} → 64×64, 8 in flight, sharp defaults`, notes: `sharp's cache on + concurrency ${cores}, instead of off + 1`, list: 'photos', decoder: 'node', hint: true, inFlight: 8, sharpDefaults: true }),
       photo({ id: 'full-1', label: `all JPEGs ${mp} → 64×64, no hint, 1 at a time`, notes: 'full-size decode by sharp, engine resize', list: 'photos', decoder: 'node', hint: false, inFlight: 1, limit: Math.min(count, 20) }),
@@ -234,7 +237,7 @@ async function main() {
       rows.push([spec.label, String(r.files), (r.bytes / 2 ** 20).toFixed(r.bytes < 2 ** 24 ? 1 : 0), dp(perSec), dp(perCore), dp(r.cpuMs / r.files), dp(stats(r.msPerFile).median), `${r.peakRssMb.toFixed(0)} MB`, r.outSize, spec.notes]);
     }
     printTable(`Photo ingestion in Node: decode + featurise (64×64×3 photos, 28×28×1 PNGs, unit normalisation); one process per row, files read from disk (page cache warm)`, rows);
-    for (const id of ['base-1', 'prog-1', 'all-8']) {
+    for (const id of ['base-1', 'prog-1', 'prog-sharp-1', 'all-8']) {
       const r = results.get(id)!;
       const perCore = (r.files * 1000) / r.cpuMs;
       console.log(`target: ≥ 50 full-size photos per second per core — ${id}: ${perCore.toFixed(1)} per CPU second, ${perCore >= 50 ? 'met' : 'NOT met'} (${((r.bytes / r.cpuMs) * 1000 / 2 ** 20).toFixed(0)} MB of JPEG per CPU second)`);

@@ -1,9 +1,18 @@
 /**
  * The Node platform adapter for the CLI and tests: images through sharp (libvips: JPEG, PNG, WebP,
- * GIF, TIFF, AVIF; small plain PNGs through pngjs; uncompressed BMP in pure code) and WAV in pure
- * code (wav.ts). Only Node entry
- * points import this file (sharp is a native module, loaded on the first image that needs it);
- * engine code reaches decoders through the {@link PlatformAdapter} it is given.
+ * GIF, TIFF, AVIF; small plain PNGs through pngjs; uncompressed BMP in pure code; progressive
+ * JPEGs shrunk by 8 or more from their DC coefficients alone, jpeg-dc.ts) and WAV in pure code
+ * (wav.ts). Only Node entry points import this file (sharp is a native module, loaded on the
+ * first image that needs it); engine code reaches decoders through the {@link PlatformAdapter}
+ * it is given.
+ *
+ * Progressive JPEGs: libjpeg-turbo entropy-decodes every scan of one before it can shrink it, 4×
+ * the cost of a baseline file. When a hint asks for at most 1/8 of the upright size in both
+ * directions, jpeg-dc.ts reads the DC scans only and skips the AC ones, which gives libvips'
+ * own 1/8 shrink-on-load image (exactly for 4:4:4 and grey; 4:2:0 chroma within about a level
+ * on average, libjpeg interpolating it from AC coefficients we skip); libvips then reduces it to
+ * the size as on the sharp path. Anything jpeg-dc.ts does not handle (baseline, CMYK, truncated
+ * or odd files) goes to sharp unchanged, and without a hint sharp decodes at full size.
  *
  * Pixel rules, chosen so that the CLI and the app featurise the same file to the same values:
  * - EXIF orientation is applied (the size limit and the shrink use the upright size).
@@ -24,6 +33,7 @@
 import { PNG } from 'pngjs';
 import type { Sharp, SharpOptions } from 'sharp';
 import { DecodeError, extensionOf, shrinkSize, type DecodedImage, type ImageSizeHint, type PlatformAdapter } from './adapter';
+import { decodeJpegDc } from './jpeg-dc';
 import { DEFAULT_LIMITS, type DataLimits } from './problems';
 import { decodeWav, decodeWavAt } from './wav';
 
@@ -232,15 +242,47 @@ function decodeBmp(b: Uint8Array, maxPixels: number): DecodedImage {
 /**
  * Decode an image (the format sniffed from the bytes, not the name) to 8-bit pixels, EXIF
  * orientation applied. With `hint`, shrink while decoding to exactly {@link shrinkSize}'s size
- * (libvips shrink-on-load for JPEG and WebP, then an antialiased reduce); otherwise full size.
+ * (libvips shrink-on-load for JPEG and WebP, or a progressive JPEG's DC coefficients, then an
+ * antialiased reduce); otherwise full size.
  * The declared size is checked against `maxPixels` from the header before any pixel is decoded.
  */
 export async function decodeImageNode(bytes: Uint8Array, path = '', maxPixels = DEFAULT_LIMITS.maxImagePixels, hint?: ImageSizeHint): Promise<DecodedImage> {
-  if (sniff(bytes) === 'bmp') return decodeBmp(bytes, maxPixels);
+  const kind = sniff(bytes);
+  if (kind === 'bmp') return decodeBmp(bytes, maxPixels);
+  if (kind === 'jpeg' && hint) {
+    const small = await decodeProgressiveJpegShrunk(bytes, maxPixels, hint);
+    if (small) return small;
+  }
   return decodeSmallPng(bytes, maxPixels) ?? decodeImageSharp(bytes, path, maxPixels, hint);
 }
 
-/** {@link decodeImageNode} through sharp alone (no pngjs for small PNGs, no BMP): for tests and benchmarks. */
+/**
+ * A progressive JPEG shrunk by 8 or more: its DC coefficients are the 1/8-scale image (jpeg-dc.ts,
+ * pure code that skips the AC scans), which libvips then reduces to exactly {@link shrinkSize}'s
+ * size, as after its own shrink-on-load. Null for anything else (baseline JPEGs, smaller shrinks,
+ * CMYK, truncated or odd files): sharp decodes those.
+ */
+async function decodeProgressiveJpegShrunk(bytes: Uint8Array, maxPixels: number, hint: ImageSizeHint): Promise<DecodedImage | null> {
+  let target = { width: 0, height: 0 };
+  const dc = decodeJpegDc(bytes, {
+    maxPixels,
+    accept: (w, h) => {
+      target = shrinkSize(w, h, hint);
+      return Math.floor(w / 8) >= target.width && Math.floor(h / 8) >= target.height;
+    },
+  });
+  if (!dc) return null;
+  const { width, height, channels, data } = dc;
+  if (width === target.width && height === target.height) return { width, height, channels, data };
+  const sharp = await loadSharp();
+  const raw = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  let img = sharp(raw, { raw: { width, height, channels } }).resize(target.width, target.height, { fit: 'fill' });
+  if (channels === 1) img = img.toColourspace('b-w'); // else libvips writes grey out as sRGB
+  const out = await img.raw().toBuffer({ resolveWithObject: true });
+  return { width: out.info.width, height: out.info.height, channels, data: new Uint8Array(out.data.buffer, out.data.byteOffset, out.data.byteLength) };
+}
+
+/** {@link decodeImageNode} through sharp alone (no pngjs for small PNGs, no DC-only progressive JPEGs, no BMP): for tests and benchmarks. */
 export async function decodeImageSharp(bytes: Uint8Array, path = '', maxPixels = DEFAULT_LIMITS.maxImagePixels, hint?: ImageSizeHint): Promise<DecodedImage> {
   if (bytes.length === 0) throw new DecodeError('empty file (0 bytes)');
   const ext = extensionOf(path);
