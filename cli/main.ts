@@ -10,10 +10,10 @@ const COMMANDS: Record<string, { run: () => Promise<Command>; help: string }> = 
   nodes: { run: async () => nodesCommand, help: 'nodes [--json]                          the catalogue: kinds, ports, params with defaults' },
   validate: { run: async () => validateCommand, help: 'validate <graph.json> [--json]          diagnostics' },
   summary: { run: async () => summaryCommand, help: 'summary <graph.json> [--json]           layers, shapes, parameter counts' },
-  train: { run: async () => (await import('./commands/train')).trainCommand, help: 'train <graph.json> --data <dir|zip> [--epochs --batch-size --lr --seed --optimizer --patience --out <bundle.zip>] [--compare] [--json]' },
-  evaluate: { run: async () => (await import('./commands/evaluate')).evaluateCommand, help: 'evaluate <bundle.zip> --data <dir|zip> [--split test] [--ablate] [--json]' },
-  predict: { run: async () => (await import('./commands/predict')).predictCommand, help: 'predict <bundle.zip> --input column=value ... [--json]' },
-  export: { run: async () => (await import('./commands/export')).exportCommand, help: 'export <graph.json|bundle.zip> --target tfjs|keras|pytorch [--out file.zip|dir] [--json]' },
+  train: { run: async () => (await import('./commands/train')).trainCommand, help: 'train <graph.json|project.fusionlab> --data <dir|zip> [--epochs --batch-size --lr --seed --optimizer --patience --out <bundle.zip|project.fusionlab>] [--compare] [--json]' },
+  evaluate: { run: async () => (await import('./commands/evaluate')).evaluateCommand, help: 'evaluate <bundle.zip|project.fusionlab> --data <dir|zip> [--split test] [--ablate] [--json]' },
+  predict: { run: async () => (await import('./commands/predict')).predictCommand, help: 'predict <bundle.zip|project.fusionlab> --input column=value ... [--json]' },
+  export: { run: async () => (await import('./commands/export')).exportCommand, help: 'export <graph.json|bundle.zip|project.fusionlab> --target tfjs|keras|pytorch [--out file.zip|dir] [--json]' },
 };
 
 const SUBCOMMANDS: Record<string, Record<string, { run: () => Promise<Command>; help: string }>> = {
@@ -28,6 +28,8 @@ export function usage(): string {
   const lines = ['usage: fusionlab <command> [options]', ''];
   for (const c of Object.values(COMMANDS)) lines.push(`  fusionlab ${c.help}`);
   for (const [group, subs] of Object.entries(SUBCOMMANDS)) for (const c of Object.values(subs)) lines.push(`  fusionlab ${group} ${c.help}`);
+  lines.push('', 'A project file (.fusionlab, saved by the app) works wherever a bundle does; train reads its graph and');
+  lines.push('settings, and train and evaluate use the dataset it includes when --data is left out.');
   lines.push('', 'Every command takes --json (one JSON object on stdout).');
   return lines.join('\n');
 }

@@ -28,7 +28,19 @@ import TemplatePicker from './TemplatePicker';
 import { Toasts, useToasts } from './Toasts';
 import Toolbar from './Toolbar';
 import { useParamCounts } from './useParamCounts';
-import { useDatasetState } from './data/datasetStore';
+import { closeDataset, getDatasetState, openDataset, useDatasetState } from './data/datasetStore';
+import ProjectsDialog from './project/ProjectsDialog';
+import { projectActions, registerApplier, startProjects, useProjects, type LoadedProject } from './project/projectStore';
+import { getState as getTrainState, trainActions, useTrainState } from './train/trainStore';
+import { restoredView } from './train/persistView';
+
+/** Why the page should not switch projects or close now, or null. */
+function busyReason(): string | null {
+  const t = getTrainState().view.status;
+  if (t === 'starting' || t === 'running' || t === 'stopping') return 'Training is running: stop it before opening another project.';
+  if (getDatasetState().status === 'loading') return 'A dataset is still being read: wait for it before opening another project.';
+  return null;
+}
 
 /** Window storage, or null where the browser refuses it (private modes, sandboxed frames). */
 function browserStore(): KeyValueStore | null {
@@ -77,34 +89,53 @@ function EditorApp() {
   const fileInput = useRef<HTMLInputElement>(null);
   const graphRef = useRef(graph);
   graphRef.current = graph;
+  const stateRef = useRef(state);
+  stateRef.current = state;
+  const [projectsOpen, setProjectsOpen] = useState(false);
+  const projects = useProjects();
+  const trainView = useTrainState().view;
 
   const load = useCallback((g: GraphDoc, fresh = false) => {
     dispatch({ type: 'load', graph: g, fresh });
     setFitToken((t) => t + 1);
   }, []);
 
-  // First load: a share link wins, then the autosave, then the demo template.
+  /** Put a project on the page: its graph and undo steps, settings, results, model and dataset. */
+  const apply = useCallback((p: LoadedProject) => {
+    const d = p.doc;
+    dispatch({ type: 'restore', graph: d.graph, undo: d.undo, redo: d.redo });
+    setFitToken((t) => t + 1);
+    const model = p.model ? { bytes: p.model.bytes, name: `${d.name} (saved model)` } : undefined;
+    trainActions.restore(d.train, p.results !== undefined ? restoredView(p.results, p.model?.epoch) : null, model);
+    if (p.dataset) void openDataset(p.dataset.input, d.graph, { reopen: true, manifest: p.dataset.manifest });
+    else closeDataset();
+  }, []);
+  useEffect(() => registerApplier(apply), [apply]);
+
+  // First load: a share link opens as a new project; else the last project reopens.
   useEffect(() => {
-    let initial: GraphDoc | null = null;
-    const shared = readShareHash(window.location.hash);
-    if (shared) {
-      if (shared.ok) {
-        initial = shared.graph;
-        show('success', `Opened the shared graph “${shared.graph.name}”.`);
+    let shared: GraphDoc | null = null;
+    const link = readShareHash(window.location.hash);
+    if (link) {
+      if (link.ok) {
+        shared = link.graph;
+        show('success', `Opened the shared graph “${link.graph.name}” as a new project; your other projects are under Projects.`);
       } else {
-        show('error', describeFailure('The share link could not be opened; nothing was changed', shared.diagnostics));
+        show('error', describeFailure('The share link could not be opened; nothing was changed', link.diagnostics));
       }
       history.replaceState(null, '', window.location.pathname + window.location.search);
     }
     const store = browserStore();
-    if (!initial && store) {
+    let legacy: GraphDoc | null = null;
+    if (store) {
       const saved = restoreGraph(store);
-      if (saved?.ok) initial = saved.graph;
-      else if (saved) show('error', describeFailure('Your autosaved graph could not be restored (a copy is kept in browser storage)', saved.diagnostics));
+      if (saved?.ok) legacy = saved.graph;
     }
-    load(initial ?? defaultTemplate()?.graph ?? emptyGraph(), true);
-    setReady(true);
-  }, [load, show]);
+    void startProjects({ shared, legacy, demo: defaultTemplate()?.graph ?? emptyGraph() }).then((p) => {
+      apply(p);
+      setReady(true);
+    });
+  }, [apply, show]);
 
   // A share link pasted into the address bar of an open editor.
   useEffect(() => {
@@ -112,19 +143,37 @@ function EditorApp() {
       const shared = readShareHash(window.location.hash);
       if (!shared) return;
       if (shared.ok) {
-        load(shared.graph);
-        show('success', `Opened the shared graph “${shared.graph.name}”. Undo brings back the previous one.`);
+        const why = busyReason();
+        if (why) show('error', `The share link was not opened: ${why}`);
+        else {
+          void projectActions.create(shared.graph);
+          show('success', `Opened the shared graph “${shared.graph.name}” as a new project; the one before is under Projects, unchanged.`);
+        }
       } else show('error', describeFailure('The share link could not be opened; nothing was changed', shared.diagnostics));
       history.replaceState(null, '', window.location.pathname + window.location.search);
     };
     window.addEventListener('hashchange', onHash);
     return () => window.removeEventListener('hashchange', onHash);
-  }, [load, show]);
+  }, [show]);
+
+  // Leaving while training runs or a dataset is read loses that work: the browser asks first.
+  useEffect(() => {
+    const onBefore = (e: BeforeUnloadEvent) => {
+      if (!busyReason()) return;
+      e.preventDefault();
+      e.returnValue = '';
+    };
+    window.addEventListener('beforeunload', onBefore);
+    return () => window.removeEventListener('beforeunload', onBefore);
+  }, []);
 
   // Autosave, debounced, and flushed when the page is hidden.
   useEffect(() => {
     if (!ready) return;
     const t = setTimeout(() => {
+      const h = stateRef.current.history;
+      projectActions.saveGraph(graph, h.past, h.future);
+      // The single-graph autosave stays as a fallback where IndexedDB is unavailable.
       const store = browserStore();
       const err = store ? saveGraph(store, graph) : null;
       if (err) show('error', err);
@@ -134,6 +183,8 @@ function EditorApp() {
   useEffect(() => {
     if (!ready) return;
     const flush = () => {
+      const h = stateRef.current.history;
+      projectActions.saveGraph(graphRef.current, h.past, h.future);
       const store = browserStore();
       if (store) saveGraph(store, graphRef.current);
     };
@@ -212,6 +263,11 @@ function EditorApp() {
       const file = e.target.files?.[0];
       e.target.value = '';
       if (!file) return;
+      if (/\.fusionlab$/i.test(file.name)) {
+        const r = await projectActions.openFile(new Uint8Array(await file.arrayBuffer()), file.name);
+        show(r.ok ? 'success' : 'error', r.message);
+        return;
+      }
       if (file.size > 20 * 1024 * 1024) {
         show('error', `“${file.name}” is too large for a graph file (${(file.size / 1024 / 1024).toFixed(1)} MB); nothing was changed.`);
         return;
@@ -262,8 +318,6 @@ function EditorApp() {
   const onDropKind = useCallback((kind: string, position: { x: number; y: number }) => dispatch({ type: 'add', kind, position }), []);
 
   // Keyboard shortcuts (not while typing in a field).
-  const stateRef = useRef(state);
-  stateRef.current = state;
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (isTyping(e.target) || document.querySelector('[role="dialog"]')) return;
@@ -324,8 +378,17 @@ function EditorApp() {
         onOpen={() => fileInput.current?.click()}
         onDownload={download}
         onShare={() => void share()}
+        onProjects={() => setProjectsOpen(true)}
       />
-      <input ref={fileInput} type="file" accept=".json,application/json" hidden onChange={(e) => void onFile(e)} data-testid="file-input" />
+      {projects.error && (
+        <div className="banner error" role="alert" data-testid="storage-error">
+          {projects.error}{' '}
+          <button type="button" className="btn" onClick={() => projectActions.dismissError()}>
+            Dismiss
+          </button>
+        </div>
+      )}
+      <input ref={fileInput} type="file" accept=".json,application/json,.fusionlab" hidden onChange={(e) => void onFile(e)} data-testid="file-input" />
       <div className="workspace">
         <Palette onAdd={addAtCenter} />
         <main className="center">
@@ -350,6 +413,7 @@ function EditorApp() {
         </main>
         <Inspector graph={graph} analysis={analysis} selection={state.selection} counts={counts} dispatch={dispatch} />
       </div>
+      {projectsOpen && <ProjectsDialog onClose={() => setProjectsOpen(false)} busy={trainView.status === 'running' || trainView.status === 'starting' || trainView.status === 'stopping' || data.status === 'loading' ? busyReason() : null} onOpenFile={() => fileInput.current?.click()} />}
       {picker && <TemplatePicker templates={templates} onPick={pickTemplate} onClose={() => setPicker(false)} dataset={openReport ? data.sourceName : undefined} />}
       {shareUrl && (
         <Modal title="Share this graph" onClose={() => setShareUrl(null)}>

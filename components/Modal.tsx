@@ -4,6 +4,10 @@ import { useEffect, useRef, type ReactNode } from 'react';
 
 export default function Modal({ title, onClose, children, testId, wide }: { title: string; onClose(): void; children: ReactNode; testId?: string; wide?: boolean }) {
   const ref = useRef<HTMLDivElement>(null);
+  // The latest onClose, so that a parent's re-render (a new callback) does not re-run the focus
+  // effect: that moved focus to the first button while the user typed in a field of the dialog.
+  const close = useRef(onClose);
+  close.current = onClose;
   useEffect(() => {
     const before = document.activeElement as HTMLElement | null;
     const first = ref.current?.querySelector<HTMLElement>('[data-autofocus], button, input, select, textarea, [tabindex]');
@@ -11,7 +15,7 @@ export default function Modal({ title, onClose, children, testId, wide }: { titl
     const onKey = (e: KeyboardEvent) => {
       if (e.key === 'Escape') {
         e.stopPropagation();
-        onClose();
+        close.current();
       }
     };
     window.addEventListener('keydown', onKey, true);
@@ -19,7 +23,7 @@ export default function Modal({ title, onClose, children, testId, wide }: { titl
       window.removeEventListener('keydown', onKey, true);
       before?.focus?.();
     };
-  }, [onClose]);
+  }, []);
   return (
     <div className="modal-backdrop" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
       <div className={wide ? 'modal wide' : 'modal'} role="dialog" aria-modal="true" aria-label={title} ref={ref} data-testid={testId}>

@@ -11,6 +11,7 @@ const ICONS: Record<string, ReactNode> = {
   templates: <path d="M3 3h7v7H3zM14 3h7v7h-7zM14 14h7v7h-7zM3 14h7v7H3z" />,
   open: <path d="M3 7V5a2 2 0 0 1 2-2h4l2 2h8a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2zM12 10v6M9 13l3-3 3 3" />,
   download: <path d="M12 3v12M7 10l5 5 5-5M4 19h16" />,
+  projects: <path d="M3 7h6l2 2h10v10H3zM3 7V5h6l2 2" />,
   share: <path d="M10 14a4 4 0 0 0 5.7 0l3-3a4 4 0 0 0-5.7-5.7l-1 1M14 10a4 4 0 0 0-5.7 0l-3 3a4 4 0 0 0 5.7 5.7l1-1" />,
 };
 
@@ -45,6 +46,7 @@ export interface ToolbarProps {
   onOpen(): void;
   onDownload(): void;
   onShare(): void;
+  onProjects(): void;
 }
 
 export default function Toolbar(p: ToolbarProps) {
@@ -64,6 +66,7 @@ export default function Toolbar(p: ToolbarProps) {
         </span>
       </div>
       <div className="tb-group">
+        <Btn icon="projects" label="Projects" onClick={p.onProjects} testId="btn-projects" />
         <Btn icon="templates" label="Templates" onClick={p.onTemplates} testId="btn-templates" />
         <Btn icon="open" label="Open" onClick={p.onOpen} testId="btn-open" kbd="Ctrl+O" />
         <Btn icon="download" label="Download" onClick={p.onDownload} testId="btn-download" kbd="Ctrl+S" />

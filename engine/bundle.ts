@@ -97,7 +97,8 @@ export async function writeBundle(tf: typeof tfTypes, contents: BundleContents):
   };
   return zipSync({
     'model.json': modelJson,
-    'weights.bin': weights,
+    // Float weights hardly compress, and storing them keeps per-epoch checkpoints cheap.
+    'weights.bin': [weights, { level: 0 }],
     'graph.json': strToU8(JSON.stringify(contents.graph, null, 2)),
     'fitted.json': strToU8(JSON.stringify(contents.fitted)),
     'bundle.json': strToU8(JSON.stringify(meta, null, 2)),

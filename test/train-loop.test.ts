@@ -52,7 +52,7 @@ describe('training loop', () => {
     const t = createTrainer(tf, c, data, { epochs: 2, batchSize: 16, metricsEvery: 3 });
     const seen: { epoch: number; batch: number; sps: number; left: number; acc?: number }[] = [];
     const epochs: number[] = [];
-    await t.train({ onBatchEnd: (m) => seen.push({ epoch: m.epoch, batch: m.batch, sps: m.samplesPerSecond, left: m.secondsLeft, acc: m.outputs.head.accuracy }), onEpochEnd: (m) => epochs.push(m.epoch) });
+    await t.train({ onBatchEnd: (m) => seen.push({ epoch: m.epoch, batch: m.batch, sps: m.samplesPerSecond, left: m.secondsLeft, acc: m.outputs.head.accuracy }), onEpochEnd: (m) => void epochs.push(m.epoch) });
     expect(seen).toHaveLength(16);
     expect(seen.map((s) => s.batch).slice(0, 8)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(seen.every((s) => s.sps > 0 && s.left >= 0 && s.acc !== undefined && s.acc >= 0 && s.acc <= 1)).toBe(true);

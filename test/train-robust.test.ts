@@ -149,7 +149,7 @@ describe('GPU loss recovery', () => {
     expect(r.trainer.epochsDone).toBe(2);
     expect(r.trainer.config.metricsEvery).toBe(1);
     const epochs: number[] = [];
-    const res = await r.trainer.train({ onEpochEnd: (m) => epochs.push(m.epoch) });
+    const res = await r.trainer.train({ onEpochEnd: (m) => void epochs.push(m.epoch) });
     expect(res.status).toBe('finished');
     expect(epochs).toEqual([3, 4]);
     expect(res.history.map((h) => h.epoch)).toEqual([1, 2, 3, 4]);

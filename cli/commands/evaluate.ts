@@ -1,36 +1,58 @@
 /**
- * `fusionlab evaluate <bundle.zip> --data <dir|zip> [--split test] [--ablate] [--json]`:
+ * `fusionlab evaluate <bundle.zip|project.fusionlab> [--data <dir|zip>] [--split test] [--ablate] [--json]`:
  * accuracy and loss per output, per-class precision/recall/F1, confusion matrix, worst samples,
- * and with --ablate the accuracy lost when each input is masked.
+ * and with --ablate the accuracy lost when each input is masked. A project file that includes its
+ * dataset is evaluated on it when `--data` is not given.
  */
 import { readFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs';
 import { initNodeBackend } from '../../engine/backend/node-backend';
-import { readBundle } from '../../engine/bundle';
+import type { LoadedDataset } from '../../engine/data/loader';
 import type { Split } from '../../engine/data/split';
 import { ablateInputs, evaluateModel, inputMeans } from '../../engine/evaluate';
+import { isProjectFile, readModelFile, type ProjectDataset } from '../../engine/project/project-file';
 import { registerCustomLayers } from '../../nodes/shared';
 import '../../nodes';
 import { parseArgs, UsageError } from '../args';
 import { printJson, table } from '../io';
-import { backendOption, evaluationNumbers, loadForGraph, manifestOption } from './train';
+import { backendOption, describeProjectDataset, evaluationNumbers, loadForGraph, loadForSource, manifestOption, openProjectDataset } from './train';
 
-const USAGE = 'usage: fusionlab evaluate <bundle.zip> --data <dir|zip> [--split test|val|train] [--manifest table.csv] [--ablate] [--json]';
+const USAGE = 'usage: fusionlab evaluate <bundle.zip|project.fusionlab> --data <dir|zip> [--split test|val|train] [--manifest table.csv] [--ablate] [--json]\n  (a project file that includes its dataset needs no --data: it is evaluated on that dataset)';
 
 /** `fusionlab evaluate`. */
 export async function evaluateCommand(argv: string[]): Promise<number> {
   const args = parseArgs(argv, ['data', 'split', 'backend', 'manifest']);
   const file = args.positional[0];
-  const dataPath = args.flags.get('data');
-  if (!file || typeof dataPath !== 'string') throw new UsageError(USAGE);
+  const dataFlag = args.flags.get('data');
+  if (!file || dataFlag === true) throw new UsageError(USAGE);
+  const dataPath = dataFlag;
   const split = (args.flags.get('split') ?? 'test') as Split;
   if (!['train', 'val', 'test'].includes(split)) throw new UsageError('--split is train, val or test');
   const json = args.flags.has('json');
+  const bytes = new Uint8Array(await readFile(file));
+  // Only a project file can bring its own dataset; say so before loading a model.
+  if (dataPath === undefined && !isProjectFile(bytes)) throw new UsageError(USAGE);
   await initNodeBackend(backendOption(args));
-  const read = await readBundle(tf, new Uint8Array(await readFile(file)), (t) => registerCustomLayers(t));
+  const read = await readModelFile(tf, bytes, (t) => registerCustomLayers(t));
   if (!read.ok) throw new Error(read.message);
   const { model, graph, fitted, meta } = read.bundle;
-  const { data } = await loadForGraph(dataPath, graph, json, { manifest: manifestOption(args) });
+  if (!json) for (const w of read.project?.warnings ?? []) process.stderr.write(`warning: ${w}\n`);
+  const included = read.project?.dataset;
+  if (dataPath === undefined && !included) {
+    model.dispose();
+    throw new UsageError(`${file} includes no dataset: pass --data <dir|zip>.\n${USAGE}`);
+  }
+  let dataName: string;
+  let data: LoadedDataset;
+  if (dataPath !== undefined) {
+    dataName = dataPath;
+    ({ data } = await loadForGraph(dataPath, graph, json, { manifest: manifestOption(args) }));
+  } else {
+    const dataset = included as ProjectDataset;
+    dataName = `the dataset included in ${file}`;
+    if (!json) process.stderr.write(`data: ${dataName}: ${describeProjectDataset(dataset)}\n`);
+    ({ data } = await loadForSource(openProjectDataset(dataset, file), graph, json, { manifest: manifestOption(args) ?? read.project?.project.dataset?.manifest }));
+  }
   // The bundle's fitted state is what the model learnt; a different label set would mis-score.
   for (const [id, h] of Object.entries(fitted.heads)) {
     const now = data.fitted.heads[id];
@@ -39,7 +61,7 @@ export async function evaluateCommand(argv: string[]): Promise<number> {
     }
   }
   const ds = data.splits[split];
-  if (ds.count === 0) throw new Error(`The ${split} split of ${dataPath} is empty.`);
+  if (ds.count === 0) throw new Error(`The ${split} split of ${dataName} is empty.`);
   const evalData = { heads: data.heads, fitted };
   const report = evaluateModel(tf, model, meta.io, evalData, ds);
   const ablation = args.flags.has('ablate') ? ablateInputs(tf, model, meta.io, evalData, ds, data.splits.train.count > 0 ? inputMeans(data.splits.train) : undefined) : undefined;

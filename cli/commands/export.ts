@@ -1,15 +1,15 @@
 /**
- * `fusionlab export <graph.json|bundle.zip> --target tfjs|keras|pytorch [--out file] [--json]`:
+ * `fusionlab export <graph.json|bundle.zip|project.fusionlab> --target tfjs|keras|pytorch [--out file] [--json]`:
  * readable code for a graph (untrained), or code plus trained weights, preprocessing state and a
- * README for a model bundle. `--out x.zip` writes a zip, `--out dir` writes the files into a
+ * README for a model bundle or the model a project file holds. `--out x.zip` writes a zip, `--out dir` writes the files into a
  * folder, no `--out` prints the main file.
  */
 import * as tf from '@tensorflow/tfjs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { readBundle } from '../../engine/bundle';
 import type { GraphDoc } from '../../engine/graph';
 import { exportFiles, exportZip } from '../../engine/export';
+import { readModelFile } from '../../engine/project/project-file';
 import type { ExportTarget } from '../../engine/spec';
 import { registry } from '../../nodes';
 import { registerCustomLayers } from '../../nodes/shared';
@@ -17,7 +17,7 @@ import { parseArgs, UsageError } from '../args';
 import { formatDiagnostic, printJson, readGraphFile, writeFileAtomic } from '../io';
 
 const TARGETS: readonly ExportTarget[] = ['tfjs', 'keras', 'pytorch'];
-const USAGE = 'usage: fusionlab export <graph.json|bundle.zip> --target tfjs|keras|pytorch [--out file.zip|dir] [--json]';
+const USAGE = 'usage: fusionlab export <graph.json|bundle.zip|project.fusionlab> --target tfjs|keras|pytorch [--out file.zip|dir] [--json]';
 
 /** Run `fusionlab export`. */
 export async function exportCommand(argv: string[]): Promise<number> {
@@ -35,10 +35,12 @@ export async function exportCommand(argv: string[]): Promise<number> {
   let graph: GraphDoc;
   let model: tf.LayersModel | undefined;
   let fitted: unknown;
-  if (file.toLowerCase().endsWith('.zip')) {
-    const read = await readBundle(tf, new Uint8Array(await readFile(file)), (x) => registerCustomLayers(x));
+  const lower = file.toLowerCase();
+  if (lower.endsWith('.zip') || lower.endsWith('.fusionlab')) {
+    const read = await readModelFile(tf, new Uint8Array(await readFile(file)), (x) => registerCustomLayers(x));
     if (!read.ok) throw new Error(read.message);
     ({ graph, model, fitted } = read.bundle);
+    if (!json) for (const w of read.project?.warnings ?? []) process.stderr.write(`warning: ${w}\n`);
   } else {
     const read = await readGraphFile(file);
     if (!read.graph) {

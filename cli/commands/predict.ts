@@ -1,18 +1,18 @@
 /**
- * `fusionlab predict <bundle.zip> --input column=value ... [--json]`: one sample → class
- * probabilities (or values) per output. For image, audio and video columns the value is a file
+ * `fusionlab predict <bundle.zip|project.fusionlab> --input column=value ... [--json]`: one sample →
+ * class probabilities (or values) per output, from a bundle or the model a project file holds. For image, audio and video columns the value is a file
  * path; for text the text; for tabular columns a number or category.
  */
 import { readFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs';
 import { initNodeBackend } from '../../engine/backend/node-backend';
-import { readBundle } from '../../engine/bundle';
 import { extensionOf } from '../../engine/data/adapter';
 import { featuriseSample } from '../../engine/data/loader';
 import { INPUT_DATA } from '../../engine/data/inputs';
 import { createNodeAdapter } from '../../engine/data/node-decoders';
 import { memorySource } from '../../engine/data/source';
 import { predictArrays } from '../../engine/evaluate';
+import { readModelFile } from '../../engine/project/project-file';
 import { describePrediction } from '../../engine/predict';
 import { registerCustomLayers } from '../../nodes/shared';
 import '../../nodes';
@@ -20,7 +20,7 @@ import { parseArgs, UsageError } from '../args';
 import { printJson } from '../io';
 import { backendOption } from './train';
 
-const USAGE = 'usage: fusionlab predict <bundle.zip> --input column=value [--input column=value ...] [--json]';
+const USAGE = 'usage: fusionlab predict <bundle.zip|project.fusionlab> --input column=value [--input column=value ...] [--json]';
 
 /** `fusionlab predict`. */
 export async function predictCommand(argv: string[]): Promise<number> {
@@ -35,9 +35,10 @@ export async function predictCommand(argv: string[]): Promise<number> {
     cells[p.slice(0, eq)] = p.slice(eq + 1);
   }
   await initNodeBackend(backendOption(args));
-  const read = await readBundle(tf, new Uint8Array(await readFile(file)), (t) => registerCustomLayers(t));
+  const read = await readModelFile(tf, new Uint8Array(await readFile(file)), (t) => registerCustomLayers(t));
   if (!read.ok) throw new Error(read.message);
   const { model, fitted, meta } = read.bundle;
+  if (!args.flags.has('json')) for (const w of read.project?.warnings ?? []) process.stderr.write(`warning: ${w}\n`);
 
   // File columns: read the files into a memory source under safe relative names.
   const files = new Map<string, Uint8Array>();

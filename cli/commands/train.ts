@@ -1,11 +1,14 @@
 /**
- * `fusionlab train <graph.json> --data <dir|zip> [--epochs --batch-size --lr --seed --optimizer
- *  --patience --out <bundle.zip>] [--compare] [--json]`: train on the WASM backend, progress on stderr,
- *  results (final metrics per output, test accuracy) on stdout. `--compare` then trains each input
- *  alone with the same settings (engine/compare.ts) and reports it beside the fused model.
+ * `fusionlab train <graph.json|project.fusionlab> [--data <dir|zip>] [--epochs --batch-size --lr
+ *  --seed --optimizer --patience --out <bundle.zip|project.fusionlab>] [--compare] [--json]`: train
+ *  on the WASM backend, progress on stderr, results (final metrics per output, test accuracy) on
+ *  stdout. `--compare` then trains each input alone with the same settings (engine/compare.ts) and
+ *  reports it beside the fused model. A project file gives the graph, the default settings (flags
+ *  override them) and, without `--data`, the dataset it includes; `--out x.fusionlab` writes the
+ *  project back with the trained model inside.
  */
 import { existsSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initNodeBackend, type NodeBackendKind } from '../../engine/backend/node-backend';
@@ -13,16 +16,19 @@ import { createComparison, type ComparisonReport } from '../../engine/compare';
 import { loadDataset, type LoadedDataset } from '../../engine/data/loader';
 import { createNodeAdapter } from '../../engine/data/node-decoders';
 import { openPathSource } from '../../engine/data/node-source';
+import type { FileSource } from '../../engine/data/source';
 import { fitGraphToSource } from '../../engine/data/fit-graph';
-import { hasErrors } from '../../engine/diagnostics';
+import { hasErrors, type Diagnostic } from '../../engine/diagnostics';
 import type { GraphDoc } from '../../engine/graph';
+import { PROJECT_LIMITS, newProject, type ProjectDoc, type ProjectTrainSettings } from '../../engine/project/project';
+import { isProjectFile, projectDatasetSource, readProjectFile, writeProjectFile, type ProjectDataset, type ProjectFileRead } from '../../engine/project/project-file';
 import { evaluationNumbers, prepareRun, type OutputNumbers, type SplitName } from '../../engine/run';
 import { DEFAULT_TRAIN_CONFIG, OPTIMIZERS, type ModelIO, type OptimizerName, type OutputMetrics, type TrainConfig } from '../../engine/train';
 import { registry } from '../../nodes';
 import { integerOption, parseArgs, positiveOption, UsageError, type ParsedArgs } from '../args';
 import { formatDiagnostic, printJson, readGraphFile, writeFileAtomic } from '../io';
 
-const USAGE = 'usage: fusionlab train <graph.json> --data <dir|zip> [--epochs N] [--batch-size N] [--lr X] [--seed N] [--optimizer adam|sgd|rmsprop] [--patience N] [--out bundle.zip] [--manifest table.csv] [--keep-graph] [--compare] [--json]';
+const USAGE = 'usage: fusionlab train <graph.json|project.fusionlab> --data <dir|zip> [--epochs N] [--batch-size N] [--lr X] [--seed N] [--optimizer adam|sgd|rmsprop] [--patience N] [--out bundle.zip|project.fusionlab] [--manifest table.csv] [--keep-graph] [--compare] [--json]\n  (a project file that includes its dataset needs no --data; its train settings are the defaults)';
 
 /** `--manifest NAME`: the table to read when a dataset's top level holds several. */
 export function manifestOption(args: ParsedArgs): string | undefined {
@@ -46,9 +52,17 @@ export function backendOption(args: ParsedArgs): NodeBackendKind {
 export async function loadForGraph(dataPath: string, given: GraphDoc, quiet: boolean, options: { manifest?: string; fit?: boolean } = {}): Promise<{ data: LoadedDataset; graph: GraphDoc }> {
   const opened = await openPathSource(dataPath);
   if (!opened.source) throw new Error(opened.problems.map((p) => p.message).join('\n') || `cannot open ${dataPath}`);
+  return loadForSource(opened.source, given, quiet, options);
+}
+
+/**
+ * {@link loadForGraph} for a source already open (a project file's dataset): the same fitting,
+ * loader and messages as a path.
+ */
+export async function loadForSource(source: FileSource, given: GraphDoc, quiet: boolean, options: { manifest?: string; fit?: boolean } = {}): Promise<{ data: LoadedDataset; graph: GraphDoc }> {
   let graph = given;
   if (options.fit) {
-    const fitted = await fitGraphToSource(opened.source, given, registry, { manifest: options.manifest });
+    const fitted = await fitGraphToSource(source, given, registry, { manifest: options.manifest });
     graph = fitted.graph;
     if (!quiet) {
       for (const f of fitted.applied) process.stderr.write(`fitted to the data: ${f.message} (${f.nodeId}.${f.param})\n`);
@@ -57,7 +71,7 @@ export async function loadForGraph(dataPath: string, given: GraphDoc, quiet: boo
     }
   }
   let lastPct = -1;
-  const ds = await loadDataset(opened.source, {
+  const ds = await loadDataset(source, {
     graph,
     registry,
     manifest: options.manifest,
@@ -80,6 +94,66 @@ export async function loadForGraph(dataPath: string, given: GraphDoc, quiet: boo
   return { data: ds, graph };
 }
 
+/** Open the dataset a project file includes; throws (a message) when it cannot be opened. */
+export function openProjectDataset(dataset: ProjectDataset, file: string): FileSource {
+  const opened = projectDatasetSource(dataset);
+  if (!opened.source) throw new Error(`the dataset included in ${file} could not be opened: ${opened.problems.map((p) => p.message).join(' ') || 'unreadable'}`);
+  return opened.source;
+}
+
+/** A short description of the dataset a project file includes, for messages. */
+export function describeProjectDataset(dataset: ProjectDataset): string {
+  if (dataset.kind === 'demo') return `the demo dataset (seed ${dataset.seed}, ${dataset.rows} rows)`;
+  return `${dataset.name} (${dataset.kind === 'zip' ? 'a zip' : `${dataset.files.length} files`})`;
+}
+
+/**
+ * Read the file `train` was given when it is a project file (a zip with project.json): the
+ * project, or a thrown message when it is a zip that cannot be read. `undefined` for anything
+ * else (a graph.json, or a file that cannot be read, which readGraphFile then reports).
+ */
+async function readProjectInput(file: string): Promise<ProjectFileRead | undefined> {
+  let bytes: Uint8Array;
+  try {
+    const b = await readFile(file);
+    bytes = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  } catch {
+    return undefined;
+  }
+  const zip = bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04;
+  const named = file.toLowerCase().endsWith('.fusionlab');
+  if (!zip && !named) return undefined;
+  if (zip && !isProjectFile(bytes)) throw new Error(`${file} is a zip but not a FusionLab project file (no project.json). train takes a graph.json or a project.fusionlab; a model bundle is for evaluate, predict and export.`);
+  const read = readProjectFile(bytes);
+  if (!read.ok) throw new Error(read.message);
+  return read;
+}
+
+/** The settings a run used, as a project keeps them. */
+function projectSettings(config: TrainConfig): ProjectTrainSettings {
+  const { optimizer, learningRate, momentum, batchSize, epochs, patience, seed } = config;
+  return { optimizer, learningRate, momentum, batchSize, epochs, patience, seed };
+}
+
+/**
+ * The project after a run: the trained graph (the one before, when fitting changed it, becomes an
+ * undo step), the settings used, the model's epoch and the dataset kept only when it came from the
+ * project file.
+ */
+function trainedProject(base: ProjectDoc, graph: GraphDoc, config: TrainConfig, epoch: number, keepDataset: boolean, now: string): ProjectDoc {
+  const changed = JSON.stringify(base.graph) !== JSON.stringify(graph);
+  return {
+    ...base,
+    updatedAt: now,
+    graph,
+    undo: changed ? [...base.undo, base.graph].slice(-PROJECT_LIMITS.historySteps) : base.undo,
+    redo: changed ? [] : base.redo,
+    train: projectSettings(config),
+    model: { epoch, complete: true, savedAt: now },
+    dataset: keepDataset ? base.dataset : undefined,
+  };
+}
+
 function fmt(m: Record<string, OutputMetrics | OutputNumbers>): string {
   return Object.entries(m)
     .map(([id, o]) => `${id} loss ${o.loss.toFixed(4)}${o.accuracy !== undefined ? ` acc ${(100 * o.accuracy).toFixed(1)}%` : ''}${o.mae !== undefined ? ` mae ${o.mae.toPrecision(3)}` : ''}`)
@@ -100,36 +174,58 @@ async function checkOutPath(out: string): Promise<void> {
 export async function trainCommand(argv: string[]): Promise<number> {
   const args = parseArgs(argv, ['data', 'epochs', 'batch-size', 'lr', 'seed', 'optimizer', 'patience', 'out', 'backend', 'metrics-every', 'manifest']);
   const file = args.positional[0];
-  const dataPath = args.flags.get('data');
-  if (!file || typeof dataPath !== 'string') throw new UsageError(USAGE);
+  const dataFlag = args.flags.get('data');
+  if (!file || dataFlag === true) throw new UsageError(USAGE);
+  const dataPath = dataFlag;
+  // A project file (a zip with project.json) brings its graph, settings and maybe its dataset.
+  const project = await readProjectInput(file);
+  if (!project && dataPath === undefined) throw new UsageError(USAGE);
+  if (project && dataPath === undefined && !project.dataset) {
+    throw new UsageError(`${file} includes no dataset: pass --data <dir|zip> (or include the dataset when saving the project in the app).\n${USAGE}`);
+  }
   const json = args.flags.has('json');
-  const optimizer = (args.flags.get('optimizer') ?? DEFAULT_TRAIN_CONFIG.optimizer) as OptimizerName;
+  // The project's settings are the defaults; the app's Train panel starts from the same defaults as the CLI (engine/train/types.ts).
+  const defaults: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, ...project?.project.train };
+  const optimizer = (args.flags.get('optimizer') ?? defaults.optimizer) as OptimizerName;
   if (!OPTIMIZERS.includes(optimizer)) throw new UsageError(`--optimizer is one of ${OPTIMIZERS.join(', ')}`);
-  // The app's Train panel starts from the same defaults (engine/train/types.ts).
   const config: Partial<TrainConfig> = {
-    epochs: integerOption(args, 'epochs', DEFAULT_TRAIN_CONFIG.epochs, 1),
-    batchSize: integerOption(args, 'batch-size', DEFAULT_TRAIN_CONFIG.batchSize, 1),
-    learningRate: positiveOption(args, 'lr', DEFAULT_TRAIN_CONFIG.learningRate),
-    seed: integerOption(args, 'seed', DEFAULT_TRAIN_CONFIG.seed, -(2 ** 31)),
-    patience: integerOption(args, 'patience', DEFAULT_TRAIN_CONFIG.patience, 0),
+    epochs: integerOption(args, 'epochs', defaults.epochs, 1),
+    batchSize: integerOption(args, 'batch-size', defaults.batchSize, 1),
+    learningRate: positiveOption(args, 'lr', defaults.learningRate),
+    seed: integerOption(args, 'seed', defaults.seed, -(2 ** 31)),
+    patience: integerOption(args, 'patience', defaults.patience, 0),
     optimizer,
     metricsEvery: integerOption(args, 'metrics-every', 1, 1),
   };
+  if (project?.project.train.momentum !== undefined) config.momentum = project.project.train.momentum;
   const backend = backendOption(args);
   const outFlag = args.flags.get('out');
   if (outFlag === true) throw new UsageError('--out needs a file name, e.g. --out model.zip');
   const out = outFlag;
   if (out !== undefined) await checkOutPath(out);
+  const outProject = out !== undefined && out.toLowerCase().endsWith('.fusionlab');
 
-  const read = await readGraphFile(file);
-  if (!read.graph || hasErrors(read.diagnostics)) {
-    if (json) printJson({ ok: false, diagnostics: read.diagnostics });
-    else for (const d of read.diagnostics) console.error(formatDiagnostic(d));
-    return 1;
+  let given: GraphDoc;
+  if (project) {
+    given = project.project.graph;
+    if (!json) for (const w of project.warnings) process.stderr.write(`warning: ${w}\n`);
+  } else {
+    const read = await readGraphFile(file);
+    if (!read.graph || hasErrors(read.diagnostics)) return graphFailed(read.diagnostics, json);
+    given = read.graph;
   }
   const info = await initNodeBackend(backend);
   if (!json) process.stderr.write(`backend: ${info.backend}${info.simd ? ' (SIMD)' : ''}, ${info.threads} thread(s)\n`);
-  const { data, graph } = await loadForGraph(dataPath, read.graph, false, { manifest: manifestOption(args), fit: !args.flags.has('keep-graph') });
+  const fit = !args.flags.has('keep-graph');
+  let loaded: { data: LoadedDataset; graph: GraphDoc };
+  if (dataPath !== undefined) loaded = await loadForGraph(dataPath, given, false, { manifest: manifestOption(args), fit });
+  else {
+    // Checked above: without --data, the project file includes a dataset.
+    const dataset = project?.dataset as ProjectDataset;
+    process.stderr.write(`data: the dataset included in ${file}: ${describeProjectDataset(dataset)}\n`);
+    loaded = await loadForSource(openProjectDataset(dataset, file), given, false, { manifest: manifestOption(args) ?? project?.project.dataset?.manifest, fit });
+  }
+  const { data, graph } = loaded;
   process.stderr.write(`data: ${data.summary.bySplit.train} train, ${data.summary.bySplit.val} val, ${data.summary.bySplit.test} test\n`);
 
   const prepared = prepareRun(tf, graph, registry, data, config);
@@ -170,9 +266,22 @@ export async function trainCommand(argv: string[]): Promise<number> {
   for (const w of report.warnings) process.stderr.write(`warning [${w.code}]: ${w.message}\n  ${w.suggestion}\n`);
 
   let bundlePath: string | undefined;
+  let projectPath: string | undefined;
   if (ok && out !== undefined) {
     const zip = await run.bundle({ backend: info.backend });
-    if (zip) {
+    if (zip && outProject) {
+      const now = new Date().toISOString();
+      const keepDataset = project !== undefined && dataPath === undefined;
+      const base = project?.project ?? newProject(given, { name: given.name });
+      const doc = trainedProject(base, graph, run.trainer.config, report.bestEpoch ?? report.epochsDone, keepDataset, now);
+      if (project?.results !== undefined) process.stderr.write('the results the app saved in the project were from an earlier run and were left out\n');
+      if (project?.dataset && !keepDataset) process.stderr.write(`the dataset included in ${file} was left out (this model was trained on ${dataPath})\n`);
+      const bytes = writeProjectFile({ project: doc, bundle: zip, dataset: keepDataset ? project?.dataset : undefined });
+      await writeFileAtomic(out, bytes);
+      bundlePath = out;
+      projectPath = out;
+      process.stderr.write(`project file written: ${out} (${(bytes.length / 1024).toFixed(0)} KiB, with the trained model${keepDataset ? ' and the dataset' : ''})\n`);
+    } else if (zip) {
       await writeFileAtomic(out, zip);
       bundlePath = out;
       process.stderr.write(`bundle written: ${out} (${(zip.length / 1024).toFixed(0)} KiB)\n`);
@@ -180,7 +289,9 @@ export async function trainCommand(argv: string[]): Promise<number> {
   } else if (!ok && out !== undefined) {
     process.stderr.write(`training failed: ${out} was not written${existsSync(out) ? ' (the file already there is untouched)' : ''}\n`);
   } else if (ok) {
-    process.stderr.write('the model was not saved: add --out model.zip to keep it (for evaluate, predict and export)\n');
+    process.stderr.write(project
+      ? `the model was not saved: add --out ${path.basename(file).toLowerCase().endsWith('.fusionlab') ? path.basename(file) : 'project.fusionlab'} to keep it in the project (or --out model.zip for a bundle)\n`
+      : 'the model was not saved: add --out model.zip to keep it (for evaluate, predict and export)\n');
   }
   const last = report.history[report.history.length - 1];
   let comparison: ComparisonReport | undefined;
@@ -201,12 +312,19 @@ export async function trainCommand(argv: string[]): Promise<number> {
       testAccuracy: ev?.split === 'test' ? ev.report.outputs[ev.report.primary].accuracy : undefined,
       warnings: report.warnings,
       bundle: bundlePath,
+      project: projectPath,
       compare: comparison,
       history: report.history,
     });
   }
   run.dispose();
   return ok ? 0 : 1;
+}
+
+function graphFailed(diagnostics: Diagnostic[], json: boolean): number {
+  if (json) printJson({ ok: false, diagnostics });
+  else for (const d of diagnostics) console.error(formatDiagnostic(d));
+  return 1;
 }
 
 /** `--compare`: each input alone with the fused model's settings, evaluated on the same split. */

@@ -214,12 +214,24 @@ export function chooseTable(table: string, graph: GraphDoc): Promise<ProcessResu
 }
 
 let datasetSeq = 0;
+const openedListeners = new Set<(input: DatasetInput, name: string) => void>();
 
-/** Open a dataset (files, a zip or the demo) and process it for `graph`. */
-export function openDataset(input: DatasetInput, graph: GraphDoc): Promise<ProcessResult | null> {
+/** The project store keeps each dataset the user opens (not one it reopens itself). */
+export function onDatasetOpened(l: (input: DatasetInput, name: string) => void): () => void {
+  openedListeners.add(l);
+  return () => openedListeners.delete(l);
+}
+
+/**
+ * Open a dataset (files, a zip or the demo) and process it for `graph`. `opts.reopen`: a
+ * project's own dataset coming back (not saved again), with the table it was read from.
+ */
+export function openDataset(input: DatasetInput, graph: GraphDoc, opts: { reopen?: boolean; manifest?: string } = {}): Promise<ProcessResult | null> {
   const datasetId = `ds${++datasetSeq}-${input.kind}`;
   inputs.clear();
   tableChoice.clear();
+  if (opts.manifest) tableChoice.set(datasetId, opts.manifest);
+  if (!opts.reopen) for (const l of openedListeners) l(input, input.kind === 'demo' ? `demo dataset (seed ${input.seed}, ${input.rows} rows)` : input.name);
   inputs.set(datasetId, input);
   cache.clear();
   const name = input.kind === 'demo' ? `demo dataset (seed ${input.seed}, ${input.rows} rows)` : input.name;

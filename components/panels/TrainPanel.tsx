@@ -25,6 +25,7 @@ const BACKEND_LABEL: Record<BackendName, string> = { webgpu: 'WebGPU', webgl: 'W
 
 function statusText(v: TrainView): string {
   const p = v.progress;
+  if (v.restored && v.stage && (v.status === 'stopped' || v.status === 'finished' || v.status === 'early-stopped')) return v.stage;
   switch (v.status) {
     case 'idle':
       return v.openedBundle ? `Model opened from ${v.openedBundle}: it predicts in the Predict panel; Train starts a new one` : 'Ready to train';
@@ -123,7 +124,7 @@ export default function TrainPanel({ graph, analysis, notify }: PanelProps) {
   const done = view.status === 'finished' || view.status === 'early-stopped';
   const primary = view.primary;
   const valAcc = lastMetric(view, primary, 'val-accuracy');
-  const canResume = !busy && view.epochsDone + (view.status === 'stopped' ? 1 : 0) > 0 && (view.status === 'stopped' || (view.status === 'finished' && view.epochsDone < config.epochs));
+  const canResume = !busy && !view.restored && view.epochsDone + (view.status === 'stopped' ? 1 : 0) > 0 && (view.status === 'stopped' || (view.status === 'finished' && view.epochsDone < config.epochs));
   const hasModel = view.epochsDone > 0 || view.status === 'stopped';
   const backendOptions: BackendName[] = view.backend?.available ?? ['webgl', 'wasm', 'cpu'];
   const dataLine = dataState.datasetId

@@ -71,9 +71,12 @@ let hooked = false;
 function onMessage(msg: FromWorker): void {
   switch (msg.type) {
     case 'predict-model':
-      set({ model: msg.model, asking: false });
+      // No model (another project opened): its last answer goes too.
+      if (!msg.model) sampleIndex = 0;
+      set({ model: msg.model, asking: false, ...(msg.model ? {} : { result: null, error: null }) });
       return;
     case 'bundle-opened':
+      sampleIndex = 0; // another model: "Use a sample" starts from the first test sample again
       set({ model: msg.model, status: 'idle', result: null, error: null });
       waitingOpen?.(msg.model);
       waitingOpen = null;

@@ -45,12 +45,12 @@ export type PredictToWorker =
   /** Predict one sample: text and number cells by column; file cells by column in `files`. */
   | { type: 'predict'; id: number; cells: Record<string, string>; files: Record<string, PredictFile> }
   /** Open a bundle zip: it becomes the model that predicts (the trained one is let go). */
-  | { type: 'open-bundle'; bytes: Uint8Array; name: string };
+  | { type: 'open-bundle'; bytes: Uint8Array; name: string; /** The project's own saved model, reopened after a reload: the Train panel keeps its results. */ restore?: boolean };
 
 /** Worker → page. */
 export type PredictFromWorker =
   | { type: 'predict-model'; model: PredictModel | null }
-  | { type: 'bundle-opened'; model: PredictModel }
+  | { type: 'bundle-opened'; model: PredictModel; restore?: boolean }
   | { type: 'prediction'; id: number; result: PredictResult }
   /** A problem the panel shows (bad bundle, missing or undecodable cell, no model). */
   | { type: 'predict-error'; id?: number; message: string; problems?: string[] };

@@ -111,7 +111,7 @@ export function createPredictor(post: Post, deps: PredictorDeps) {
     opened = null;
   }
 
-  async function open(bytes: Uint8Array, name: string): Promise<void> {
+  async function open(bytes: Uint8Array, name: string, restore = false): Promise<void> {
     await deps.ready();
     if (deps.running()) {
       post({ type: 'predict-error', message: 'Training is running: stop it before opening a bundle.' });
@@ -128,8 +128,8 @@ export function createPredictor(post: Post, deps: PredictorDeps) {
     deps.dropActive();
     close();
     opened = { bundle: r.bundle, name, bytes };
-    if (hadTrained) post({ type: 'reset-done' });
-    post({ type: 'bundle-opened', model: describe({ source: 'bundle', model: r.bundle.model, graph: r.bundle.graph, fitted: r.bundle.fitted, io: r.bundle.meta.io }) });
+    if (hadTrained && !restore) post({ type: 'reset-done' });
+    post({ type: 'bundle-opened', restore, model: describe({ source: 'bundle', model: r.bundle.model, graph: r.bundle.graph, fitted: r.bundle.fitted, io: r.bundle.meta.io }) });
   }
 
   async function predict(id: number, cells: Record<string, string>, files: Record<string, PredictFile>): Promise<void> {
@@ -185,7 +185,7 @@ export function createPredictor(post: Post, deps: PredictorDeps) {
             await predict(msg.id, msg.cells, msg.files);
             return;
           case 'open-bundle':
-            await open(msg.bytes, msg.name);
+            await open(msg.bytes, msg.name, msg.restore === true);
             return;
           default: {
             const _x: never = msg;

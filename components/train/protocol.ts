@@ -74,6 +74,8 @@ export type ToWorker =
   | { type: 'resume'; config: PanelConfig }
   | { type: 'stop' }
   | { type: 'reset' }
+  /** Let go of the model (another project opens, one without a trained model). */
+  | { type: 'forget' }
   | { type: 'bundle' }
   /** Export the trained model as code + weights (engine/export exportZip); answered with 'bundle'. */
   | { type: 'export'; target: ExportTarget }
@@ -105,6 +107,12 @@ export type FromWorker =
       warnings?: RunWarning[];
     }
   | { type: 'reset-done' }
+  /**
+   * The model as a bundle after a completed epoch (`complete` false) or at the end of a run (its
+   * kept weights): the page stores it with the project (components/project), so that a crash or
+   * a closed tab leaves the last completed epoch.
+   */
+  | { type: 'checkpoint'; bytes: Uint8Array; epoch: number; complete: boolean }
   | { type: 'bundle'; bytes: Uint8Array; name: string }
   | { type: 'error'; message: string; suggestion?: string }
   | CompareFromWorker
@@ -154,6 +162,11 @@ export interface TrainView {
   compare: CompareView | null;
   /** The file name of a bundle opened in the Predict panel, while its model is the session's model. */
   openedBundle: string | null;
+  /**
+   * True when the results and the model were reopened from the project (after a reload): the
+   * model predicts and downloads, but its optimizer state is gone, so Resume is off.
+   */
+  restored: boolean;
   error: { message: string; suggestion?: string } | null;
 }
 
@@ -181,6 +194,7 @@ export function initialView(): TrainView {
     ablation: null,
     compare: null,
     openedBundle: null,
+    restored: false,
     error: null,
   };
 }
@@ -297,6 +311,7 @@ export function reduceView(v: TrainView, msg: FromWorker, maxBatchPoints = MAX_B
     case 'reset-done':
       return { ...initialView(), backend: v.backend };
     case 'bundle':
+    case 'checkpoint':
       return v;
     case 'error':
       return { ...v, status: 'failed', stage: '', error: { message: msg.message, suggestion: msg.suggestion } };
@@ -304,8 +319,10 @@ export function reduceView(v: TrainView, msg: FromWorker, maxBatchPoints = MAX_B
     case 'compare-done':
       return { ...v, compare: reduceCompare(v.compare, msg) };
     case 'bundle-opened':
+      // The project's saved model, reopened: the results drawn are its own.
+      if (msg.restore) return { ...v, restored: true };
       // The session now holds the bundle's model: Bundle and the trained export work with it.
-      return { ...v, openedBundle: msg.model.fileName ?? 'bundle.zip' };
+      return { ...v, openedBundle: msg.model.fileName ?? 'bundle.zip', restored: false };
     // The Predict panel's other messages: its own store draws them (components/predict/predictStore.ts).
     case 'predict-model':
     case 'prediction':

@@ -141,6 +141,16 @@ export function createSession(post: Post, opts: { mainThread: boolean; mainThrea
     };
   }
 
+  /** The model as a bundle for the page to keep with the project (never after a failed run). */
+  async function checkpoint(r: TrainingRun, epoch: number, complete: boolean): Promise<void> {
+    try {
+      const bytes = await r.bundle({ backend: backend?.backend });
+      if (bytes) post({ type: 'checkpoint', bytes, epoch, complete }, [bytes.buffer as ArrayBuffer]);
+    } catch (e) {
+      post({ type: 'stage', text: `The model could not be saved with the project: ${errorText(e)}` });
+    }
+  }
+
   async function run(a: Active, fresh: boolean): Promise<void> {
     running = true;
     const r = a.run;
@@ -163,9 +173,11 @@ export function createSession(post: Post, opts: { mainThread: boolean; mainThrea
         onBatchEnd: (m) => {
           if (!gpu.lost()) post({ type: 'batch', m }); // a lost context reads back zeros
         },
-        onEpochEnd: (m) => {
+        onEpochEnd: async (m) => {
           gpu.epochEnd(r.model, m.epoch);
-          if (!gpu.lost()) post({ type: 'epoch', m });
+          if (gpu.lost()) return;
+          post({ type: 'epoch', m });
+          await checkpoint(r, m.epoch, false);
         },
         onStage: (stage, detail) => post({ type: 'stage', text: stageText(stage, detail) }),
       });
@@ -193,6 +205,7 @@ export function createSession(post: Post, opts: { mainThread: boolean; mainThrea
         final: report.final,
         warnings: report.warnings,
       });
+      if (report.status !== 'failed' && report.epochsDone > 0) await checkpoint(r, report.epochsDone, true);
     } finally {
       running = false;
     }
@@ -277,7 +290,7 @@ export function createSession(post: Post, opts: { mainThread: boolean; mainThrea
   return async function handle(msg: ToWorker): Promise<void> {
     try {
       // Anything that retrains the model or changes the backend ends a running comparison first.
-      if (msg.type === 'train' || msg.type === 'resume' || msg.type === 'reset' || msg.type === 'init') await compare.cancel();
+      if (msg.type === 'train' || msg.type === 'resume' || msg.type === 'reset' || msg.type === 'forget' || msg.type === 'init') await compare.cancel();
       switch (msg.type) {
         case 'init':
           if (running) {
@@ -312,6 +325,12 @@ export function createSession(post: Post, opts: { mainThread: boolean; mainThrea
           if (running) active?.run.trainer.stop();
           active?.run.trainer.resetWeights();
           post({ type: 'reset-done' });
+          return;
+        case 'forget':
+          if (running) return; // the page does not switch projects while training runs
+          disposeActive();
+          predictor.close();
+          post({ type: 'predict-model', model: null });
           return;
         case 'bundle':
           await bundle();

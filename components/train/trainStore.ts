@@ -179,6 +179,13 @@ function send(msg: ToWorker): void {
 // Public API for the panel.
 
 const sessionListeners = new Set<(msg: FromWorker) => void>();
+const configListeners = new Set<(c: PanelConfig) => void>();
+
+/** The project store keeps the settings the user edits. */
+export function onConfigChange(l: (c: PanelConfig) => void): () => void {
+  configListeners.add(l);
+  return () => configListeners.delete(l);
+}
 
 /** Other panels' stores (Predict) hear every session message and talk to the same worker. */
 export function onSessionMessage(l: (msg: FromWorker) => void): () => void {
@@ -211,6 +218,7 @@ export const trainActions = {
   },
   setConfig(patch: Partial<PanelConfig>): void {
     set({ config: { ...state.config, ...patch } }, true);
+    for (const l of configListeners) l(state.config);
   },
   setPreference(p: BackendPreference): void {
     set({ preference: p }, true);
@@ -236,6 +244,16 @@ export const trainActions = {
   },
   reset(): void {
     send({ type: 'reset' });
+  },
+  /**
+   * Put a project's saved state on the panel (after a reload or when another project opens):
+   * its settings, its results, and its model into the session, where it predicts. Without a
+   * model the session's model is let go.
+   */
+  restore(config: Partial<PanelConfig>, view: TrainView | null, model?: { bytes: Uint8Array; name: string }): void {
+    set({ config: { ...state.config, ...config }, view: { ...(view ?? initialView()), backend: state.view.backend } }, true);
+    if (model) send({ type: 'open-bundle', bytes: model.bytes, name: model.name, restore: true });
+    else if (runner) send({ type: 'forget' });
   },
   downloadBundle(): void {
     send({ type: 'bundle' });

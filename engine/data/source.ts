@@ -29,6 +29,24 @@ export function memorySource(name: string, files: Map<string, Uint8Array> | Reco
 }
 
 /**
+ * A zip's directory only (nothing expanded): how many entries it declares and their declared
+ * expanded size, checked against the limits before anything is inflated. Throws on a zip that
+ * cannot be read.
+ */
+export function zipDirectory(bytes: Uint8Array): { entries: number; total: number } {
+  let entries = 0;
+  let total = 0;
+  unzipSync(bytes, {
+    filter: (f) => {
+      entries++;
+      total += f.originalSize;
+      return false;
+    },
+  });
+  return { entries, total };
+}
+
+/**
  * Open a zip held in memory. Sizes are checked against the limits from the archive's directory
  * before anything is expanded (the inflater never writes past a file's declared size), so a zip
  * bomb is refused with the limit named instead of filling memory.
@@ -36,19 +54,11 @@ export function memorySource(name: string, files: Map<string, Uint8Array> | Reco
 export function zipSource(name: string, bytes: Uint8Array, limits: Partial<DataLimits> = {}): { source: FileSource | null; problems: DataProblem[] } {
   const lim = { ...DEFAULT_LIMITS, ...limits };
   const problems: DataProblem[] = [];
-  let total = 0;
-  let entries = 0;
   let refused = false;
   const oversized = new Set<string>();
   try {
     // First pass: read the directory only.
-    unzipSync(bytes, {
-      filter: (f) => {
-        entries++;
-        total += f.originalSize;
-        return false;
-      },
-    });
+    const { entries, total } = zipDirectory(bytes);
     if (entries > lim.maxArchiveEntries) {
       problems.push(problem('archive-too-large', `The archive holds ${entries} files, over the limit maxArchiveEntries = ${lim.maxArchiveEntries}.`));
       refused = true;

@@ -40,6 +40,8 @@ export interface EditorState {
 
 export type EditorAction =
   | { type: 'load'; graph: GraphDoc; /** replace the history instead of recording a step */ fresh?: boolean }
+  /** Open a saved project: its graph with the undo and redo steps it was saved with. */
+  | { type: 'restore'; graph: GraphDoc; undo: readonly GraphDoc[]; redo: readonly GraphDoc[] }
   | { type: 'add'; kind: string; position: XY; select?: boolean }
   | { type: 'remove'; nodes?: string[]; edges?: string[] }
   | { type: 'removeSelection' }
@@ -114,6 +116,10 @@ export function createEditorReducer(registry: NodeRegistry) {
       case 'load':
         if (action.fresh) return initEditor(action.graph);
         return step(action.graph, NO_SELECTION);
+      case 'restore': {
+        const h = H.createHistory(action.graph);
+        return { history: { ...h, past: action.undo.slice(-h.limit), future: action.redo.slice(0, h.limit) }, selection: NO_SELECTION, coalesce: null };
+      }
       case 'add': {
         const r = addNode(graph, registry, action.kind, action.position);
         return step(r.graph, action.select === false ? state.selection : { nodes: [r.id], edges: [] });

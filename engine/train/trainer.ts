@@ -467,7 +467,7 @@ export class Trainer {
       this.epoch++;
       this.batchInEpoch = 0;
       this.perm = null;
-      cb.onEpochEnd?.(m);
+      await cb.onEpochEnd?.(m);
       runSamples = 0;
       runStart = now();
       // Early stopping on the validation loss; the best weights are kept for the end.

@@ -141,7 +141,8 @@ export interface TrainResult {
 
 export interface TrainCallbacks {
   onBatchEnd?(m: BatchMetrics): void;
-  onEpochEnd?(m: EpochMetrics): void;
+  /** May return a promise: the next epoch waits for it (the app saves a checkpoint there). */
+  onEpochEnd?(m: EpochMetrics): void | Promise<void>;
   /** Progress text (caching frozen features, validation). */
   onStage?(stage: 'cache-frozen' | 'batch-norm' | 'validate', detail: string): void;
 }

@@ -95,16 +95,23 @@ test('predict: one sample gives probabilities and saliency; a downloaded bundle 
   const file = path.join(RESULTS_DIR, 'predict-demo.fusionlab.zip');
   await download.saveAs(file);
 
-  // A fresh page: no trained model. Remove a node so that the bundle's graph visibly comes back.
+  // A reload keeps the project: the saved model predicts the same sample again, without retraining.
   await page.reload();
   await page.waitForSelector('.app[data-ready="true"]', { timeout: 30_000 });
-  await waitFor(async () => (await nodeCount(page)) === 11, 'the demo graph after reload');
-  await clickNode(page, 'numbers');
-  await page.keyboard.press('Delete');
-  await waitFor(async () => (await nodeCount(page)) === 10, 'a node removed');
+  await openPanel(page, 'predict');
+  await waitFor(async () => (await page.getByTestId('predict-model').getAttribute('data-source')) === 'bundle', 'the project\'s saved model after the reload', 60_000);
+  await firstSample();
+  const reloaded = await predictOnce(page);
+  assert(reloaded.note === first.note, `the same sample after the reload (${reloaded.note} vs ${first.note})`);
+  for (const c of classes) assert(Math.abs(reloaded.probs[c] - first.probs[c]) < 1e-5, `same probability for ${c} after the reload: ${reloaded.probs[c]} vs ${first.probs[c]}`);
+
+  // A new blank project: no model, no nodes; the bundle's graph then visibly comes back.
+  await page.getByTestId('btn-projects').click();
+  await page.getByTestId('project-new').click();
+  await waitFor(async () => (await nodeCount(page)) === 0, 'a blank graph in the new project');
   await openPanel(page, 'predict');
   await tallDock(page);
-  await waitFor(async () => /No model to predict with yet/.test((await page.getByTestId('predict-panel').textContent()) ?? ''), 'no model after the reload', 60_000);
+  await waitFor(async () => /No model to predict with yet/.test((await page.getByTestId('predict-panel').textContent()) ?? ''), 'no model in the new project', 60_000);
 
   // A file that is not a bundle: a message, not a crash.
   await page.getByTestId('input-open-bundle').setInputFiles({ name: 'notes.zip', mimeType: 'application/zip', buffer: Buffer.from('not a zip at all') });
