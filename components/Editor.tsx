@@ -30,7 +30,7 @@ import Toolbar from './Toolbar';
 import { useParamCounts } from './useParamCounts';
 import { closeDataset, getDatasetState, openDataset, useDatasetState } from './data/datasetStore';
 import ProjectsDialog from './project/ProjectsDialog';
-import { projectActions, registerApplier, startProjects, useProjects, type LoadedProject } from './project/projectStore';
+import { projectActions, registerApplier, registerGraphLoader, startProjects, useProjects, type LoadedProject } from './project/projectStore';
 import { getState as getTrainState, trainActions, useTrainState } from './train/trainStore';
 import { restoredView } from './train/persistView';
 
@@ -111,6 +111,7 @@ function EditorApp() {
     else closeDataset();
   }, []);
   useEffect(() => registerApplier(apply), [apply]);
+  useEffect(() => registerGraphLoader((g) => load(g)), [load]);
 
   // First load: a share link opens as a new project; else the last project reopens.
   useEffect(() => {

@@ -16,6 +16,8 @@ function total(s: { project: number; model: number; results: number; dataset: nu
 export default function ProjectsDialog({ onClose, busy, onOpenFile }: { onClose(): void; busy: string | null; onOpenFile(): void }) {
   const p = useProjects();
   const [withData, setWithData] = useState(true);
+  const [versionName, setVersionName] = useState('');
+  const versions = p.current?.versions ?? [];
   const [renaming, setRenaming] = useState<string | null>(null);
   const [name, setName] = useState('');
   useEffect(() => void projectActions.refresh(), []);
@@ -150,6 +152,56 @@ export default function ProjectsDialog({ onClose, busy, onOpenFile }: { onClose(
           })}
         </tbody>
       </table>
+      <h3 className="projects-sub">Versions of “{p.current?.name ?? ''}”</h3>
+      <form
+        className="share-row"
+        onSubmit={(e) => {
+          e.preventDefault();
+          projectActions.saveVersion(versionName || `Version ${versions.length + 1}`);
+          setVersionName('');
+        }}
+      >
+        <input value={versionName} onChange={(e) => setVersionName(e.target.value)} placeholder={`Version ${versions.length + 1}`} aria-label="Version name" data-testid="version-name" maxLength={120} />
+        <button type="submit" className="btn" data-testid="version-save">
+          Save this graph as a version
+        </button>
+      </form>
+      {versions.length > 0 ? (
+        <table className="projects-table" data-testid="versions-list">
+          <tbody>
+            {versions
+              .map((v, i) => ({ v, i }))
+              .reverse()
+              .map(({ v, i }) => (
+                <tr key={`${i}-${v.savedAt}`} data-testid="version-row" data-name={v.name}>
+                  <td>
+                    <b>{v.name}</b> <span className="muted small">· {v.graph.nodes.length} nodes</span>
+                  </td>
+                  <td className="muted small">{new Date(v.savedAt).toLocaleString()}</td>
+                  <td className="row-actions">
+                    <button
+                      type="button"
+                      className="btn"
+                      data-testid="version-restore"
+                      title="Put this version on the canvas; Undo brings back the graph before it"
+                      onClick={() => {
+                        onClose();
+                        projectActions.restoreVersion(i);
+                      }}
+                    >
+                      Restore
+                    </button>
+                    <button type="button" className="btn" data-testid="version-delete" onClick={() => projectActions.deleteVersion(i)}>
+                      Delete
+                    </button>
+                  </td>
+                </tr>
+              ))}
+          </tbody>
+        </table>
+      ) : (
+        <p className="muted small">No saved versions yet: the graph is autosaved as you edit; a version is a copy you can go back to.</p>
+      )}
       <p className="muted small" data-testid="projects-total">
         {p.list.length} project{p.list.length === 1 ? '' : 's'}, {formatStorage(stored)} stored
         {p.estimate ? `; this site uses ${formatStorage(p.estimate.usage)} of the ${formatStorage(p.estimate.quota)} the browser allows` : ''}.

@@ -85,6 +85,16 @@ function set(patch: Partial<ProjectsState>): void {
 }
 
 let applier: ((p: LoadedProject) => void) | null = null;
+/** The editor's way to put a graph on the canvas as one undoable step (restoring a version). */
+let graphLoader: ((g: GraphDoc) => void) | null = null;
+
+/** The editor registers how a restored version reaches the canvas. */
+export function registerGraphLoader(fn: (g: GraphDoc) => void): () => void {
+  graphLoader = fn;
+  return () => {
+    if (graphLoader === fn) graphLoader = null;
+  };
+}
 /** Writes run one after another, in order, so a later save never lands before an earlier one. */
 let queue: Promise<unknown> = Promise.resolve();
 
@@ -243,6 +253,28 @@ export const projectActions = {
       if (next) await projectActions.open(next.doc.id);
       else set({ current: null });
     }
+  },
+  /** Keep the open graph as a named version (the oldest go beyond PROJECT_LIMITS.versions). */
+  saveVersion(name: string): void {
+    const cur = state.current;
+    const clean = cleanName(name);
+    if (!cur || !clean) return;
+    const versions = [...cur.versions, { name: clean, savedAt: new Date().toISOString(), graph: cur.graph }].slice(-PROJECT_LIMITS.versions);
+    const doc = touch(cur, { versions });
+    set({ current: doc });
+    void save({ doc }, `the version “${clean}”`);
+  },
+  /** Put a saved version on the canvas (one undo step brings back the graph before it). */
+  restoreVersion(index: number): void {
+    const v = state.current?.versions[index];
+    if (v) graphLoader?.(v.graph);
+  },
+  deleteVersion(index: number): void {
+    const cur = state.current;
+    if (!cur || !cur.versions[index]) return;
+    const doc = touch(cur, { versions: cur.versions.filter((_, i) => i !== index) });
+    set({ current: doc });
+    void save({ doc }, 'the versions');
   },
   /** Download the open project as a `.fusionlab` file (the dataset too when `withDataset`). */
   async downloadFile(withDataset: boolean): Promise<void> {

@@ -243,3 +243,23 @@ test('a project file round trip: app → .fusionlab → app, and → fusionlab p
   const probs = out.outputs.find((o) => o.nodeId === out.primary)?.probabilities ?? {};
   for (const [c, p] of Object.entries(first.probs)) assert(Math.abs((probs[c] ?? NaN) - p) < 1e-5, `${c} from the CLI: ${probs[c]} vs ${p}`);
 });
+
+test('named versions: save one, change the graph, restore it (undo goes back), and it survives a reload', async ({ page, open }) => {
+  await open();
+  const n = await nodeCount(page);
+  await page.getByTestId('btn-projects').click();
+  await page.getByTestId('version-name').fill('Before the change');
+  await page.getByTestId('version-save').click();
+  await waitFor(async () => (await page.locator('[data-testid="version-row"][data-name="Before the change"]').count()) === 1, 'the version listed');
+  await page.keyboard.press('Escape');
+  await clickNode(page, 'numbers');
+  await page.keyboard.press('Delete');
+  await waitFor(async () => (await nodeCount(page)) === n - 1, 'a node removed');
+  await page.waitForTimeout(800);
+  await reload(page);
+  await page.getByTestId('btn-projects').click();
+  await page.locator('[data-testid="version-row"][data-name="Before the change"]').getByTestId('version-restore').click();
+  await waitFor(async () => (await nodeCount(page)) === n, 'the version restored');
+  await page.getByTestId('btn-undo').click();
+  await waitFor(async () => (await nodeCount(page)) === n - 1, 'undo brings back the graph before the restore');
+});
