@@ -263,3 +263,25 @@ test('named versions: save one, change the graph, restore it (undo goes back), a
   await page.getByTestId('btn-undo').click();
   await waitFor(async () => (await nodeCount(page)) === n - 1, 'undo brings back the graph before the restore');
 });
+
+test('a training worker killed mid-epoch leaves the last completed epoch in the project', async ({ page, open }) => {
+  await open();
+  await openPanel(page, 'train');
+  await page.getByTestId('train-epochs').fill('200');
+  await page.getByTestId('btn-train').click();
+  await waitFor(async () => Number(/epoch (\d+)\//.exec((await page.getByTestId('train-epoch').textContent().catch(() => '')) ?? '')?.[1] ?? 0) >= 4, 'three epochs done', 180_000);
+  await page.evaluate(() => (window as unknown as { __fusionlabTrain: { debug(a: string): void } }).__fusionlabTrain.debug('crash'));
+  await waitFor(async () => (await status(page)) === 'failed', 'the worker crash reported', 30_000);
+  await page.waitForTimeout(500);
+  await reload(page);
+  await openPanel(page, 'train');
+  await waitFor(async () => (await status(page)) === 'stopped', 'the interrupted run as stopped', 30_000);
+  const text = (await page.getByTestId('train-status').textContent()) ?? '';
+  const epoch = Number(/saved after epoch (\d+)/.exec(text)?.[1] ?? 0);
+  assert(epoch >= 3, `the model of a completed epoch was kept: ${text}`);
+  await openPanel(page, 'predict');
+  await waitFor(async () => (await page.getByTestId('predict-model').getAttribute('data-source')) === 'bundle', 'the checkpoint predicts', 60_000);
+  await page.getByTestId('btn-predict-sample').click();
+  const r = await predictOnce(page);
+  assert(Object.keys(r.probs).length === 4, `a prediction from the checkpoint: ${JSON.stringify(r.probs)}`);
+});
