@@ -209,12 +209,20 @@ export function chooseTable(table: string, graph: GraphDoc): Promise<ProcessResu
   const id = state.datasetId;
   if (!id) return Promise.resolve(null);
   tableChoice.set(id, table);
+  for (const l of tableListeners) l(table);
   cache.clear();
   return run(id, graph, bindingKey(graph)).catch(() => null);
 }
 
 let datasetSeq = 0;
 const openedListeners = new Set<(input: DatasetInput, name: string) => void>();
+const tableListeners = new Set<(table: string) => void>();
+
+/** The project store keeps the table chosen for a dataset whose top level holds several. */
+export function onTableChosen(l: (table: string) => void): () => void {
+  tableListeners.add(l);
+  return () => tableListeners.delete(l);
+}
 
 /** The project store keeps each dataset the user opens (not one it reopens itself). */
 export function onDatasetOpened(l: (input: DatasetInput, name: string) => void): () => void {

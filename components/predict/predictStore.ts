@@ -65,6 +65,13 @@ export function usePredictState(): PredictState {
 // Session messages.
 
 let seq = 0;
+const bundleListeners = new Set<(bytes: Uint8Array, model: PredictModel) => void>();
+
+/** The project store keeps a bundle opened here as the project's model. */
+export function onBundleOpened(l: (bytes: Uint8Array, model: PredictModel) => void): () => void {
+  bundleListeners.add(l);
+  return () => bundleListeners.delete(l);
+}
 let waitingOpen: ((m: PredictModel | null) => void) | null = null;
 let hooked = false;
 
@@ -285,7 +292,11 @@ export const predictActions = {
       (buf) =>
         new Promise<PredictModel | null>((resolve) => {
           waitingOpen?.(null);
-          waitingOpen = resolve;
+          waitingOpen = (m) => {
+            // The opened model becomes the project's model (kept over a reload).
+            if (m) for (const l of bundleListeners) l(new Uint8Array(buf), m);
+            resolve(m);
+          };
           sendToSession({ type: 'open-bundle', bytes: new Uint8Array(buf), name: file.name });
         }),
       (e: unknown) => {

@@ -167,6 +167,17 @@ export async function writeProject(w: ProjectWrite, what = 'the project'): Promi
   }
 }
 
+/** Record the table a project's dataset is read from (one transaction with the project record). */
+export async function setDatasetManifest(doc: ProjectDoc, manifest: string): Promise<void> {
+  const db = await database();
+  const tx = db.transaction(['projects', 'datasets'], 'readwrite');
+  const rec = await tx.objectStore('datasets').get(doc.id);
+  if (rec) await tx.objectStore('datasets').put({ ...rec, manifest }, doc.id);
+  const old = await tx.objectStore('projects').get(doc.id);
+  await tx.objectStore('projects').put({ doc, sizes: old?.sizes ?? { project: sizeOf(doc), model: 0, results: 0, dataset: 0 } }, doc.id);
+  await tx.done;
+}
+
 /** Every project's record, most recently changed first. */
 export async function listProjects(): Promise<ProjectRecord[]> {
   const db = await database();

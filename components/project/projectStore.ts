@@ -11,7 +11,8 @@ import { useSyncExternalStore } from 'react';
 import type { GraphDoc } from '@/engine/graph';
 import { cleanName, newProject, PROJECT_LIMITS, type ProjectDatasetInfo, type ProjectDoc, type ProjectTrainSettings } from '@/engine/project/project';
 import type { DatasetInput } from '@/components/data/protocol';
-import { onDatasetOpened } from '@/components/data/datasetStore';
+import { onDatasetOpened, onTableChosen } from '@/components/data/datasetStore';
+import { onBundleOpened } from '@/components/predict/predictStore';
 import { getState as getTrainState, onConfigChange, onSessionMessage } from '@/components/train/trainStore';
 import { persistedView } from '@/components/train/persistView';
 import { newProjectId } from '@/engine/project/project';
@@ -336,6 +337,23 @@ onSessionMessage((msg) => {
 
 onConfigChange((c) => projectActions.saveTrainSettings({ ...c }));
 onDatasetOpened((input, name) => projectActions.saveDataset(input, name));
+onTableChosen((table) => {
+  const cur = state.current;
+  if (!cur?.dataset || !state.available) return;
+  const doc = touch(cur, { dataset: { ...cur.dataset, manifest: table } });
+  set({ current: doc });
+  void enqueue('the chosen table', () => db.setDatasetManifest(doc, table));
+});
+// A bundle opened in the Predict panel replaces the trained model: it is now the project's model.
+onBundleOpened((bytes, model) => {
+  const cur = state.current;
+  if (!cur) return;
+  const savedAt = new Date().toISOString();
+  const epoch = model.training?.epochs ?? 0;
+  const doc = touch(cur, { model: { epoch, complete: true, savedAt } });
+  set({ current: doc });
+  void save({ doc, model: { bytes, epoch, complete: true, savedAt }, results: null }, `the model from ${model.fileName ?? 'the bundle'}`);
+});
 
 export function getProjectsState(): ProjectsState {
   return state;

@@ -242,6 +242,21 @@ test('a project file round trip: app → .fusionlab → app, and → fusionlab p
   const out = JSON.parse(cli.stdout) as { primary: string; outputs: { nodeId: string; probabilities?: Record<string, number> }[] };
   const probs = out.outputs.find((o) => o.nodeId === out.primary)?.probabilities ?? {};
   for (const [c, p] of Object.entries(first.probs)) assert(Math.abs((probs[c] ?? NaN) - p) < 1e-5, `${c} from the CLI: ${probs[c]} vs ${p}`);
+
+  // A bundle opened in the Predict panel becomes the project's model: a reload keeps it.
+  await page.getByTestId('btn-projects').click();
+  await page.getByTestId('project-new').click();
+  await waitFor(async () => (await nodeCount(page)) === 0, 'another blank project');
+  await openPanel(page, 'predict');
+  await page.getByTestId('input-open-bundle').setInputFiles(file);
+  await waitFor(async () => (await page.getByTestId('predict-model').getAttribute('data-source')) === 'bundle', 'the opened bundle', 60_000);
+  await page.waitForTimeout(800);
+  await reload(page);
+  await openPanel(page, 'predict');
+  await waitFor(async () => (await page.getByTestId('predict-model').getAttribute('data-source')) === 'bundle', 'the opened bundle after a reload', 60_000);
+  await page.getByTestId('btn-predict-sample').click();
+  const kept = await predictOnce(page);
+  for (const [c, p] of Object.entries(first.probs)) assert(Math.abs(kept.probs[c] - p) < 1e-5, `${c} from the kept bundle: ${kept.probs[c]} vs ${p}`);
 });
 
 test('named versions: save one, change the graph, restore it (undo goes back), and it survives a reload', async ({ page, open }) => {
