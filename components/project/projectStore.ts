@@ -8,7 +8,7 @@
  * applier that puts a loaded project on the page (graph, panels, model, dataset).
  */
 import { useSyncExternalStore } from 'react';
-import type { GraphDoc } from '@/engine/graph';
+import { emptyGraph, type GraphDoc } from '@/engine/graph';
 import { cleanName, newProject, PROJECT_LIMITS, type ProjectDatasetInfo, type ProjectDoc, type ProjectTrainSettings } from '@/engine/project/project';
 import type { DatasetInput } from '@/components/data/protocol';
 import { onDatasetOpened, onTableChosen } from '@/components/data/datasetStore';
@@ -252,7 +252,8 @@ export const projectActions = {
     if (id === state.current?.id) {
       const next = state.list[0];
       if (next) await projectActions.open(next.doc.id);
-      else set({ current: null });
+      // The last one went: a blank project takes its place, so later edits are still saved.
+      else await projectActions.create(emptyGraph('Untitled'), 'Untitled project');
     }
   },
   /** Keep the open graph as a named version (the oldest go beyond PROJECT_LIMITS.versions). */
