@@ -2,6 +2,7 @@
  * The `fusionlab` command: the same engine as the app, for Node.
  */
 import { UsageError } from './args';
+import { say, sayErr } from './io';
 import { nodesCommand, summaryCommand, validateCommand } from './commands/graph';
 
 type Command = (argv: string[]) => Promise<number>;
@@ -38,7 +39,7 @@ export function usage(): string {
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    console.log(usage());
+    say(usage());
     return name ? 0 : 2;
   }
   try {
@@ -54,13 +55,13 @@ export async function main(argv: string[]): Promise<number> {
     return await (await cmd.run())(rest);
   } catch (e) {
     if (e instanceof UsageError) {
-      console.error(e.message);
+      sayErr(e.message);
       return 2;
     }
     const json = argv.includes('--json');
     const message = e instanceof Error ? e.message : String(e);
     if (json) process.stdout.write(JSON.stringify({ ok: false, error: message }) + '\n');
-    console.error(`fusionlab: ${message}`);
+    sayErr(`fusionlab: ${message}`);
     return 1;
   }
 }

@@ -123,7 +123,7 @@ export default function Canvas({ graph, analysis, paramCounts, selection, dispat
     const next = new Map<string, CachedNode>();
     const out = graph.nodes.map((n) => {
       const prev = nodeCache.current.get(n.id);
-      const view = nodeView(n, analysis.nodes[n.id], grouped.byNode.get(n.id), paramCounts ? (paramCounts[n.id] ?? null) : null);
+      const view = nodeView(n, analysis.nodes.get(n.id), grouped.byNode.get(n.id), paramCounts ? (paramCounts[n.id] ?? null) : null);
       const sig = JSON.stringify(view);
       const selected = selNodes.has(n.id);
       const m = measured[n.id];

@@ -28,8 +28,8 @@ export default function DiagnosticsPanel({ graph, diagnostics, onPick }: Props) 
           {open ? '▾' : '▸'}
         </span>
         <span>Problems</span>
-        <span className={cx('count', errors > 0 && 'err')}>{errors} errors</span>
-        <span className={cx('count', warnings > 0 && 'warn')}>{warnings} warnings</span>
+        <span className={cx('count', errors > 0 && 'err')}>{errors} error{errors === 1 ? '' : 's'}</span>
+        <span className={cx('count', warnings > 0 && 'warn')}>{warnings} warning{warnings === 1 ? '' : 's'}</span>
         {diagnostics.length === 0 && <span className="ok">✓ the graph is valid</span>}
       </button>
       {open && diagnostics.length > 0 && (

@@ -77,6 +77,8 @@ function EditorApp() {
   const analyze = useMemo(() => createAnalysisCache(registry), []);
   const analysis = useMemo(() => analyze(graph), [analyze, graph]);
   const counts = useParamCounts(graph, analysis);
+  // The model budget is judged from shapes in the counting worker; its errors join the graph's.
+  const shown = useMemo(() => (counts.budget.length ? { ...analysis, diagnostics: [...analysis.diagnostics, ...counts.budget] } : analysis), [analysis, counts.budget]);
   const { toasts, show, dismiss } = useToasts();
   const rf = useReactFlow();
   const [ready, setReady] = useState(false);
@@ -361,7 +363,7 @@ function EditorApp() {
     return () => window.removeEventListener('keydown', onKey);
   }, [download, doLayout, fit, show]);
 
-  const errors = analysis.diagnostics.filter((d) => d.severity === 'error').length;
+  const errors = shown.diagnostics.filter((d) => d.severity === 'error').length;
 
   return (
     <div className="app" data-ready={ready ? 'true' : 'false'}>
@@ -395,7 +397,7 @@ function EditorApp() {
         <main className="center">
           <Canvas
             graph={graph}
-            analysis={analysis}
+            analysis={shown}
             paramCounts={counts.nodes}
             selection={state.selection}
             dispatch={dispatch}
@@ -403,16 +405,16 @@ function EditorApp() {
             onDropKind={onDropKind}
             fitToken={fitToken}
           />
-          <DiagnosticsPanel graph={graph} diagnostics={analysis.diagnostics} onPick={onPickDiagnostic} />
+          <DiagnosticsPanel graph={graph} diagnostics={shown.diagnostics} onPick={onPickDiagnostic} />
           <Dock
             graph={graph}
-            analysis={analysis}
+            analysis={shown}
             dispatch={dispatch}
             selectedNodeId={state.selection.nodes.length === 1 ? state.selection.nodes[0] : undefined}
             notify={(message, kind = 'info') => show(kind, message)}
           />
         </main>
-        <Inspector graph={graph} analysis={analysis} selection={state.selection} counts={counts} dispatch={dispatch} />
+        <Inspector graph={graph} analysis={shown} selection={state.selection} counts={counts} dispatch={dispatch} />
       </div>
       {projectsOpen && <ProjectsDialog onClose={() => setProjectsOpen(false)} busy={trainView.status === 'running' || trainView.status === 'starting' || trainView.status === 'stopping' || data.status === 'loading' ? busyReason() : null} onOpenFile={() => fileInput.current?.click()} />}
       {picker && <TemplatePicker templates={templates} onPick={pickTemplate} onClose={() => setPicker(false)} dataset={openReport ? data.sourceName : undefined} />}

@@ -39,7 +39,7 @@ export default function Inspector({ graph, analysis, selection, counts, dispatch
 }
 
 function NodeInspector({ node, analysis, counts, columns, dispatch }: { node: GraphDoc['nodes'][number]; analysis: GraphAnalysis; counts: ParamCounts; columns?: string[]; dispatch: Dispatch<EditorAction> }) {
-  const a = analysis.nodes[node.id];
+  const a = analysis.nodes.get(node.id);
   const spec = a?.spec;
   const fields = useMemo(() => (spec ? paramFields(spec) : []), [spec]);
   const renameKey = useRef('');

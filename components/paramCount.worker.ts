@@ -1,9 +1,12 @@
 /**
- * Parameter counts off the main thread: compiles the graph with tfjs on the CPU backend and
- * sends back the per-node summary. Only the newest request is compiled; older ones are skipped.
+ * Parameter counts off the main thread: builds the graph's layers without weights (shapes only,
+ * engine/model-size.ts) and sends back the per-node summary and the model budget's verdict, so a
+ * graph asking for billions of parameters costs nothing here. Only the newest request is
+ * handled; older ones are skipped.
  */
 import * as tf from '@tensorflow/tfjs';
-import { compileGraph } from '@/engine/compile';
+import { measureGraph } from '@/engine/compile';
+import type { Diagnostic } from '@/engine/diagnostics';
 import { countNodeParams } from '@/engine/editor/paramCounts';
 import { analyzeGraph } from '@/engine/validate';
 import { parseGraphText } from '@/engine/graph';
@@ -22,7 +25,7 @@ export interface LayerRow {
 }
 
 export type CountReply =
-  | { seq: number; ok: true; total: number; trainable: number; nodes: Record<string, { params: number; layers: LayerRow[] }>; ms: number }
+  | { seq: number; ok: true; total: number; trainable: number; nodes: Record<string, { params: number; layers: LayerRow[] }>; /** `model-too-large` errors. */ budget: Diagnostic[]; ms: number }
   | { seq: number; ok: false; message: string; /** Per-node counts of the nodes that are typed. */ nodes: Record<string, number> };
 
 const ready = tf.setBackend('cpu').then(() => tf.ready());
@@ -40,7 +43,7 @@ function handle(req: CountRequest): CountReply {
   const parsed = parseGraphText(req.graph);
   if (!parsed.ok) return { seq: req.seq, ok: false, message: parsed.diagnostics[0]?.message ?? 'bad graph', nodes: {} };
   const analysis = analyzeGraph(parsed.graph, registry);
-  const r = compileGraph(parsed.graph, registry, { tf, seed: 1, analysis });
+  const r = measureGraph(parsed.graph, registry, { tf, seed: 1, analysis });
   if (!r.ok) {
     // The graph does not compile yet: still count each node that has its input types.
     const message = r.diagnostics.find((d) => d.severity === 'error')?.message ?? 'does not compile';
@@ -50,8 +53,7 @@ function handle(req: CountRequest): CountReply {
   for (const [id, n] of Object.entries(r.summary.nodes)) {
     nodes[id] = { params: n.params, layers: n.layers.map((l) => ({ name: l.name, className: l.className, outputShape: shapeText(l.outputShape), params: l.params })) };
   }
-  r.model.dispose();
-  return { seq: req.seq, ok: true, total: r.summary.totalParams, trainable: r.summary.trainableParams, nodes, ms: performance.now() - t0 };
+  return { seq: req.seq, ok: true, total: r.summary.totalParams, trainable: r.summary.trainableParams, nodes, budget: r.check.diagnostics, ms: performance.now() - t0 };
 }
 
 async function drain() {

@@ -40,7 +40,8 @@ export const CATEGORY_NAMES: Record<NodeCategory | 'unknown', string> = {
 export function formatCount(n: number): string {
   if (n < 1000) return String(n);
   if (n < 1e6) return `${(n / 1e3).toFixed(n < 1e4 ? 2 : n < 1e5 ? 1 : 0)}k`;
-  return `${(n / 1e6).toFixed(n < 1e7 ? 2 : 1)}M`;
+  if (n < 1e9) return `${(n / 1e6).toFixed(n < 1e7 ? 2 : 1)}M`;
+  return `${(n / 1e9).toFixed(2)}B`;
 }
 
 /** Join class names, skipping falsy ones. */

@@ -1,7 +1,7 @@
 'use client';
 /** Parameter counts from a Web Worker that compiles the graph (so the canvas never waits for tfjs). */
 import { useEffect, useRef, useState } from 'react';
-import { hasErrors } from '@/engine/diagnostics';
+import { hasErrors, type Diagnostic } from '@/engine/diagnostics';
 import { serializeGraph, type GraphDoc } from '@/engine/graph';
 import type { GraphAnalysis } from '@/engine/validate';
 import type { CountReply, CountRequest, LayerRow } from './paramCount.worker';
@@ -12,9 +12,11 @@ export interface ParamCounts {
   nodes: Record<string, number> | null;
   summary: Record<string, LayerRow[]> | null;
   message?: string;
+  /** The model budget's errors (`model-too-large`), shown with the graph's own diagnostics. */
+  budget: Diagnostic[];
 }
 
-const EMPTY: ParamCounts = { status: 'idle', total: null, nodes: null, summary: null };
+const EMPTY: ParamCounts = { status: 'idle', total: null, nodes: null, summary: null, budget: [] };
 
 export function useParamCounts(graph: GraphDoc, analysis: GraphAnalysis): ParamCounts {
   const [counts, setCounts] = useState<ParamCounts>(EMPTY);
@@ -36,7 +38,7 @@ export function useParamCounts(graph: GraphDoc, analysis: GraphAnalysis): ParamC
       const r = ev.data;
       if (r.seq !== seq.current) return; // an older graph
       if (!r.ok) {
-        setCounts({ status: 'unavailable', total: null, nodes: r.nodes, summary: null, message: r.message });
+        setCounts({ status: 'unavailable', total: null, nodes: r.nodes, summary: null, message: r.message, budget: [] });
         return;
       }
       const nodes: Record<string, number> = {};
@@ -45,7 +47,7 @@ export function useParamCounts(graph: GraphDoc, analysis: GraphAnalysis): ParamC
         nodes[id] = n.params;
         summary[id] = n.layers;
       }
-      setCounts({ status: 'ready', total: r.total, nodes, summary });
+      setCounts({ status: 'ready', total: r.total, nodes, summary, budget: r.budget });
     };
     w.onerror = () => setCounts({ ...EMPTY, status: 'unavailable', message: 'The parameter counter failed.' });
     return () => {

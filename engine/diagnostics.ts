@@ -49,6 +49,8 @@ export const DIAGNOSTIC_CODES = {
   'late-mixed-labels': 'A model-level fusion node joins heads with different labels or classes.',
   'build-failed': 'Building the model failed.',
   'no-output': 'Nothing in the graph is connected to a head, so there is no model to build.',
+  'graph-too-deep': 'The longest chain of nodes is deeper than FusionLab builds.',
+  'model-too-large': 'The model would have more parameters or activations than the model budget allows.',
 } as const;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;

@@ -8,10 +8,35 @@ import { error, type Diagnostic } from './diagnostics';
 export const GRAPH_FORMAT = 'fusionlab/graph';
 export const GRAPH_VERSION = 1;
 
-/** Node and edge ids: safe in layer names, file names and (after mangling) code identifiers. */
-export const ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
+/**
+ * Node and edge ids: safe in layer names (tfjs wants a letter or digit first), file names and
+ * (after mangling) code identifiers.
+ */
+export const ID_PATTERN = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
 
-const idSchema = z.string().regex(ID_PATTERN, 'ids start with a letter or _ and hold letters, digits, _ or - (at most 64)');
+/**
+ * Ids that name a property every plain JavaScript object has (`constructor`, `toString`, …). They
+ * are refused so that no table keyed by id can be confused with an object's own machinery, even
+ * where a plain object is used instead of a `Map`.
+ */
+export const RESERVED_IDS: ReadonlySet<string> = new Set(Object.getOwnPropertyNames(Object.prototype));
+
+/**
+ * The longest chain of nodes a graph may hold. tfjs builds and runs models by recursion along
+ * the chain (about 4,000 layers overflow Node's stack); 500 nodes of up to a few layers each stay
+ * well inside it, and no sensible model in this tool is deeper.
+ */
+export const MAX_GRAPH_DEPTH = 500;
+
+/** Whether a string may be a node or edge id. */
+export function isValidId(id: string): boolean {
+  return ID_PATTERN.test(id) && !RESERVED_IDS.has(id);
+}
+
+const idSchema = z
+  .string()
+  .regex(ID_PATTERN, 'ids start with a letter and hold letters, digits, _ or - (at most 64)')
+  .refine((id) => !RESERVED_IDS.has(id), { message: 'this id is a reserved name (a property of every JavaScript object); choose another' });
 
 export const positionSchema = z.object({ x: z.number().finite(), y: z.number().finite() });
 
@@ -126,10 +151,10 @@ function issueToDiagnostic(doc: Record<string, unknown>, iss: z.core.$ZodIssue):
     const item = Array.isArray(list) ? list[path[1]] : undefined;
     const id = isRecord(item) && typeof item.id === 'string' ? item.id.slice(0, 64) : undefined;
     if (path[0] === 'nodes') {
-      if (id && ID_PATTERN.test(id)) where.nodeId = id;
+      if (id && isValidId(id)) where.nodeId = id;
       subject = `node ${id ? JSON.stringify(id) : `#${path[1] + 1}`}`;
     } else {
-      if (id && ID_PATTERN.test(id)) where.edgeId = id;
+      if (id && isValidId(id)) where.edgeId = id;
       subject = `edge ${id ? JSON.stringify(id) : `#${path[1] + 1}`}`;
     }
     const field = path.slice(2).join('.');

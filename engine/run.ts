@@ -14,6 +14,7 @@
 import type * as tfTypes from '@tensorflow/tfjs';
 import { writeBundle } from './bundle';
 import { compileGraph } from './compile';
+import type { ModelLimits } from './model-size';
 import type { Diagnostic } from './diagnostics';
 import { ablateInputs, evaluateModel, inputMeans, type AblationReport, type EvaluationReport } from './evaluate';
 import { worstWithPreviews, type WorstReport } from './evaluate/preview';
@@ -89,8 +90,8 @@ export interface RunOptions {
 export type PrepareResult = { ok: true; run: TrainingRun } | { ok: false; diagnostics: Diagnostic[]; message: string };
 
 /** Compile `graph` and set up its trainer on `data`; problems come back as diagnostics. */
-export function prepareRun(tf: TF, graph: GraphDoc, registry: NodeRegistry, data: TrainingSet, config: Partial<TrainConfig> = {}, assets?: ReadonlyMap<string, tfTypes.LayersModel>): PrepareResult {
-  const compiled = compileGraph(graph, registry, { tf, seed: config.seed, assets });
+export function prepareRun(tf: TF, graph: GraphDoc, registry: NodeRegistry, data: TrainingSet, config: Partial<TrainConfig> = {}, assets?: ReadonlyMap<string, tfTypes.LayersModel>, limits?: Partial<ModelLimits>): PrepareResult {
+  const compiled = compileGraph(graph, registry, { tf, seed: config.seed, assets, limits });
   if (!compiled.ok) {
     const errs = compiled.diagnostics.filter((d) => d.severity === 'error');
     return { ok: false, diagnostics: compiled.diagnostics, message: `The graph does not compile: ${errs.slice(0, 3).map((d) => d.message).join(' ')}` };

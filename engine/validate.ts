@@ -4,7 +4,7 @@
  * canvas can run it on every edit and `canConnect` on every pointer move.
  */
 import { error, warning, type Diagnostic } from './diagnostics';
-import type { GraphDoc, GraphEdge } from './graph';
+import { MAX_GRAPH_DEPTH, type GraphDoc, type GraphEdge } from './graph';
 import type { AnyNodeSpec, InferInputs, NodePorts, NodeRegistry, PortSpec, TensorType } from './spec';
 import { formatShape } from './spec';
 
@@ -27,7 +27,7 @@ export interface NodeAnalysis {
 
 export interface GraphAnalysis {
   diagnostics: Diagnostic[];
-  nodes: Record<string, NodeAnalysis>;
+  nodes: ReadonlyMap<string, NodeAnalysis>;
   /** Node ids in a topological order (nodes on a cycle are left out). */
   order: string[];
   /** Edges that join existing ports (the others have diagnostics). */
@@ -53,13 +53,15 @@ function formatIssuePath(path: PropertyKey[]): string {
  */
 export function analyzeGraph(graph: GraphDoc, registry: NodeRegistry): GraphAnalysis {
   const diagnostics: Diagnostic[] = [];
-  const nodes: Record<string, NodeAnalysis> = {};
+  const nodes = new Map<string, NodeAnalysis>();
+  /** An entry every node id has (all are set in step 1). */
+  const at = (id: string): NodeAnalysis => nodes.get(id) as NodeAnalysis;
   const byId = new Map(graph.nodes.map((n) => [n.id, n]));
 
   // 1. Kinds, params, ports.
   graph.nodes.forEach((node, index) => {
     const entry: NodeAnalysis = { inputs: {}, outputs: {}, incoming: {}, reachesOutput: false };
-    nodes[node.id] = entry;
+    nodes.set(node.id, entry);
     const spec = registry.get(node.kind);
     if (!spec) {
       diagnostics.push(error('unknown-kind', `Node "${node.label || node.id}" has kind "${node.kind.slice(0, 100)}", which this FusionLab does not know.`, { nodeId: node.id, path: ['nodes', index, 'kind'] }));
@@ -91,8 +93,8 @@ export function analyzeGraph(graph: GraphDoc, registry: NodeRegistry): GraphAnal
   const validEdges: GraphEdge[] = [];
   const seenPairs = new Set<string>();
   graph.edges.forEach((edge, index) => {
-    const src = nodes[edge.source];
-    const dst = nodes[edge.target];
+    const src = nodes.get(edge.source);
+    const dst = nodes.get(edge.target);
     if (!byId.has(edge.source) || !byId.has(edge.target)) {
       const missing = !byId.has(edge.source) ? edge.source : edge.target;
       diagnostics.push(error('edge-unknown-node', `Edge "${edge.id}" joins node "${missing}", which does not exist.`, { edgeId: edge.id, path: ['edges', index] }));
@@ -102,7 +104,7 @@ export function analyzeGraph(graph: GraphDoc, registry: NodeRegistry): GraphAnal
       diagnostics.push(error('self-loop', `Edge "${edge.id}" joins node "${edge.source}" to itself.`, { edgeId: edge.id, nodeId: edge.source }));
       return;
     }
-    if (!src.ports || !dst.ports) return; // the node's own diagnostic explains why
+    if (!src?.ports || !dst?.ports) return; // the node's own diagnostic explains why
     if (!findPort(src.ports.outputs, edge.sourcePort)) {
       diagnostics.push(error('edge-unknown-port', `Edge "${edge.id}": node "${edge.source}" has no output port "${edge.sourcePort}".`, { edgeId: edge.id, nodeId: edge.source, portId: edge.sourcePort }));
       return;
@@ -123,7 +125,7 @@ export function analyzeGraph(graph: GraphDoc, registry: NodeRegistry): GraphAnal
 
   // 3. Fan-in limits and missing inputs.
   for (const node of graph.nodes) {
-    const entry = nodes[node.id];
+    const entry = at(node.id);
     if (!entry.ports || !entry.spec) continue;
     for (const port of entry.ports.inputs) {
       const count = entry.incoming[port.id]?.length ?? 0;
@@ -169,7 +171,7 @@ export function analyzeGraph(graph: GraphDoc, registry: NodeRegistry): GraphAnal
 
   // 5. Shape inference in topological order.
   for (const id of order) {
-    const entry = nodes[id];
+    const entry = at(id);
     if (!entry.spec || !entry.params || !entry.ports) continue;
     const node = byId.get(id);
     const name = `${entry.spec.label} "${node?.label || id}"`;
@@ -178,7 +180,7 @@ export function analyzeGraph(graph: GraphDoc, registry: NodeRegistry): GraphAnal
     for (const port of entry.ports.inputs) {
       inputs[port.id] = [];
       for (const e of entry.incoming[port.id] ?? []) {
-        const t = nodes[e.source].outputs[e.sourcePort];
+        const t = at(e.source).outputs[e.sourcePort];
         if (!t) {
           ready = false;
           continue;
@@ -208,27 +210,41 @@ export function analyzeGraph(graph: GraphDoc, registry: NodeRegistry): GraphAnal
     }
   }
 
+  // 5b. Depth: tfjs assembles and runs a model by recursing along its longest chain, which
+  // overflows the stack somewhere past 4,000 layers; a bounded depth keeps that a diagnostic.
+  const depth = new Map<string, number>();
+  let deepest: string | undefined;
+  for (const id of order) {
+    let d = 1;
+    for (const edges of Object.values(at(id).incoming)) for (const e of edges) d = Math.max(d, (depth.get(e.source) ?? 0) + 1);
+    depth.set(id, d);
+    if (deepest === undefined || d > (depth.get(deepest) ?? 0)) deepest = id;
+  }
+  if (deepest !== undefined && (depth.get(deepest) ?? 0) > MAX_GRAPH_DEPTH) {
+    diagnostics.push(error('graph-too-deep', `The graph is ${depth.get(deepest)} nodes deep (its longest chain ends at "${byId.get(deepest)?.label || deepest}"); FusionLab builds graphs up to ${MAX_GRAPH_DEPTH} nodes deep. Shorten the chain, e.g. one Dense node with more layers instead of many Dense nodes.`, { nodeId: deepest }));
+  }
+
   // 6. Heads, inputs and reachability.
-  const outputIds = graph.nodes.filter((n) => isOutputNode(nodes[n.id].spec)).map((n) => n.id);
+  const outputIds = graph.nodes.filter((n) => isOutputNode(at(n.id).spec)).map((n) => n.id);
   const incomingAll = new Map<string, GraphEdge[]>(graph.nodes.map((n) => [n.id, []]));
   for (const e of validEdges) incomingAll.get(e.target)?.push(e);
   const stack = [...outputIds];
   while (stack.length) {
     const id = stack.pop() as string;
-    if (nodes[id].reachesOutput) continue;
-    nodes[id].reachesOutput = true;
+    if (at(id).reachesOutput) continue;
+    at(id).reachesOutput = true;
     for (const e of incomingAll.get(id) ?? []) stack.push(e.source);
   }
   if (graph.nodes.length > 0) {
-    if (!graph.nodes.some((n) => nodes[n.id].spec?.category === 'head')) {
+    if (!graph.nodes.some((n) => at(n.id).spec?.category === 'head')) {
       diagnostics.push(error('no-head', 'The graph has no head, so it predicts nothing. Add a head (e.g. "Classify") and connect your fused features to it.'));
     }
-    if (!graph.nodes.some((n) => nodes[n.id].spec?.category === 'input')) {
+    if (!graph.nodes.some((n) => at(n.id).spec?.category === 'input')) {
       diagnostics.push(error('no-input', 'The graph has no input node. Add an input for each column of your data.'));
     }
   }
   for (const node of graph.nodes) {
-    const entry = nodes[node.id];
+    const entry = at(node.id);
     if (!entry.spec || entry.reachesOutput || outputIds.length === 0) continue;
     if (entry.spec.category === 'input') {
       diagnostics.push(warning('input-unused', `Input "${node.label || node.id}" reaches no head, so the model ignores it. Connect it through an encoder to a fusion node or a head, or delete it.`, { nodeId: node.id }));
@@ -239,12 +255,12 @@ export function analyzeGraph(graph: GraphDoc, registry: NodeRegistry): GraphAnal
 
   // 7. Model-level fusion joins heads that predict the same thing.
   for (const node of graph.nodes) {
-    const entry = nodes[node.id];
+    const entry = at(node.id);
     if (entry.spec?.category !== 'late') continue;
     const labels = new Map<string, string>();
     for (const edges of Object.values(entry.incoming)) {
       for (const e of edges) {
-        const src = nodes[e.source];
+        const src = at(e.source);
         const column = labelColumnOf(e.source, nodes);
         if (column !== undefined) labels.set(e.source, column);
         if (src.spec && src.spec.category !== 'head' && src.spec.category !== 'late') {
@@ -263,8 +279,8 @@ export function analyzeGraph(graph: GraphDoc, registry: NodeRegistry): GraphAnal
 }
 
 /** The label column a head (or a late node, through its first head) predicts. */
-export function labelColumnOf(nodeId: string, nodes: Record<string, NodeAnalysis>, depth = 0): string | undefined {
-  const entry = nodes[nodeId];
+export function labelColumnOf(nodeId: string, nodes: ReadonlyMap<string, NodeAnalysis>, depth = 0): string | undefined {
+  const entry = nodes.get(nodeId);
   if (!entry?.spec || !entry.params || depth > 50) return undefined;
   if (entry.spec.head) return entry.spec.head.labelColumn(entry.params);
   if (entry.spec.category === 'late') {
@@ -317,8 +333,8 @@ export type ConnectCheck = { ok: true } | { ok: false; reason: string };
  */
 export function canConnect(graph: GraphDoc, registry: NodeRegistry, c: Connection, analysis?: GraphAnalysis): ConnectCheck {
   const a = analysis ?? analyzeGraph(graph, registry);
-  const src = a.nodes[c.source];
-  const dst = a.nodes[c.target];
+  const src = a.nodes.get(c.source);
+  const dst = a.nodes.get(c.target);
   if (!src || !dst) return { ok: false, reason: 'That node no longer exists.' };
   if (c.source === c.target) return { ok: false, reason: 'A node cannot feed itself.' };
   if (!src.ports || !dst.ports) return { ok: false, reason: 'Fix the node’s errors first.' };

@@ -23,7 +23,7 @@ export interface GraphVariant {
 /** A port requirement check for one node given its remaining incoming edges. */
 function lacksInputs(graph: GraphDoc, registry: NodeRegistry, nodeId: string): boolean {
   const analysis = analyzeGraph(graph, registry);
-  const a = analysis.nodes[nodeId];
+  const a = analysis.nodes.get(nodeId);
   if (!a?.ports) return false;
   for (const port of a.ports.inputs) {
     const count = graph.edges.filter((e) => e.target === nodeId && e.targetPort === port.id).length;
@@ -80,6 +80,6 @@ export function singleModalityVariant(graph: GraphDoc, registry: NodeRegistry, i
 export function singleModalityVariants(graph: GraphDoc, registry: NodeRegistry): GraphVariant[] {
   const analysis = analyzeGraph(graph, registry);
   return graph.nodes
-    .filter((n) => analysis.nodes[n.id]?.spec?.category === 'input' && analysis.nodes[n.id].reachesOutput)
+    .filter((n) => analysis.nodes.get(n.id)?.spec?.category === 'input' && analysis.nodes.get(n.id)?.reachesOutput)
     .map((n) => singleModalityVariant(graph, registry, n.id));
 }

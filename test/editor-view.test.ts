@@ -49,7 +49,7 @@ describe('node and edge views', () => {
     const g = setParam(pair(), 'dense', 'units', 32);
     const a = analyzeGraph(g, registry);
     const { byNode, byEdge } = groupDiagnostics(a.diagnostics);
-    const v = nodeView(g.nodes[2], a.nodes.dense_2, byNode.get('dense_2'), 1234);
+    const v = nodeView(g.nodes[2], a.nodes.get('dense_2'), byNode.get('dense_2'), 1234);
     expect(v.inputs[0]).toMatchObject({ id: 'in', kind: 'features', shape: '32', connected: 1 });
     expect(v.outputs[0]).toMatchObject({ id: 'out', kind: 'features', shape: '64' });
     expect(v.paramCount).toBe(1234);
@@ -64,7 +64,7 @@ describe('node and edge views', () => {
     let g = emptyGraph();
     g = addNode(g, registry, 'encoder.dense', { x: 0, y: 0 }).graph;
     const a = analyzeGraph(g, registry);
-    const v = nodeView(g.nodes[0], a.nodes.dense, groupDiagnostics(a.diagnostics).byNode.get('dense'));
+    const v = nodeView(g.nodes[0], a.nodes.get('dense'), groupDiagnostics(a.diagnostics).byNode.get('dense'));
     expect(v.errors.length + v.warnings.length).toBeGreaterThan(0);
   });
 });

@@ -96,7 +96,7 @@ describe('TypeScript (tfjs) export', () => {
     for (const target of ['tfjs', 'keras', 'pytorch'] as const) {
       const exp = exportProgram(graph, registry, target);
       const lines = exp.files[exp.main].split('\n');
-      const cnn = exp.nodeRanges.image_cnn;
+      const cnn = exp.nodeRanges.get('image_cnn') ?? [];
       expect(cnn.length).toBeGreaterThan(0);
       for (const r of cnn) expect(r.end).toBeGreaterThanOrEqual(r.start);
       const text = cnn.map((r) => lines.slice(r.start - 1, r.end).join('\n')).join('\n');

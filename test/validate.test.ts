@@ -25,6 +25,12 @@ const good = () =>
 const triggers: Partial<Record<DiagnosticCode, () => DiagnosticCode[]>> = {
   'json-syntax': () => parseGraphText('{"format": ').diagnostics.map((d) => d.code),
   'doc-schema': () => parseGraph({ format: 'fusionlab/graph', version: 1, nodes: [{ id: 'a b', kind: 'x' }], edges: [] }).diagnostics.map((d) => d.code),
+  'graph-too-deep': () => {
+    const chain = Array.from({ length: 501 }, (_, i) => `e${i}`);
+    const nodes: [string, string][] = [['a', 'input.toy'], ...chain.map((id): [string, string] => [id, 'encoder.toy']), ['h', 'head.toy']];
+    const edges = ['a.out->e0.in', ...chain.slice(1).map((id, i) => `${chain[i]}.out->${id}.in`), 'e500.out->h.in'] as `${string}.${string}->${string}.${string}`[];
+    return codes(graph(nodes, edges));
+  },
   'doc-format': () => parseGraph({ format: 'something/else', version: 1 }).diagnostics.map((d) => d.code),
   'doc-version-newer': () => parseGraph({ format: 'fusionlab/graph', version: 99, nodes: [], edges: [] }).diagnostics.map((d) => d.code),
   'duplicate-node-id': () => parseGraph({ ...good(), nodes: [...good().nodes, good().nodes[0]] }).diagnostics.map((d) => d.code),
@@ -62,8 +68,8 @@ describe('diagnostics', () => {
     });
   }
 
-  it('every code has a trigger (build-failed and no-output are covered in compile.test.ts, bad-shape by the node tests)', () => {
-    const elsewhere = ['build-failed', 'no-output', 'bad-shape'];
+  it('every code has a trigger (build-failed and no-output are covered in compile.test.ts, model-too-large in limits.test.ts, bad-shape by the node tests)', () => {
+    const elsewhere = ['build-failed', 'no-output', 'bad-shape', 'model-too-large'];
     const missing = Object.keys(DIAGNOSTIC_CODES).filter((c) => !(c in triggers) && !elsewhere.includes(c));
     expect(missing).toEqual([]);
   });
@@ -95,9 +101,9 @@ describe('diagnostics', () => {
 describe('shape inference', () => {
   it('types every port', () => {
     const a = analyzeGraph(good(), toyRegistry);
-    expect(a.nodes.b.outputs.out).toEqual({ kind: 'features', shape: [6] });
-    expect(a.nodes.sum.inputs.in).toEqual([{ kind: 'features', shape: [4] }, { kind: 'features', shape: [4] }]);
-    expect(a.nodes.h.outputs.out).toEqual({ kind: 'prediction', shape: [3] });
+    expect(a.nodes.get('b')?.outputs.out).toEqual({ kind: 'features', shape: [6] });
+    expect(a.nodes.get('sum')?.inputs.in).toEqual([{ kind: 'features', shape: [4] }, { kind: 'features', shape: [4] }]);
+    expect(a.nodes.get('h')?.outputs.out).toEqual({ kind: 'prediction', shape: [3] });
     expect(a.order.indexOf('a')).toBeLessThan(a.order.indexOf('sum'));
   });
 
@@ -111,7 +117,7 @@ describe('shape inference', () => {
   it('downstream of an error stays untyped without extra noise', () => {
     const g = graph([['a', 'input.toy', { width: 4 }], ['b', 'input.toy', { width: 8 }], ['s', 'fusion.toysum'], ['h', 'head.toy']], ['a.out->s.in', 'b.out->s.in', 's.out->h.in']);
     const a = analyzeGraph(g, toyRegistry);
-    expect(a.nodes.h.outputs).toEqual({});
+    expect(a.nodes.get('h')?.outputs).toEqual({});
     expect(a.diagnostics.filter((d) => d.nodeId === 'h')).toEqual([]);
   });
 });

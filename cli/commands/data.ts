@@ -12,14 +12,14 @@ import { formatBytes, type DataProblem } from '../../engine/data/problems';
 import { formatShape } from '../../engine/spec';
 import { registry } from '../../nodes';
 import { numberOption, parseArgs, UsageError } from '../args';
-import { formatDiagnostic, printJson, readGraphFile, table, writeFileAtomic } from '../io';
+import { formatDiagnostic, printJson, readGraphFile, table, writeFileAtomic, say, sayErr } from '../io';
 
 const DEMO_USAGE = 'usage: fusionlab data demo <dir|file.zip> [--seed N] [--rows N] [--force] [--json]';
 const INSPECT_USAGE = 'usage: fusionlab data inspect <dir|zip> [--graph g.json [--keep-graph]] [--manifest table.csv] [--seed N] [--val-fraction F] [--strict] [--json]';
 
 function fail(json: boolean, message: string, code = 1): number {
   if (json) printJson({ ok: false, error: message });
-  console.error(`fusionlab: ${message}`);
+  sayErr(`fusionlab: ${message}`);
   return code;
 }
 
@@ -39,7 +39,7 @@ export async function dataDemoCommand(argv: string[]): Promise<number> {
       await mkdir(path.dirname(path.resolve(out)), { recursive: true });
       await writeFileAtomic(out, zip);
       if (json) printJson({ ok: true, path: out, seed, rows, bytes: zip.length });
-      else console.log(`Wrote the demo dataset (${rows} rows, seed ${seed}) to ${out} (${formatBytes(zip.length)}).`);
+      else say(`Wrote the demo dataset (${rows} rows, seed ${seed}) to ${out} (${formatBytes(zip.length)}).`);
       return 0;
     }
     let existing: string[] = [];
@@ -62,8 +62,8 @@ export async function dataDemoCommand(argv: string[]): Promise<number> {
     const labels = [...new Set(demo.rows.map((r) => r.label))].sort();
     if (json) printJson({ ok: true, path: out, seed, rows, files: demo.files.size, bytes, classes: labels });
     else {
-      console.log(`Wrote the demo dataset to ${out}: ${rows} rows, ${demo.files.size} files, ${formatBytes(bytes)} (seed ${seed}).`);
-      console.log(`Classes: ${labels.join(', ')}. Try: fusionlab data inspect ${out} --graph templates/demo.json`);
+      say(`Wrote the demo dataset to ${out}: ${rows} rows, ${demo.files.size} files, ${formatBytes(bytes)} (seed ${seed}).`);
+      say(`Classes: ${labels.join(', ')}. Try: fusionlab data inspect ${out} --graph templates/demo.json`);
     }
     return 0;
   } catch (e) {
@@ -82,11 +82,11 @@ function num(v: number): string {
 }
 
 function printReport(r: InspectReport, graphFile: string | undefined): void {
-  console.log(`Dataset ${r.source}: ${r.manifest ?? '(no manifest)'}${r.format && r.format !== 'folders' ? ` (${r.format.toUpperCase()})` : ''}, ${r.rows} rows`);
+  say(`Dataset ${r.source}: ${r.manifest ?? '(no manifest)'}${r.format && r.format !== 'folders' ? ` (${r.format.toUpperCase()})` : ''}, ${r.rows} rows`);
   if (r.columns.length) {
     const seededNote = r.splits.seeded ? ` (${r.splits.seeded} rows split by seed)` : ' (from the split column)';
-    console.log(`Splits: train ${r.splits.train} · val ${r.splits.val} · test ${r.splits.test}${seededNote}`);
-    console.log('\nColumns');
+    say(`Splits: train ${r.splits.train} · val ${r.splits.val} · test ${r.splits.test}${seededNote}`);
+    say('\nColumns');
     const rows = [['name', 'type', 'filled', 'missing', 'distinct', 'details']];
     for (const c of r.columns) {
       let details = '';
@@ -97,27 +97,27 @@ function printReport(r: InspectReport, graphFile: string | undefined): void {
       if (c.seconds) details += `; ${num(c.seconds.min)}–${num(c.seconds.max)} s, mean ${num(c.seconds.mean)} s`;
       rows.push([c.name, c.nonNumeric ? 'number (mixed)' : c.type, String(c.filled), String(c.missing), String(c.distinct), details]);
     }
-    console.log(table(rows, ['l', 'l', 'r', 'r', 'r', 'l']));
+    say(table(rows, ['l', 'l', 'r', 'r', 'r', 'l']));
   }
   for (const l of r.labels) {
-    console.log(`\nLabel "${l.column}": ${l.classes.length} classes, largest/smallest = ${num(l.imbalance)}`);
+    say(`\nLabel "${l.column}": ${l.classes.length} classes, largest/smallest = ${num(l.imbalance)}`);
     const rows = [['class', 'rows', 'train', 'val', 'test']];
     for (const c of l.classes.slice(0, 50)) rows.push([c.name, String(c.count), String(c.bySplit.train), String(c.bySplit.val), String(c.bySplit.test)]);
-    console.log(table(rows, ['l', 'r', 'r', 'r', 'r']));
-    if (l.classes.length > 50) console.log(`… and ${l.classes.length - 50} more classes`);
+    say(table(rows, ['l', 'r', 'r', 'r', 'r']));
+    if (l.classes.length > 50) say(`… and ${l.classes.length - 50} more classes`);
   }
   if (r.load) {
     const s = r.load.summary;
-    console.log(`\nLoaded for ${graphFile}: ${s.loaded} of ${s.rows} rows (train ${s.bySplit.train}, val ${s.bySplit.val}, test ${s.bySplit.test}), ${s.skipped} skipped`);
-    for (const i of r.load.inputs) console.log(`  input ${i.nodeId} (${i.kind}) ← ${i.columns.join(', ')}: ${formatShape(i.shape)}`);
-    for (const h of r.load.heads) console.log(`  head ${h.nodeId} (${h.task}) ← ${h.column}${h.classes.length ? `: ${h.classes.length} classes` : ''}`);
+    say(`\nLoaded for ${graphFile}: ${s.loaded} of ${s.rows} rows (train ${s.bySplit.train}, val ${s.bySplit.val}, test ${s.bySplit.test}), ${s.skipped} skipped`);
+    for (const i of r.load.inputs) say(`  input ${i.nodeId} (${i.kind}) ← ${i.columns.join(', ')}: ${formatShape(i.shape)}`);
+    for (const h of r.load.heads) say(`  head ${h.nodeId} (${h.task}) ← ${h.column}${h.classes.length ? `: ${h.classes.length} classes` : ''}`);
   }
-  if (r.problems.length === 0) console.log('\nNo problems found.');
+  if (r.problems.length === 0) say('\nNo problems found.');
   else {
     const codes = Object.entries(r.problemCounts).map(([c, n]) => `${c} ×${n}`).join(', ');
-    console.log(`\nProblems (${r.problems.length}): ${codes}`);
-    for (const p of r.problems.slice(0, 30)) console.log(`  ${problemLine(p)}`);
-    if (r.problems.length > 30) console.log(`  … and ${r.problems.length - 30} more (use --json for all)`);
+    say(`\nProblems (${r.problems.length}): ${codes}`);
+    for (const p of r.problems.slice(0, 30)) say(`  ${problemLine(p)}`);
+    if (r.problems.length > 30) say(`  … and ${r.problems.length - 30} more (use --json for all)`);
   }
 }
 
@@ -140,7 +140,7 @@ export async function dataInspectCommand(argv: string[]): Promise<number> {
       const read = await readGraphFile(graphFlag);
       if (!read.graph) {
         if (json) printJson({ ok: false, error: `cannot read the graph ${graphFlag}`, diagnostics: read.diagnostics });
-        for (const d of read.diagnostics) console.error(formatDiagnostic(d));
+        for (const d of read.diagnostics) sayErr(formatDiagnostic(d));
         return 1;
       }
       graph = read.graph;
@@ -149,7 +149,7 @@ export async function dataInspectCommand(argv: string[]): Promise<number> {
     if (!opened.source) {
       const msg = opened.problems.map((p) => p.message).join(' ');
       if (json) printJson({ ok: false, error: msg, problems: opened.problems });
-      console.error(`fusionlab: ${msg}`);
+      sayErr(`fusionlab: ${msg}`);
       return 1;
     }
     const adapter = createNodeAdapter();
@@ -171,11 +171,11 @@ export async function dataInspectCommand(argv: string[]): Promise<number> {
     else {
       printReport(report, graphFile);
       if (fits) {
-        for (const f of fits.applied) console.log(`fitted to the data (as train does; --keep-graph to skip): ${f.message}`);
-        for (const f of fits.suggested) console.log(`suggestion: ${f.message}: set ${f.nodeId}.${f.param} to ${JSON.stringify(f.value)}`);
+        for (const f of fits.applied) say(`fitted to the data (as train does; --keep-graph to skip): ${f.message}`);
+        for (const f of fits.suggested) say(`suggestion: ${f.message}: set ${f.nodeId}.${f.param} to ${JSON.stringify(f.value)}`);
       }
     }
-    if (fatal && !json) console.error(`fusionlab: ${report.problems.find((p) => p.severity === 'error')?.message ?? 'nothing could be loaded'}`);
+    if (fatal && !json) sayErr(`fusionlab: ${report.problems.find((p) => p.severity === 'error')?.message ?? 'nothing could be loaded'}`);
     return ok ? 0 : 1;
   } catch (e) {
     if (e instanceof UsageError) return fail(json, e.message, 2);

@@ -14,7 +14,7 @@ import { isProjectFile, readModelFile, type ProjectDataset } from '../../engine/
 import { registerCustomLayers } from '../../nodes/shared';
 import '../../nodes';
 import { parseArgs, UsageError } from '../args';
-import { printJson, table } from '../io';
+import { printJson, table, say, sayErr } from '../io';
 import { backendOption, describeProjectDataset, evaluationNumbers, loadForGraph, loadForSource, manifestOption, openProjectDataset } from './train';
 
 const USAGE = 'usage: fusionlab evaluate <bundle.zip|project.fusionlab> --data <dir|zip> [--split test|val|train] [--manifest table.csv] [--ablate] [--json]\n  (a project file that includes its dataset needs no --data: it is evaluated on that dataset)';
@@ -36,7 +36,7 @@ export async function evaluateCommand(argv: string[]): Promise<number> {
   const read = await readModelFile(tf, bytes, (t) => registerCustomLayers(t));
   if (!read.ok) throw new Error(read.message);
   const { model, graph, fitted, meta } = read.bundle;
-  if (!json) for (const w of read.project?.warnings ?? []) process.stderr.write(`warning: ${w}\n`);
+  if (!json) for (const w of read.project?.warnings ?? []) sayErr(`warning: ${w}`);
   const included = read.project?.dataset;
   if (dataPath === undefined && !included) {
     model.dispose();
@@ -50,7 +50,7 @@ export async function evaluateCommand(argv: string[]): Promise<number> {
   } else {
     const dataset = included as ProjectDataset;
     dataName = `the dataset included in ${file}`;
-    if (!json) process.stderr.write(`data: ${dataName}: ${describeProjectDataset(dataset)}\n`);
+    if (!json) sayErr(`data: ${dataName}: ${describeProjectDataset(dataset)}`);
     ({ data } = await loadForSource(openProjectDataset(dataset, file), graph, json, { manifest: manifestOption(args) ?? read.project?.project.dataset?.manifest }));
   }
   // The bundle's fitted state is what the model learnt; a different label set would mis-score.
@@ -68,28 +68,28 @@ export async function evaluateCommand(argv: string[]): Promise<number> {
   if (json) {
     printJson({ ok: true, split, count: ds.count, primary: report.primary, summary: evaluationNumbers(report), outputs: report.outputs, ablation });
   } else {
-    console.log(`${meta.name}: ${split} split, ${ds.count} samples\n`);
+    say(`${meta.name}: ${split} split, ${ds.count} samples\n`);
     for (const o of Object.values(report.outputs)) {
-      if (o.accuracy !== undefined) console.log(`${o.nodeId} (${o.role}): accuracy ${(100 * o.accuracy).toFixed(2)}%, loss ${o.loss.toFixed(4)}${o.macroF1 !== undefined ? `, macro F1 ${o.macroF1.toFixed(3)}` : ''}`);
-      else console.log(`${o.nodeId} (${o.role}): MAE ${o.mae?.toPrecision(4)}, RMSE ${o.rmse?.toPrecision(4)}`);
+      if (o.accuracy !== undefined) say(`${o.nodeId} (${o.role}): accuracy ${(100 * o.accuracy).toFixed(2)}%, loss ${o.loss.toFixed(4)}${o.macroF1 !== undefined ? `, macro F1 ${o.macroF1.toFixed(3)}` : ''}`);
+      else say(`${o.nodeId} (${o.role}): MAE ${o.mae?.toPrecision(4)}, RMSE ${o.rmse?.toPrecision(4)}`);
       if (o.perClass && o.nodeId === report.primary) {
         const rows = [['class', 'precision', 'recall', 'F1', 'support'], ...o.perClass.map((c) => [c.name, c.precision.toFixed(3), c.recall.toFixed(3), c.f1.toFixed(3), String(c.support)])];
-        console.log(table(rows, ['l', 'r', 'r', 'r', 'r']));
+        say(table(rows, ['l', 'r', 'r', 'r', 'r']));
       }
       if (o.confusion && o.classes && o.nodeId === report.primary) {
-        console.log('\nconfusion (rows: true, columns: predicted)');
-        console.log(table([['', ...o.classes], ...o.confusion.map((r, i) => [o.classes?.[i] ?? '', ...r.map(String)])], ['l', ...o.classes.map(() => 'r' as const)]));
+        say('\nconfusion (rows: true, columns: predicted)');
+        say(table([['', ...o.classes], ...o.confusion.map((r, i) => [o.classes?.[i] ?? '', ...r.map(String)])], ['l', ...o.classes.map(() => 'r' as const)]));
       }
       if (o.worst?.length && o.nodeId === report.primary) {
-        console.log('\nworst classified:');
-        for (const w of o.worst.slice(0, 5)) console.log(`  ${w.id ?? w.index}: true ${w.label} (p=${w.trueProbability.toFixed(3)}), predicted ${w.predicted}`);
+        say('\nworst classified:');
+        for (const w of o.worst.slice(0, 5)) say(`  ${w.id ?? w.index}: true ${w.label} (p=${w.trueProbability.toFixed(3)}), predicted ${w.predicted}`);
       }
-      console.log('');
+      say('');
     }
     if (ablation) {
-      console.log(`modality ablation (${report.primary}; masked input = ${ablation.fill === 'train-mean' ? 'the train mean sample' : 'zeros'}):`);
+      say(`modality ablation (${report.primary}; masked input = ${ablation.fill === 'train-mean' ? 'the train mean sample' : 'zeros'}):`);
       const base = ablation.baseline.accuracy !== undefined ? `${(100 * ablation.baseline.accuracy).toFixed(2)}%` : `rmse ${ablation.baseline.rmse?.toPrecision(4)}`;
-      console.log(table([['masked input', 'score', 'drop'], ['(none)', base, ''], ...ablation.rows.map((r) => [r.nodeId, r.accuracy !== undefined ? `${(100 * r.accuracy).toFixed(2)}%` : `rmse ${r.rmse?.toPrecision(4)}`, r.accuracy !== undefined ? `${(100 * r.drop).toFixed(2)} pts` : r.drop.toPrecision(4)])], ['l', 'r', 'r']));
+      say(table([['masked input', 'score', 'drop'], ['(none)', base, ''], ...ablation.rows.map((r) => [r.nodeId, r.accuracy !== undefined ? `${(100 * r.accuracy).toFixed(2)}%` : `rmse ${r.rmse?.toPrecision(4)}`, r.accuracy !== undefined ? `${(100 * r.drop).toFixed(2)} pts` : r.drop.toPrecision(4)])], ['l', 'r', 'r']));
     }
   }
   model.dispose();

@@ -5,7 +5,7 @@
  * folder, no `--out` prints the main file.
  */
 import * as tf from '@tensorflow/tfjs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { GraphDoc } from '../../engine/graph';
 import { exportFiles, exportZip } from '../../engine/export';
@@ -14,7 +14,7 @@ import type { ExportTarget } from '../../engine/spec';
 import { registry } from '../../nodes';
 import { registerCustomLayers } from '../../nodes/shared';
 import { parseArgs, UsageError } from '../args';
-import { formatDiagnostic, printJson, readGraphFile, writeFileAtomic } from '../io';
+import { formatDiagnostic, printJson, readGraphFile, writeFileAtomic, say, sayErr } from '../io';
 
 const TARGETS: readonly ExportTarget[] = ['tfjs', 'keras', 'pytorch'];
 const USAGE = 'usage: fusionlab export <graph.json|bundle.zip|project.fusionlab> --target tfjs|keras|pytorch [--out file.zip|dir] [--json]';
@@ -30,6 +30,7 @@ export async function exportCommand(argv: string[]): Promise<number> {
   const json = args.flags.has('json');
   const out = args.flags.get('out');
   if (out === true) throw new UsageError(`--out needs a file or folder name\n${USAGE}`);
+  if (typeof out === 'string') await checkOut(out);
   await tf.setBackend('cpu');
 
   let graph: GraphDoc;
@@ -40,12 +41,12 @@ export async function exportCommand(argv: string[]): Promise<number> {
     const read = await readModelFile(tf, new Uint8Array(await readFile(file)), (x) => registerCustomLayers(x));
     if (!read.ok) throw new Error(read.message);
     ({ graph, model, fitted } = read.bundle);
-    if (!json) for (const w of read.project?.warnings ?? []) process.stderr.write(`warning: ${w}\n`);
+    if (!json) for (const w of read.project?.warnings ?? []) sayErr(`warning: ${w}`);
   } else {
     const read = await readGraphFile(file);
     if (!read.graph) {
       if (json) printJson({ ok: false, diagnostics: read.diagnostics });
-      else for (const d of read.diagnostics) console.error(formatDiagnostic(d));
+      else for (const d of read.diagnostics) sayErr(formatDiagnostic(d));
       return 1;
     }
     graph = read.graph;
@@ -57,19 +58,22 @@ export async function exportCommand(argv: string[]): Promise<number> {
       if (!res.ok || !res.zip) return fail(res.diagnostics, json);
       await writeFileAtomic(out, res.zip);
       if (json) printJson({ ok: true, target: t, out, files: res.files, trained: model !== undefined, diagnostics: res.diagnostics });
-      else console.log(`wrote ${out} (${res.files.length} files${model ? ', with trained weights' : ''})`);
+      else say(`wrote ${out} (${res.files.length} files${model ? ', with trained weights' : ''})`);
       return 0;
     }
     const res = await exportFiles(tf, graph, registry, t, { model, fitted });
     if (!res.ok) return fail(res.diagnostics, json);
     if (typeof out === 'string') {
       await mkdir(out, { recursive: true });
-      for (const [p, bytes] of Object.entries(res.files)) await writeFile(path.join(out, p), bytes);
+      for (const [p, bytes] of Object.entries(res.files)) {
+        await mkdir(path.dirname(path.join(out, p)), { recursive: true });
+        await writeFileAtomic(path.join(out, p), bytes);
+      }
       if (json) printJson({ ok: true, target: t, out, files: Object.keys(res.files), main: res.program.main, trained: model !== undefined, diagnostics: res.diagnostics });
-      else console.log(`wrote ${Object.keys(res.files).length} files to ${out} (main: ${res.program.main})`);
+      else say(`wrote ${Object.keys(res.files).length} files to ${out} (main: ${res.program.main})`);
       return 0;
     }
-    if (json) printJson({ ok: true, target: t, main: res.program.main, files: res.program.files, nodeRanges: res.program.nodeRanges, diagnostics: res.diagnostics });
+    if (json) printJson({ ok: true, target: t, main: res.program.main, files: res.program.files, nodeRanges: Object.fromEntries(res.program.nodeRanges), diagnostics: res.diagnostics });
     else process.stdout.write(res.program.files[res.program.main]);
     return 0;
   } finally {
@@ -77,8 +81,22 @@ export async function exportCommand(argv: string[]): Promise<number> {
   }
 }
 
+/**
+ * `--out` is a `.zip` file or a folder. A name like `model.py` is a file the user meant, and a
+ * folder of that name would surprise them; an existing file is never turned into a folder.
+ */
+async function checkOut(out: string): Promise<void> {
+  if (out.toLowerCase().endsWith('.zip')) return;
+  const ext = path.extname(out);
+  if (ext && /^\.[A-Za-z][A-Za-z0-9]{0,4}$/.test(ext)) {
+    throw new UsageError(`--out ${out} looks like a single file, but an export is several files (the model, its layers, weights, data and training scripts). Give a folder name (e.g. --out ${out.slice(0, -ext.length) || 'export'}) or a .zip file.\n${USAGE}`);
+  }
+  const info = await stat(out).catch(() => undefined);
+  if (info && !info.isDirectory()) throw new UsageError(`--out ${out} is an existing file, not a folder; nothing was written.\n${USAGE}`);
+}
+
 function fail(diagnostics: { severity: string; message: string }[], json: boolean): number {
   if (json) printJson({ ok: false, diagnostics });
-  else for (const d of diagnostics) console.error(formatDiagnostic(d as Parameters<typeof formatDiagnostic>[0]));
+  else for (const d of diagnostics) sayErr(formatDiagnostic(d as Parameters<typeof formatDiagnostic>[0]));
   return 1;
 }

@@ -3,13 +3,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { describeCatalogue, CATEGORY_TITLES } from '../../engine/catalogue';
-import { compileGraph } from '../../engine/compile';
+import { measureGraph } from '../../engine/compile';
 import { hasErrors } from '../../engine/diagnostics';
 import { formatShape } from '../../engine/spec';
 import { analyzeGraph } from '../../engine/validate';
 import { registry } from '../../nodes';
 import { parseArgs, UsageError } from '../args';
-import { formatDiagnostic, printJson, readGraphFile, table } from '../io';
+import { formatDiagnostic, modelLimitsFromEnv, printJson, readGraphFile, table, say, sayErr } from '../io';
 
 /** `fusionlab nodes [--json]`: the catalogue. */
 export async function nodesCommand(argv: string[]): Promise<number> {
@@ -22,10 +22,10 @@ export async function nodesCommand(argv: string[]): Promise<number> {
   for (const [cat, title] of Object.entries(CATEGORY_TITLES)) {
     const list = kinds.filter((k) => k.category === cat);
     if (!list.length) continue;
-    console.log(`\n${title}`);
+    say(`\n${title}`);
     for (const k of list) {
-      console.log(`  ${k.kind.padEnd(26)} ${k.summary}`);
-      for (const p of k.params) console.log(`      ${p.name} = ${JSON.stringify(p.default)}  — ${p.description}`);
+      say(`  ${k.kind.padEnd(26)} ${k.summary}`);
+      for (const p of k.params) say(`      ${p.name} = ${JSON.stringify(p.default)}  — ${p.description}`);
     }
   }
   return 0;
@@ -40,8 +40,8 @@ export async function validateCommand(argv: string[]): Promise<number> {
   const diagnostics = read.graph ? analyzeGraph(read.graph, registry).diagnostics : read.diagnostics;
   const ok = !hasErrors(diagnostics);
   if (args.flags.has('json')) printJson({ ok, file, diagnostics });
-  else if (diagnostics.length === 0) console.log(`${file}: valid`);
-  else for (const d of diagnostics) console.log(formatDiagnostic(d));
+  else if (diagnostics.length === 0) say(`${file}: valid`);
+  else for (const d of diagnostics) say(formatDiagnostic(d));
   return ok ? 0 : 1;
 }
 
@@ -53,24 +53,26 @@ export async function summaryCommand(argv: string[]): Promise<number> {
   const read = await readGraphFile(file);
   if (!read.graph) {
     if (args.flags.has('json')) printJson({ ok: false, diagnostics: read.diagnostics });
-    else for (const d of read.diagnostics) console.error(formatDiagnostic(d));
+    else for (const d of read.diagnostics) sayErr(formatDiagnostic(d));
     return 1;
   }
-  // Building layers needs no speed: the plain CPU backend keeps this command free of WASM set-up.
+  // Summaries come from shapes alone: layers built without weights, on the plain CPU backend.
   await tf.setBackend('cpu');
-  const res = compileGraph(read.graph, registry, { tf });
+  const res = measureGraph(read.graph, registry, { tf, limits: modelLimitsFromEnv() });
   if (!res.ok) {
     if (args.flags.has('json')) printJson({ ok: false, diagnostics: res.diagnostics });
-    else for (const d of res.diagnostics) console.error(formatDiagnostic(d));
+    else for (const d of res.diagnostics) sayErr(formatDiagnostic(d));
     return 1;
   }
   const { summary } = res;
-  res.model.dispose();
+  const { size, limits } = res.check;
+  const diagnostics = [...res.diagnostics, ...res.check.diagnostics];
+  const fits = res.check.diagnostics.length === 0;
   if (args.flags.has('json')) {
-    printJson({ ok: true, name: read.graph.name, summary, diagnostics: res.diagnostics });
-    return 0;
+    printJson({ ok: fits, name: read.graph.name, summary, size: { ...size, maxParams: limits.maxParams, maxActivationsPerSample: limits.maxActivationsPerSample }, diagnostics });
+    return fits ? 0 : 1;
   }
-  console.log(`${read.graph.name}\n`);
+  say(`${read.graph.name}\n`);
   const rows: string[][] = [['node', 'kind', 'output', 'params', 'layers']];
   for (const id of res.analysis.order) {
     const n = summary.nodes[id];
@@ -78,10 +80,11 @@ export async function summaryCommand(argv: string[]): Promise<number> {
     const outs = Object.values(n.outputs).map((t) => `${t.kind} ${formatShape(t.shape)}`).join(', ');
     rows.push([id, n.kind, outs, n.params.toLocaleString('en-US'), n.layers.map((l) => l.className).join(' ')]);
   }
-  console.log(table(rows, ['l', 'l', 'l', 'r', 'l']));
-  console.log(`\nparameters: ${summary.totalParams.toLocaleString('en-US')} (${summary.trainableParams.toLocaleString('en-US')} trainable), ${summary.layerCount} layers`);
-  console.log(`inputs: ${summary.inputs.map((i) => `${i.nodeId} [${formatShape(i.shape)}]`).join(', ')}`);
-  console.log(`outputs: ${summary.outputs.map((o) => `${o.nodeId} (${o.role}) [${formatShape(o.shape)}]`).join(', ')}`);
-  for (const d of res.diagnostics) console.log(formatDiagnostic(d));
-  return 0;
+  say(table(rows, ['l', 'l', 'l', 'r', 'l']));
+  say(`\nparameters: ${summary.totalParams.toLocaleString('en-US')} (${summary.trainableParams.toLocaleString('en-US')} trainable), ${summary.layerCount} layers`);
+  say(`inputs: ${summary.inputs.map((i) => `${i.nodeId} [${formatShape(i.shape)}]`).join(', ')}`);
+  say(`outputs: ${summary.outputs.map((o) => `${o.nodeId} (${o.role}) [${formatShape(o.shape)}]`).join(', ')}`);
+  say(`activations: ${size.activationsPerSample.toLocaleString('en-US')} values per sample (budget: ${limits.maxParams.toLocaleString('en-US')} parameters, ${limits.maxActivationsPerSample.toLocaleString('en-US')} values per sample)`);
+  for (const d of diagnostics) say(formatDiagnostic(d));
+  return fits ? 0 : 1;
 }

@@ -17,7 +17,7 @@ import { describePrediction } from '../../engine/predict';
 import { registerCustomLayers } from '../../nodes/shared';
 import '../../nodes';
 import { parseArgs, UsageError } from '../args';
-import { printJson } from '../io';
+import { printJson, say, sayErr } from '../io';
 import { backendOption } from './train';
 
 const USAGE = 'usage: fusionlab predict <bundle.zip|project.fusionlab> --input column=value [--input column=value ...] [--json]';
@@ -38,7 +38,7 @@ export async function predictCommand(argv: string[]): Promise<number> {
   const read = await readModelFile(tf, new Uint8Array(await readFile(file)), (t) => registerCustomLayers(t));
   if (!read.ok) throw new Error(read.message);
   const { model, fitted, meta } = read.bundle;
-  if (!args.flags.has('json')) for (const w of read.project?.warnings ?? []) process.stderr.write(`warning: ${w}\n`);
+  if (!args.flags.has('json')) for (const w of read.project?.warnings ?? []) sayErr(`warning: ${w}`);
 
   // File columns: read the files into a memory source under safe relative names.
   const files = new Map<string, Uint8Array>();
@@ -62,7 +62,7 @@ export async function predictCommand(argv: string[]): Promise<number> {
   const sample = await featuriseSample(fitted, cells, memorySource('predict', files), createNodeAdapter());
   if (!sample.ok) throw new Error(sample.problems.map((p) => p.message).join('\n'));
   const warnings = sample.warnings.map((w) => w.message);
-  if (!args.flags.has('json')) for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
+  if (!args.flags.has('json')) for (const w of warnings) sayErr(`warning: ${w}`);
   const report = describePrediction(fitted, meta.io, predictArrays(tf, model, meta.io, sample.inputs, 1));
   // The CLI's JSON shape: values for regression, else the answer and probabilities by class name.
   const outputs = report.outputs.map((o) =>
@@ -75,10 +75,10 @@ export async function predictCommand(argv: string[]): Promise<number> {
   else {
     for (const o of outputs) {
       const tag = o.nodeId === primary ? ' (model answer)' : '';
-      if ('values' in o && o.values) console.log(`${o.nodeId}${tag}: ${o.values.map((v) => v.toPrecision(4)).join(', ')}`);
+      if ('values' in o && o.values) say(`${o.nodeId}${tag}: ${o.values.map((v) => v.toPrecision(4)).join(', ')}`);
       else if ('probabilities' in o && o.probabilities) {
         const top = Object.entries(o.probabilities).sort((a, b) => b[1] - a[1]).slice(0, 5);
-        console.log(`${o.nodeId}${tag}: ${Array.isArray(o.predicted) ? o.predicted.join(', ') : o.predicted}   (${top.map(([c, p]) => `${c} ${(100 * p).toFixed(1)}%`).join(', ')})`);
+        say(`${o.nodeId}${tag}: ${Array.isArray(o.predicted) ? o.predicted.join(', ') : o.predicted}   (${top.map(([c, p]) => `${c} ${(100 * p).toFixed(1)}%`).join(', ')})`);
       }
     }
   }

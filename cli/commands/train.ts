@@ -26,7 +26,7 @@ import { evaluationNumbers, prepareRun, type OutputNumbers, type SplitName } fro
 import { DEFAULT_TRAIN_CONFIG, OPTIMIZERS, type ModelIO, type OptimizerName, type OutputMetrics, type TrainConfig } from '../../engine/train';
 import { registry } from '../../nodes';
 import { integerOption, parseArgs, positiveOption, UsageError, type ParsedArgs } from '../args';
-import { formatDiagnostic, printJson, readGraphFile, writeFileAtomic } from '../io';
+import { formatDiagnostic, modelLimitsFromEnv, printJson, readGraphFile, say, sayErr, terminalSafe, writeFileAtomic } from '../io';
 
 const USAGE = 'usage: fusionlab train <graph.json|project.fusionlab> --data <dir|zip> [--epochs N] [--batch-size N] [--lr X] [--seed N] [--optimizer adam|sgd|rmsprop] [--patience N] [--out bundle.zip|project.fusionlab] [--manifest table.csv] [--keep-graph] [--compare] [--json]\n  (a project file that includes its dataset needs no --data; its train settings are the defaults)';
 
@@ -65,9 +65,9 @@ export async function loadForSource(source: FileSource, given: GraphDoc, quiet: 
     const fitted = await fitGraphToSource(source, given, registry, { manifest: options.manifest });
     graph = fitted.graph;
     if (!quiet) {
-      for (const f of fitted.applied) process.stderr.write(`fitted to the data: ${f.message} (${f.nodeId}.${f.param})\n`);
-      for (const f of fitted.suggested) process.stderr.write(`suggestion: ${f.message}: set ${f.nodeId}.${f.param} to ${JSON.stringify(f.value)}\n`);
-      if (fitted.applied.length) process.stderr.write('  (pass --keep-graph to train the graph exactly as written)\n');
+      for (const f of fitted.applied) sayErr(`fitted to the data: ${f.message} (${f.nodeId}.${f.param})`);
+      for (const f of fitted.suggested) sayErr(`suggestion: ${f.message}: set ${f.nodeId}.${f.param} to ${JSON.stringify(f.value)}`);
+      if (fitted.applied.length) sayErr('  (pass --keep-graph to train the graph exactly as written)');
     }
   }
   let lastPct = -1;
@@ -81,14 +81,14 @@ export async function loadForSource(source: FileSource, given: GraphDoc, quiet: 
       const pct = Math.floor((100 * p.done) / Math.max(1, p.total));
       if (pct >= lastPct + 10 || p.done === p.total) {
         lastPct = pct;
-        process.stderr.write(`loading data: ${p.done}/${p.total} rows\n`);
+        sayErr(`loading data: ${p.done}/${p.total} rows`);
       }
     },
   });
   const errors = ds.problems.filter((p) => p.severity === 'error');
   if (!quiet && ds.problems.length) {
-    process.stderr.write(`${ds.problems.length} data problem(s); ${ds.summary.skipped} row(s) skipped\n`);
-    for (const p of ds.problems.slice(0, 5)) process.stderr.write(`  ${p.severity} [${p.code}] ${p.message}\n`);
+    sayErr(`${ds.problems.length} data problem(s); ${ds.summary.skipped} row(s) skipped`);
+    for (const p of ds.problems.slice(0, 5)) sayErr(`  ${p.severity} [${p.code}] ${p.message}`);
   }
   if (!ds.ok) throw new Error(`the data could not be loaded: ${errors.map((p) => p.message).slice(0, 5).join(' ') || 'no rows'}`);
   return { data: ds, graph };
@@ -208,31 +208,31 @@ export async function trainCommand(argv: string[]): Promise<number> {
   let given: GraphDoc;
   if (project) {
     given = project.project.graph;
-    if (!json) for (const w of project.warnings) process.stderr.write(`warning: ${w}\n`);
+    if (!json) for (const w of project.warnings) sayErr(`warning: ${w}`);
   } else {
     const read = await readGraphFile(file);
     if (!read.graph || hasErrors(read.diagnostics)) return graphFailed(read.diagnostics, json);
     given = read.graph;
   }
   const info = await initNodeBackend(backend);
-  if (!json) process.stderr.write(`backend: ${info.backend}${info.simd ? ' (SIMD)' : ''}, ${info.threads} thread(s)\n`);
+  if (!json) sayErr(`backend: ${info.backend}${info.simd ? ' (SIMD)' : ''}, ${info.threads} thread(s)`);
   const fit = !args.flags.has('keep-graph');
   let loaded: { data: LoadedDataset; graph: GraphDoc };
   if (dataPath !== undefined) loaded = await loadForGraph(dataPath, given, false, { manifest: manifestOption(args), fit });
   else {
     // Checked above: without --data, the project file includes a dataset.
     const dataset = project?.dataset as ProjectDataset;
-    process.stderr.write(`data: the dataset included in ${file}: ${describeProjectDataset(dataset)}\n`);
+    sayErr(`data: the dataset included in ${file}: ${describeProjectDataset(dataset)}`);
     loaded = await loadForSource(openProjectDataset(dataset, file), given, false, { manifest: manifestOption(args) ?? project?.project.dataset?.manifest, fit });
   }
   const { data, graph } = loaded;
-  process.stderr.write(`data: ${data.summary.bySplit.train} train, ${data.summary.bySplit.val} val, ${data.summary.bySplit.test} test\n`);
+  sayErr(`data: ${data.summary.bySplit.train} train, ${data.summary.bySplit.val} val, ${data.summary.bySplit.test} test`);
 
-  const prepared = prepareRun(tf, graph, registry, data, config);
+  const prepared = prepareRun(tf, graph, registry, data, config, undefined, modelLimitsFromEnv());
   if (!prepared.ok) {
     if (json) printJson({ ok: false, message: prepared.message, diagnostics: prepared.diagnostics });
-    else if (prepared.diagnostics.length) for (const d of prepared.diagnostics) console.error(formatDiagnostic(d));
-    else console.error(prepared.message);
+    else if (prepared.diagnostics.length) for (const d of prepared.diagnostics) sayErr(formatDiagnostic(d));
+    else sayErr(prepared.message);
     return 1;
   }
   const run = prepared.run;
@@ -242,28 +242,28 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const epochs = run.trainer.config.epochs;
   const report = await run.train({
     onStage: (stage, detail) => {
-      if (stage !== 'batch-norm') process.stderr.write(`${stage}: ${detail}\n`);
+      if (stage !== 'batch-norm') sayErr(`${stage}: ${detail}`);
     },
     onBatchEnd: (m) => {
       const t = Date.now();
       if (t - lastLine < (tty ? 200 : 5000) && m.batch !== m.batchesPerEpoch) return;
       lastLine = t;
       const line = `epoch ${m.epoch}/${epochs} batch ${m.batch}/${m.batchesPerEpoch} loss ${m.loss.toFixed(4)} · ${m.samplesPerSecond.toFixed(0)} samples/s · ${Math.round(m.secondsLeft)} s left`;
-      process.stderr.write(tty ? `\r${line}\x1b[K` : `${line}\n`);
+      process.stderr.write(tty ? `\r${terminalSafe(line)}\x1b[K` : `${terminalSafe(line)}\n`);
     },
     onEpochEnd: (m) => {
       if (tty) process.stderr.write('\r\x1b[K');
-      process.stderr.write(`epoch ${m.epoch}: ${fmt(m.outputs)}${m.val ? ` | val ${fmt(m.val.outputs)}` : ''} (${m.seconds.toFixed(1)} s, ${m.samplesPerSecond.toFixed(0)} samples/s)\n`);
+      sayErr(`epoch ${m.epoch}: ${fmt(m.outputs)}${m.val ? ` | val ${fmt(m.val.outputs)}` : ''} (${m.seconds.toFixed(1)} s, ${m.samplesPerSecond.toFixed(0)} samples/s)`);
     },
   });
   const ok = report.status !== 'failed';
-  if (report.error) process.stderr.write(`${report.error.message}\n${report.error.suggestion}\n`);
-  if (report.bestEpoch && report.bestEpoch !== report.epochsDone && ok) process.stderr.write(`kept the weights of epoch ${report.bestEpoch} (lowest validation loss)\n`);
-  if (report.final?.train) process.stderr.write(`final, as the saved model predicts: train ${fmt(report.final.train.outputs)}${report.final.val ? ` | val ${fmt(report.final.val.outputs)}` : ''}\n`);
+  if (report.error) sayErr(`${report.error.message}\n${report.error.suggestion}`);
+  if (report.bestEpoch && report.bestEpoch !== report.epochsDone && ok) sayErr(`kept the weights of epoch ${report.bestEpoch} (lowest validation loss)`);
+  if (report.final?.train) sayErr(`final, as the saved model predicts: train ${fmt(report.final.train.outputs)}${report.final.val ? ` | val ${fmt(report.final.val.outputs)}` : ''}`);
   const ev = report.evaluation;
   const numbers = ev ? evaluationNumbers(ev.report) : undefined;
-  if (ev && numbers) process.stderr.write(`${ev.split} (${ev.report.count} samples): ${Object.entries(numbers).map(([id, o]) => `${id} ${o.accuracy !== undefined ? `acc ${(100 * o.accuracy).toFixed(2)}%` : `rmse ${o.rmse?.toPrecision(3)}`}`).join(', ')}\n`);
-  for (const w of report.warnings) process.stderr.write(`warning [${w.code}]: ${w.message}\n  ${w.suggestion}\n`);
+  if (ev && numbers) sayErr(`${ev.split} (${ev.report.count} samples): ${Object.entries(numbers).map(([id, o]) => `${id} ${o.accuracy !== undefined ? `acc ${(100 * o.accuracy).toFixed(2)}%` : `rmse ${o.rmse?.toPrecision(3)}`}`).join(', ')}`);
+  for (const w of report.warnings) sayErr(`warning [${w.code}]: ${w.message}\n  ${w.suggestion}`);
 
   let bundlePath: string | undefined;
   let projectPath: string | undefined;
@@ -274,24 +274,24 @@ export async function trainCommand(argv: string[]): Promise<number> {
       const keepDataset = project !== undefined && dataPath === undefined;
       const base = project?.project ?? newProject(given, { name: given.name });
       const doc = trainedProject(base, graph, run.trainer.config, report.bestEpoch ?? report.epochsDone, keepDataset, now);
-      if (project?.results !== undefined) process.stderr.write('the results the app saved in the project were from an earlier run and were left out\n');
-      if (project?.dataset && !keepDataset) process.stderr.write(`the dataset included in ${file} was left out (this model was trained on ${dataPath})\n`);
+      if (project?.results !== undefined) sayErr('the results the app saved in the project were from an earlier run and were left out');
+      if (project?.dataset && !keepDataset) sayErr(`the dataset included in ${file} was left out (this model was trained on ${dataPath})`);
       const bytes = writeProjectFile({ project: doc, bundle: zip, dataset: keepDataset ? project?.dataset : undefined });
       await writeFileAtomic(out, bytes);
       bundlePath = out;
       projectPath = out;
-      process.stderr.write(`project file written: ${out} (${(bytes.length / 1024).toFixed(0)} KiB, with the trained model${keepDataset ? ' and the dataset' : ''})\n`);
+      sayErr(`project file written: ${out} (${(bytes.length / 1024).toFixed(0)} KiB, with the trained model${keepDataset ? ' and the dataset' : ''})`);
     } else if (zip) {
       await writeFileAtomic(out, zip);
       bundlePath = out;
-      process.stderr.write(`bundle written: ${out} (${(zip.length / 1024).toFixed(0)} KiB)\n`);
+      sayErr(`bundle written: ${out} (${(zip.length / 1024).toFixed(0)} KiB)`);
     }
   } else if (!ok && out !== undefined) {
-    process.stderr.write(`training failed: ${out} was not written${existsSync(out) ? ' (the file already there is untouched)' : ''}\n`);
+    sayErr(`training failed: ${out} was not written${existsSync(out) ? ' (the file already there is untouched)' : ''}`);
   } else if (ok) {
-    process.stderr.write(project
-      ? `the model was not saved: add --out ${path.basename(file).toLowerCase().endsWith('.fusionlab') ? path.basename(file) : 'project.fusionlab'} to keep it in the project (or --out model.zip for a bundle)\n`
-      : 'the model was not saved: add --out model.zip to keep it (for evaluate, predict and export)\n');
+    sayErr(project
+      ? `the model was not saved: add --out ${path.basename(file).toLowerCase().endsWith('.fusionlab') ? path.basename(file) : 'project.fusionlab'} to keep it in the project (or --out model.zip for a bundle)`
+      : 'the model was not saved: add --out model.zip to keep it (for evaluate, predict and export)');
   }
   const last = report.history[report.history.length - 1];
   let comparison: ComparisonReport | undefined;
@@ -323,13 +323,13 @@ export async function trainCommand(argv: string[]): Promise<number> {
 
 function graphFailed(diagnostics: Diagnostic[], json: boolean): number {
   if (json) printJson({ ok: false, diagnostics });
-  else for (const d of diagnostics) console.error(formatDiagnostic(d));
+  else for (const d of diagnostics) sayErr(formatDiagnostic(d));
   return 1;
 }
 
 /** `--compare`: each input alone with the fused model's settings, evaluated on the same split. */
 async function compareVariants(graph: GraphDoc, data: LoadedDataset, config: TrainConfig, split: SplitName, fused: { model: tf.LayersModel; io: ModelIO }): Promise<ComparisonReport> {
-  process.stderr.write('compare: training each input alone with the same settings\n');
+  sayErr('compare: training each input alone with the same settings');
   let lastLine = 0;
   const run = createComparison(tf, graph, registry, data, {
     config,
@@ -339,12 +339,12 @@ async function compareVariants(graph: GraphDoc, data: LoadedDataset, config: Tra
       const t = Date.now();
       if (t - lastLine < 5000 && p.batch !== p.batches) return;
       lastLine = t;
-      process.stderr.write(`compare ${p.variant}/${p.variants} (${p.inputId} alone): epoch ${p.epoch}/${p.epochs} batch ${p.batch}/${p.batches}\n`);
+      sayErr(`compare ${p.variant}/${p.variants} (${p.inputId} alone): epoch ${p.epoch}/${p.epochs} batch ${p.batch}/${p.batches}`);
     },
   });
   const rep = await run.result;
   const show = (x: number | undefined) => (x === undefined ? '—' : rep.metric === 'accuracy' ? `${(100 * x).toFixed(2)}%` : `rmse ${x.toPrecision(3)}`);
-  process.stderr.write(`compare on ${rep.split} (${rep.count} samples): fused ${show(rep.fused?.value)}\n`);
-  for (const r of rep.rows) process.stderr.write(`  ${r.inputId} alone: ${r.status === 'ok' ? show(r.value) : (r.reason ?? r.status)}\n`);
+  sayErr(`compare on ${rep.split} (${rep.count} samples): fused ${show(rep.fused?.value)}`);
+  for (const r of rep.rows) sayErr(`  ${r.inputId} alone: ${r.status === 'ok' ? show(r.value) : (r.reason ?? r.status)}`);
   return rep;
 }

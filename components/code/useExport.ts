@@ -33,7 +33,7 @@ export function useExport(graph: GraphDoc, target: ExportTarget, active: boolean
         result = exportProgram(graph, registry, target);
       } catch (e) {
         // exportProgram promises diagnostics, not exceptions; keep the panel alive if one slips out.
-        result = { ok: false, target, files: {}, main: '', nodeRanges: {}, diagnostics: [error('build-failed', `The export failed: ${String(e)}`)], weights: [], inputs: [], outputs: [] };
+        result = { ok: false, target, files: {}, main: '', nodeRanges: new Map(), diagnostics: [error('build-failed', `The export failed: ${String(e)}`)], weights: [], inputs: [], outputs: [] };
       }
       setState({ result, graph, stale: false, target });
     }, delay);

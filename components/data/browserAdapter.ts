@@ -23,19 +23,16 @@ import { DecodeError, extensionOf, shrinkSize, type DecodedImage, type ImageSize
 import { concatBytes } from '@/engine/bytes';
 import { crc32 } from '@/engine/data/png';
 import { DEFAULT_LIMITS } from '@/engine/data/problems';
-import { decodeWav, decodeWavAt, resample } from '@/engine/data/wav';
+import { decodeWavAt, framesForOutput, isRiffWave, readWavInfo, resample } from '@/engine/data/wav';
 import { brokenImageReason, orientRgba, readImageInfo, type ImageFormat, type ImageInfo } from './imageInfo';
 import { decodePngFast } from './png';
 import type { DecodedFrames } from './protocol';
 
 /** Work only the main thread can do (audio other than WAV, video). */
 export interface MainThreadDecoders {
-  decodeAudio(bytes: Uint8Array, rate: number, path: string): Promise<Float32Array>;
+  /** `maxSamples`: only the first samples are wanted (a clip); see {@link decodeAudioWebAudio}. */
+  decodeAudio(bytes: Uint8Array, rate: number, path: string, maxSamples?: number): Promise<Float32Array>;
   decodeVideo(bytes: Uint8Array, frames: number, path: string): Promise<DecodedFrames>;
-}
-
-function isRiffWave(b: Uint8Array): boolean {
-  return b.length >= 12 && b[0] === 0x52 && b[1] === 0x49 && b[2] === 0x46 && b[3] === 0x46 && b[8] === 0x57 && b[9] === 0x41 && b[10] === 0x56 && b[11] === 0x45;
 }
 
 function copyBytes(bytes: Uint8Array): ArrayBuffer {
@@ -326,9 +323,12 @@ export async function decodeImageBitmap(bytes: Uint8Array, path: string, hint?: 
 /**
  * Decode audio with the Web Audio API (main thread only): `decodeAudioData` resamples to the
  * context's rate, so the context runs at the node's rate. Rates outside the range the API allows
- * (3 kHz–768 kHz) decode at 48 kHz and are resampled by the engine's resampler.
+ * (3 kHz–768 kHz) decode at 48 kHz and are resampled by the engine's resampler. With `maxSamples`
+ * (a clip), only the frames those samples need are mixed down and resampled, as for WAV
+ * (`decodeWavAt`); `decodeAudioData` itself always decodes the whole file (the browser offers no
+ * partial decode), which only the file-size limit bounds.
  */
-export async function decodeAudioWebAudio(bytes: Uint8Array, rate: number): Promise<Float32Array> {
+export async function decodeAudioWebAudio(bytes: Uint8Array, rate: number, maxSamples?: number): Promise<Float32Array> {
   if (typeof OfflineAudioContext === 'undefined') throw new DecodeError('this browser has no Web Audio API to decode the file', 'needs-app');
   const native = rate >= 3000 && rate <= 768000;
   const ctx = new OfflineAudioContext(1, 1, native ? rate : 48000);
@@ -338,13 +338,13 @@ export async function decodeAudioWebAudio(bytes: Uint8Array, rate: number): Prom
   } catch (e) {
     throw new DecodeError(`the browser cannot decode this audio (corrupt, truncated or an unsupported codec)${e instanceof Error && e.message ? `: ${e.message}` : ''}`);
   }
-  const n = buf.length;
+  const n = maxSamples === undefined ? buf.length : Math.min(buf.length, framesForOutput(maxSamples, buf.sampleRate, rate));
   const out = new Float32Array(n);
   for (let c = 0; c < buf.numberOfChannels; c++) {
     const ch = buf.getChannelData(c);
     for (let i = 0; i < n; i++) out[i] += ch[i] / buf.numberOfChannels;
   }
-  return native ? out : resample(out, buf.sampleRate, rate);
+  return native ? out : resample(out, buf.sampleRate, rate, maxSamples);
 }
 
 /**
@@ -432,23 +432,30 @@ export async function decodeVideoElement(bytes: Uint8Array, frames: number, path
 }
 
 /**
+ * The browser adapter: a {@link PlatformAdapter} whose `decodeAudio` also takes `maxSamples` (only
+ * the first samples are wanted: previews), which the engine's interface does not pass yet.
+ */
+export type BrowserAdapter = PlatformAdapter & { decodeAudio(bytes: Uint8Array, rate: number, path: string, maxSamples?: number): Promise<Float32Array> };
+
+/**
  * The browser adapter. In a worker pass `delegate` (messages to the main thread) for non-WAV audio
  * and video; on the main thread it may be omitted.
  */
-export function createBrowserAdapter(delegate?: MainThreadDecoders, maxPixels = DEFAULT_LIMITS.maxImagePixels): PlatformAdapter {
+export function createBrowserAdapter(delegate?: MainThreadDecoders, maxPixels = DEFAULT_LIMITS.maxImagePixels): BrowserAdapter {
   const onMain = () => typeof document !== 'undefined';
   return {
     name: 'browser',
     decodeImage: (bytes, path, hint) => decodeImageBrowser(bytes, path, hint, maxPixels),
-    decodeAudio: async (bytes, rate, path) => {
-      if (isRiffWave(bytes) || extensionOf(path) === 'wav') return decodeWavAt(bytes, rate);
-      if (onMain() || !delegate) return decodeAudioWebAudio(bytes, rate);
-      return delegate.decodeAudio(bytes, rate, path);
+    decodeAudio: async (bytes: Uint8Array, rate: number, path: string, maxSamples?: number) => {
+      if (isRiffWave(bytes) || extensionOf(path) === 'wav') return decodeWavAt(bytes, rate, maxSamples);
+      if (onMain() || !delegate) return decodeAudioWebAudio(bytes, rate, maxSamples);
+      return delegate.decodeAudio(bytes, rate, path, maxSamples);
     },
     probeAudio: async (bytes, path) => {
       if (isRiffWave(bytes) || extensionOf(path) === 'wav') {
-        const w = decodeWav(bytes);
-        return { sampleRate: w.sampleRate, channels: w.channels, seconds: w.samples.length / w.sampleRate };
+        // The header alone (sizes, rate, channels checked): probing decodes no sample.
+        const w = readWavInfo(bytes);
+        return { sampleRate: w.sampleRate, channels: w.channels, seconds: w.seconds };
       }
       const s = onMain() || !delegate ? await decodeAudioWebAudio(bytes, 16000) : await delegate.decodeAudio(bytes, 16000, path);
       return { sampleRate: 16000, channels: 1, seconds: s.length / 16000 };

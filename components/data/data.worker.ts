@@ -32,7 +32,7 @@ const post = (m: FromWorker, transfer: Transferable[] = []) => scope.postMessage
 // ---- main-thread decoding (audio other than WAV, video) -------------------------------------
 let rpcId = 0;
 const pending = new Map<number, { resolve: (v: Float32Array | DecodedFrames) => void; reject: (e: Error) => void }>();
-function rpc<T extends Float32Array | DecodedFrames>(m: { op: 'audio'; bytes: Uint8Array; rate: number; path: string } | { op: 'video'; bytes: Uint8Array; frames: number; path: string }): Promise<T> {
+function rpc<T extends Float32Array | DecodedFrames>(m: { op: 'audio'; bytes: Uint8Array; rate: number; path: string; maxSamples?: number } | { op: 'video'; bytes: Uint8Array; frames: number; path: string }): Promise<T> {
   const id = ++rpcId;
   return new Promise<T>((resolve, reject) => {
     pending.set(id, { resolve: resolve as (v: Float32Array | DecodedFrames) => void, reject });
@@ -41,7 +41,7 @@ function rpc<T extends Float32Array | DecodedFrames>(m: { op: 'audio'; bytes: Ui
   });
 }
 const adapter = createBrowserAdapter({
-  decodeAudio: (bytes, rate, path) => rpc<Float32Array>({ op: 'audio', bytes, rate, path }),
+  decodeAudio: (bytes, rate, path, maxSamples) => rpc<Float32Array>({ op: 'audio', bytes, rate, path, maxSamples }),
   decodeVideo: (bytes, frames, path) => rpc<DecodedFrames>({ op: 'video', bytes, frames, path }),
 });
 
@@ -133,7 +133,8 @@ async function makePreviews(source: FileSource, report: ProcessResult['report'],
       if (t === 'audio') {
         try {
           const rate = audioParams?.sampleRate ?? 16000;
-          const samples = await adapter.decodeAudio(bytes, rate, path);
+          // At most the 4 s the preview shows are decoded and resampled.
+          const samples = await adapter.decodeAudio(bytes, rate, path, Math.round(rate * 4));
           const sp = { sampleRate: rate, clipSeconds: Math.max(0.05, Math.min(4, samples.length / rate)), frameLength: audioParams?.frameLength ?? 512, hop: audioParams?.hop ?? 256, melBins: audioParams?.melBins ?? 32, window: audioParams?.window ?? ('hann' as const) };
           const n = Math.round(sp.sampleRate * sp.clipSeconds);
           const frames = n < sp.frameLength ? 1 : 1 + Math.floor((n - sp.frameLength) / sp.hop);

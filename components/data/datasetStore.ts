@@ -150,7 +150,7 @@ async function onMessage(m: FromWorker): Promise<void> {
       const w = worker;
       try {
         if (m.op === 'audio') {
-          const v = await decodeAudioWebAudio(m.bytes, m.rate);
+          const v = await decodeAudioWebAudio(m.bytes, m.rate, m.maxSamples);
           w?.postMessage({ type: 'rpc-result', id: m.id, ok: true, value: v } satisfies ToWorker, [v.buffer]);
         } else {
           const v = await decodeVideoElement(m.bytes, m.frames, m.path);

@@ -62,5 +62,6 @@ export type FromWorker =
   | { type: 'done'; job: number; result: ProcessResult }
   | { type: 'zip'; job: number; bytes: Uint8Array }
   | { type: 'error'; job: number; message: string }
-  | { type: 'rpc'; id: number; op: 'audio'; bytes: Uint8Array; rate: number; path: string }
+  /** `maxSamples`: only the first samples are wanted (a preview's clip). */
+  | { type: 'rpc'; id: number; op: 'audio'; bytes: Uint8Array; rate: number; path: string; maxSamples?: number }
   | { type: 'rpc'; id: number; op: 'video'; bytes: Uint8Array; frames: number; path: string };

@@ -47,7 +47,7 @@ export default function CodePanel({ graph, dispatch, selectedNodeId, notify }: P
 
   const errors = useMemo(() => (result && !result.ok ? result.diagnostics.filter((d) => d.severity === 'error') : []), [result]);
   const code = result?.ok ? result.files[result.main] ?? '' : '';
-  const ranges = (selectedNodeId && result?.ok && result.nodeRanges[selectedNodeId]) || NO_RANGES;
+  const ranges = (selectedNodeId && result?.ok && result.nodeRanges.get(selectedNodeId)) || NO_RANGES;
   const slug = `${fileSlug(exported?.name ?? graph.name)}-${target}`;
   const lines = code ? code.split('\n').length : 0;
   const nodeLabel = selectedNodeId ? graph.nodes.find((n) => n.id === selectedNodeId)?.label || selectedNodeId : '';

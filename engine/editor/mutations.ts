@@ -3,7 +3,7 @@
  * same object when nothing changed, so callers can skip a history step) and shares the node and
  * edge objects it did not touch, so that memoised views re-render only what changed.
  */
-import { ID_PATTERN, type GraphDoc, type GraphEdge, type GraphNode } from '../graph';
+import { ID_PATTERN, RESERVED_IDS, isValidId, type GraphDoc, type GraphEdge, type GraphNode } from '../graph';
 import type { NodePorts, NodeRegistry } from '../spec';
 
 /** A point on the canvas. */
@@ -36,13 +36,13 @@ export function idBase(text: string): string {
   // Strip an earlier numeric suffix so that copies of `dense_2` become `dense_3`, not `dense_2_1`.
   base = base.replace(/_\d+$/, '');
   if (!base) base = 'node';
-  if (!/^[A-Za-z_]/.test(base)) base = `n_${base}`;
+  if (!/^[A-Za-z]/.test(base) || RESERVED_IDS.has(base)) base = `n_${base}`;
   return base.slice(0, 48);
 }
 
 /** The first of `base`, `base_2`, `base_3`, … not in `taken`. */
 export function uniqueId(base: string, taken: ReadonlySet<string>): string {
-  if (!taken.has(base) && ID_PATTERN.test(base)) return base;
+  if (!taken.has(base) && isValidId(base)) return base;
   for (let i = 2; ; i++) {
     const id = `${base}_${i}`;
     if (!taken.has(id)) return id;
@@ -84,7 +84,7 @@ export function portsOf(registry: NodeRegistry, node: Pick<GraphNode, 'kind' | '
  */
 export function addNode(graph: GraphDoc, registry: NodeRegistry, kind: string, position: XY, opts: { id?: string; label?: string } = {}): { graph: GraphDoc; id: string } {
   const taken = new Set(graph.nodes.map((n) => n.id));
-  const id = uniqueId(opts.id && ID_PATTERN.test(opts.id) ? opts.id : idBase(kind), taken);
+  const id = uniqueId(opts.id && isValidId(opts.id) ? opts.id : idBase(kind), taken);
   const spec = registry.get(kind);
   const node: GraphNode = {
     id,

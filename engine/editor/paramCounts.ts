@@ -1,13 +1,15 @@
 /**
  * Parameter counts of single nodes, for graphs that do not compile yet (a half-built graph still
  * shows what each typed node weighs). Each node is built alone on symbolic inputs of its
- * inferred input types, the same way the compiler builds it, and the small model is disposed.
- * The compiler's summary stays the source of truth for a graph that compiles.
+ * inferred input types, the same way the compiler builds it, without weights (shapes only, so a
+ * huge node costs nothing), and the small model is dropped. The compiler's summary stays the
+ * source of truth for a graph that compiles.
  */
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { GraphDoc } from '../graph';
 import type { BuildContext } from '../spec';
 import type { GraphAnalysis } from '../validate';
+import { measureModel, withoutWeights } from '../model-size';
 
 let unique = 0;
 
@@ -15,7 +17,7 @@ let unique = 0;
 export function countNodeParams(graph: GraphDoc, analysis: GraphAnalysis, tf: typeof tfTypes): Record<string, number> {
   const out: Record<string, number> = {};
   for (const node of graph.nodes) {
-    const a = analysis.nodes[node.id];
+    const a = analysis.nodes.get(node.id);
     if (!a?.spec || !a.params || !a.ports || Object.keys(a.outputs).length === 0) continue;
     if (a.spec.category === 'input') {
       out[node.id] = 0;
@@ -41,9 +43,10 @@ export function countNodeParams(graph: GraphDoc, analysis: GraphAnalysis, tf: ty
         outputTypes: a.outputs,
         assets: new Map(),
       };
-      const built = a.spec.build(ctx, inputs, a.params);
-      const model = tf.model({ inputs: all, outputs: Object.values(built) });
-      out[node.id] = model.countParams();
+      const spec = a.spec;
+      const params = a.params;
+      const model = withoutWeights(tf, () => tf.model({ inputs: all, outputs: Object.values(spec.build(ctx, inputs, params)) }));
+      out[node.id] = measureModel(model).params;
       model.dispose();
     } catch {
       // A node that needs something absent here (e.g. a pretrained model's file) has no count.

@@ -110,7 +110,7 @@ export function nodeView(node: GraphNode, a: NodeAnalysis | undefined, diags: re
 
 /** The view of one edge: what it carries and whether it has a problem. */
 export function edgeView(edge: GraphEdge, analysis: GraphAnalysis, diags: readonly Diagnostic[] = []): EdgeView {
-  const t = analysis.nodes[edge.source]?.outputs[edge.sourcePort];
+  const t = analysis.nodes.get(edge.source)?.outputs[edge.sourcePort];
   const err = diags.find((d) => d.severity === 'error');
   return { id: edge.id, source: edge.source, sourcePort: edge.sourcePort, target: edge.target, targetPort: edge.targetPort, kind: t?.kind ?? null, shape: typeText(t), error: err ? err.message : null };
 }

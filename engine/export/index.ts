@@ -8,7 +8,7 @@
  * const r = exportProgram(graph, registry, 'pytorch');        // 'tfjs' | 'keras' | 'pytorch'
  * if (r.ok) {
  *   editor.setValue(r.files[r.main]);                          // main: 'model.ts' or 'model.py'
- *   const ranges = r.nodeRanges[selectedNodeId] ?? [];         // 1-based inclusive lines in main
+ *   const ranges = r.nodeRanges.get(selectedNodeId) ?? [];         // 1-based inclusive lines in main
  *   // Other tabs/files: Object.keys(r.files) (model.py, fusionlab_layers.py, data.py, train.py, README.md)
  * } else {
  *   show(r.diagnostics);                                       // graph errors, or a kind that cannot be exported

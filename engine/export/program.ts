@@ -56,7 +56,7 @@ export interface ExportResult {
   /** The file the code panel shows first. */
   main: string;
   /** Node id → its line ranges in `main` (PyTorch: the `__init__` part and the `forward` part). */
-  nodeRanges: Record<string, LineRange[]>;
+  nodeRanges: ReadonlyMap<string, LineRange[]>;
   diagnostics: Diagnostic[];
   /** How the trained tfjs weights map onto the exported layers (used by the weight writers). */
   weights: WeightSpec[];
@@ -89,12 +89,12 @@ export function exportProgram(graph: GraphDoc, registry: NodeRegistry, target: E
     return exportUnsafe(graph, registry, target, opts);
   } catch (e) {
     const message = `The code could not be written: ${e instanceof Error ? e.message : String(e)}`;
-    return { ok: false, target, files: {}, main: MAIN[target], nodeRanges: {}, diagnostics: [error('build-failed', message)], weights: [], inputs: [], outputs: [] };
+    return { ok: false, target, files: {}, main: MAIN[target], nodeRanges: new Map(), diagnostics: [error('build-failed', message)], weights: [], inputs: [], outputs: [] };
   }
 }
 
 function exportUnsafe(graph: GraphDoc, registry: NodeRegistry, target: ExportTarget, opts: ExportOptions): ExportResult {
-  const empty: ExportResult = { ok: false, target, files: {}, main: MAIN[target], nodeRanges: {}, diagnostics: [], weights: [], inputs: [], outputs: [] };
+  const empty: ExportResult = { ok: false, target, files: {}, main: MAIN[target], nodeRanges: new Map(), diagnostics: [], weights: [], inputs: [], outputs: [] };
   let analysis: GraphAnalysis;
   try {
     analysis = analyzeGraph(graph, registry);
@@ -102,7 +102,7 @@ function exportUnsafe(graph: GraphDoc, registry: NodeRegistry, target: ExportTar
     return { ...empty, diagnostics: [error('build-failed', `The graph could not be analysed: ${String(e)}`)] };
   }
   if (hasErrors(analysis.diagnostics)) return { ...empty, diagnostics: analysis.diagnostics };
-  const active = analysis.order.filter((id) => analysis.nodes[id].reachesOutput);
+  const active = analysis.order.filter((id) => analysis.nodes.get(id)?.reachesOutput);
   if (active.length === 0) return { ...empty, diagnostics: [...analysis.diagnostics, error('no-output', 'Nothing is connected to a head yet, so there is nothing to export.')] };
   const byId = new Map(graph.nodes.map((n) => [n.id, n]));
 
@@ -123,10 +123,10 @@ function exportUnsafe(graph: GraphDoc, registry: NodeRegistry, target: ExportTar
   const indent = target === 'pytorch' ? '        ' : target === 'keras' ? '    ' : '  ';
 
   for (const id of active) {
-    const entry = analysis.nodes[id];
+    const entry = analysis.nodes.get(id);
     const node = byId.get(id);
-    const spec = entry.spec;
-    if (!spec || !entry.params || !entry.ports || !node) continue;
+    const spec = entry?.spec;
+    if (!entry || !spec || !entry.params || !entry.ports || !node) continue;
     const ident = idents.get(id) as string;
     const header = [
       ...lineComments(`${node.label || id} — ${spec.label} (${spec.kind}): ${spec.summary}`, cmt, indent),
@@ -199,11 +199,11 @@ function exportUnsafe(graph: GraphDoc, registry: NodeRegistry, target: ExportTar
       if (late) {
         // A late node trains with the loss of the heads it fuses.
         const first = Object.values(entry.incoming).flat()[0];
-        const src = first ? analysis.nodes[first.source] : undefined;
+        const src = first ? analysis.nodes.get(first.source) : undefined;
         loss = src?.spec ? lossOf(src.spec as never, src.params) : 'categoricalCrossentropy';
       }
       const headId = late ? firstHead(id, analysis.nodes) : id;
-      const sep = (analysis.nodes[headId]?.params as Record<string, unknown> | undefined)?.separator;
+      const sep = (analysis.nodes.get(headId)?.params as Record<string, unknown> | undefined)?.separator;
       outputs.push({
         headId,
         separator: typeof sep === 'string' ? sep : undefined,
@@ -224,14 +224,14 @@ function exportUnsafe(graph: GraphDoc, registry: NodeRegistry, target: ExportTar
   const pre: PreprocessSpec = {
     graphName: graph.name,
     inputs: inputs.map((i) => {
-      const entry = analysis.nodes[i.nodeId];
-      return { ...i, params: entry.params ?? {}, columns: entry.spec?.input?.columns(entry.params as never) ?? [] };
+      const entry = analysis.nodes.get(i.nodeId);
+      return { ...i, params: entry?.params ?? {}, columns: entry?.spec?.input?.columns(entry.params as never) ?? [] };
     }),
     outputs,
     fitted: opts.fitted,
   };
   const files: Record<string, string> = {};
-  const nodeRanges: Record<string, LineRange[]> = {};
+  const nodeRanges = new Map<string, LineRange[]>();
   const mainLines = writeMain(target, graph, blocks, inputs, outputs, state, nodeRanges, pre);
   files[MAIN[target]] = mainLines.join('\n') + '\n';
   if (target === 'pytorch') {
@@ -249,15 +249,17 @@ function exportUnsafe(graph: GraphDoc, registry: NodeRegistry, target: ExportTar
 
 /** The first head feeding a late node (its classes are the late node's). */
 function firstHead(id: string, nodes: GraphAnalysis['nodes'], depth = 0): string {
-  const entry = nodes[id];
+  const entry = nodes.get(id);
   if (!entry || depth > 50 || entry.spec?.category === 'head') return id;
   const first = Object.values(entry.incoming).flat()[0];
   return first ? firstHead(first.source, nodes, depth + 1) : id;
 }
 
-function addRange(ranges: Record<string, LineRange[]>, id: string, start: number, end: number): void {
+function addRange(ranges: Map<string, LineRange[]>, id: string, start: number, end: number): void {
   if (end < start) return;
-  (ranges[id] ??= []).push({ start, end });
+  const list = ranges.get(id) ?? [];
+  list.push({ start, end });
+  ranges.set(id, list);
 }
 
 function writeMain(
@@ -267,7 +269,7 @@ function writeMain(
   inputs: ExportedTensor[],
   outputs: ExportedTensor[],
   state: ProgramState,
-  ranges: Record<string, LineRange[]>,
+  ranges: Map<string, LineRange[]>,
   pre: PreprocessSpec,
 ): string[] {
   const L: string[] = [];

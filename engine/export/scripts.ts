@@ -557,9 +557,10 @@ def decode_output(out, values, state):
     return dict(zip(fitted["classes"], values.tolist()))
 
 
-def load_split(root, split, state, rows=None, limit=None):
+def load_split(root, split, state, rows=None, limit=None, require=False):
     """(inputs, targets, skipped): arrays by input and output name for the rows of one split.
-    A row that cannot be read is skipped and counted, as in the app."""
+    A row that cannot be read is skipped and counted, as in the app. With require=True a split
+    without a single usable row stops the program with a message saying why."""
     rows = rows if rows is not None else read_manifest(root)
     if limit:
         rows = rows[:limit]
@@ -567,14 +568,16 @@ def load_split(root, split, state, rows=None, limit=None):
     xs = {s["name"]: [] for s in INPUTS}
     ys = {o["name"]: [] for o in OUTPUTS}
     skipped = 0
+    first_problem = None
     for row, s in zip(rows, splits):
         if s != split:
             continue
         try:
             sample = {spec["name"]: featurise(spec, _raw_input(spec, row, root), state["inputs"][spec["node_id"]]) for spec in INPUTS}
             target = {o["name"]: encode_target(o, row.get(o["label"], ""), state["heads"][o["head_id"]]) for o in OUTPUTS}
-        except Exception:
+        except Exception as e:
             skipped += 1
+            first_problem = first_problem or f"{type(e).__name__}: {e}"
             continue
         for k, v in sample.items():
             xs[k].append(v)
@@ -583,6 +586,9 @@ def load_split(root, split, state, rows=None, limit=None):
     stack = lambda vs, shape: np.stack(vs).astype(np.float32) if vs else np.zeros([0] + list(shape), np.float32)
     inputs = {s["name"]: stack(xs[s["name"]], s["shape"]) for s in INPUTS}
     targets = {o["name"]: stack(ys[o["name"]], [o["width"]]) for o in OUTPUTS}
+    if require and not xs[INPUTS[0]["name"]]:
+        why = f"{skipped} rows could not be read; the first: {first_problem}" if skipped else "the manifest has no rows in it"
+        raise SystemExit(f"No usable rows in the {split} split of {root}: {why}.")
     return inputs, targets, skipped
 `;
 
@@ -668,7 +674,7 @@ def main():
     if args.limit:
         rows = rows[:args.limit]
     state = load_state(args.data, rows)
-    x_train, y_train, skipped = load_split(args.data, "train", state, rows)
+    x_train, y_train, skipped = load_split(args.data, "train", state, rows, require=True)
     x_val, y_val, _ = load_split(args.data, "val", state, rows)
     tensors = [torch.from_numpy(x_train[n]) for n in INPUT_NAMES] + [torch.from_numpy(y_train[n]) for n in OUTPUT_NAMES]
     dataset = TensorDataset(*tensors)
@@ -779,7 +785,7 @@ def main():
     if args.limit:
         rows = rows[:args.limit]
     state = load_state(args.data, rows)
-    x_train, y_train, _ = load_split(args.data, "train", state, rows)
+    x_train, y_train, _ = load_split(args.data, "train", state, rows, require=True)
     x_val, y_val, _ = load_split(args.data, "val", state, rows)
     batch = args.batch_size * strategy.num_replicas_in_sync
     as_lists = lambda x, y: (tuple(x[n] for n in INPUT_NAMES), tuple(y[n] for n in OUTPUT_NAMES))

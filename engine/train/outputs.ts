@@ -26,7 +26,7 @@ export interface OutputPlan {
 /** Loss weights of model-level nodes, from their specs (`late.lossWeight(params)`). */
 export function lateLossWeights(analysis: GraphAnalysis): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const [id, a] of Object.entries(analysis.nodes)) {
+  for (const [id, a] of analysis.nodes) {
     if (a.spec?.category === 'late' && a.params) out[id] = a.spec.late ? a.spec.late.lossWeight(a.params) : 0;
   }
   return out;

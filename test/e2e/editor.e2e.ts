@@ -269,3 +269,36 @@ test('offline: nothing leaves the origin and nothing fails', async ({ page, base
   assertEqual(offsite, [], 'requests to other origins');
   assertEqual(pageErrors, [], 'page errors');
 });
+
+test('a share link asking for a billion parameters is judged from shapes: the budget error, the count, no weights', async ({ page, open, screenshot }) => {
+  // A 1024×1024 image into an MLP of 1024 units: a 400-character link that took a tab to 4.5 GB
+  // when counts were made by building real weights.
+  const huge = {
+    format: 'fusionlab/graph' as const,
+    version: 1 as const,
+    name: 'Huge from a link',
+    description: '',
+    nodes: [
+      { id: 'img', kind: 'input.image', label: '', params: { width: 1024, height: 1024, channels: 1 }, position: { x: 0, y: 0 }, frozen: false },
+      { id: 'mlp', kind: 'encoder.image-mlp', label: '', params: { units: 1024 }, position: { x: 260, y: 0 }, frozen: false },
+      { id: 'h', kind: 'head.classify', label: '', params: { classes: 2 }, position: { x: 520, y: 0 }, frozen: false },
+    ],
+    edges: [
+      { id: 'e1', source: 'img', sourcePort: 'out', target: 'mlp', targetPort: 'in' },
+      { id: 'e2', source: 'mlp', sourcePort: 'out', target: 'h', targetPort: 'in' },
+    ],
+  };
+  await open(shareHash(huge));
+  await waitFor(async () => (await page.getByTestId('toolbar-graph-name').textContent()) === 'Huge from a link', 'the shared graph opened');
+  const item = await waitFor(async () => {
+    const texts = await page.getByTestId('diagnostic-item').allTextContents();
+    return texts.find((t) => /1,074,794,498 parameters/.test(t));
+  }, 'the budget error is listed', 30_000);
+  assert(/over the budget of 50,000,000/.test(item ?? '') && /"mlp" alone holds 1,074,792,448/.test(item ?? ''), `diagnostic: ${item}`);
+  await waitFor(async () => /^1\.07B params$/.test((await page.getByTestId('toolbar-params').textContent()) ?? ''), 'the toolbar shows the parameter count');
+  assertEqual(await page.getByTestId('graph-status').textContent(), '1 error', 'the budget error counts as an error');
+  const heap = await page.evaluate(() => (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? 0);
+  assert(heap < 500e6, `the page's heap stays small (${(heap / 1e6).toFixed(0)} MB)`);
+  await page.getByTestId('diagnostics').screenshot({ path: path.join(RESULTS_DIR, 'editor-budget-diagnostic.png') }).catch(() => undefined);
+  await screenshot('editor-budget');
+});
