@@ -13,7 +13,7 @@ import type { GraphDoc } from '@/engine/graph';
 import { createTrainer, type EpochMetrics, type TrainConfig, type Trainer, type TrainingSet } from '@/engine/train';
 import { restoreWeights, snapshotWeights, type WeightSnapshot } from '@/engine/train/snapshot';
 import { registry } from '@/nodes';
-import type { DebugAction } from './failures';
+import type { DebugAction } from './protocol';
 import type { BackendReport } from './protocol';
 
 type TF = typeof tfTypes;

@@ -4,10 +4,7 @@
  * worker off (`?worker=off`), and the test hooks on `window.__fusionlabTrain`. The GPU-loss
  * recovery itself is in contextLoss.ts (inside the session).
  */
-import type { FromWorker } from './protocol';
-
-/** What a test can simulate. */
-export type DebugAction = 'lose-context' | 'crash';
+import type { DebugAction, FromWorker } from './protocol';
 
 // ---------------------------------------------------------------------------------------------
 // Out of memory and other failures that leave the runtime unusable.

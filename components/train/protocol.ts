@@ -5,7 +5,6 @@
  * test/train-ui-protocol.test.ts.
  */
 import type { BackendName } from '@/engine/backend/select';
-import type { DebugAction } from './failures';
 import { reduceCompare, type CompareFromWorker, type CompareToWorker, type CompareView } from './compareView';
 import type { WorstReport } from '@/engine/evaluate/preview';
 import type { PredictFromWorker, PredictToWorker } from '@/components/predict/protocol';
@@ -15,6 +14,9 @@ import type { GraphDoc } from '@/engine/graph';
 import type { BatchMetrics, EpochMetrics, HeadTask, TrainConfig, TrainingSet, TrainStatus } from '@/engine/train/types';
 import type { RunReport } from '@/engine/run';
 import type { RunWarning } from '@/engine/train/warnings';
+
+/** What a test can simulate. */
+export type DebugAction = 'lose-context' | 'crash';
 
 /** The backend the user asked for ('auto' = let engine/backend/select.ts decide). */
 export type BackendPreference = 'auto' | BackendName;
