@@ -1,5 +1,5 @@
 /**
- * Data benchmark (issue 4, full-size photos): decode + featurise throughput in headless Chromium
+ * Data benchmark (full-size photos): decode + featurise throughput in headless Chromium
  * (the app's data worker: browser adapter + the engine's featurisers), printed in two tables.
  *
  * 1. AV-MNIST (3,000 images + 3,000 recordings) for the AV-MNIST template, in the browser and in

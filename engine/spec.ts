@@ -106,7 +106,7 @@ export interface BuildContext {
 export type ExportTarget = 'tfjs' | 'keras' | 'pytorch';
 
 /**
- * Code emission (issue 6, engine/export/). A node's emitter is written once against
+ * Code emission (engine/export/). A node's emitter is written once against
  * {@link EmitLayers}, a small vocabulary of layers that each export target renders idiomatically
  * (tfjs `tf.layers.*`, Keras `layers.*`, PyTorch `nn.*` modules in `__init__` plus calls in
  * `forward`). Layer names passed to it are the same suffixes `build` passes to `ctx.name`, so the

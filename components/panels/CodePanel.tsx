@@ -1,6 +1,6 @@
 'use client';
 /**
- * The Code panel (issue 6): the graph as TypeScript (tfjs), Keras or PyTorch code in a read-only
+ * The Code panel: the graph as TypeScript (tfjs), Keras or PyTorch code in a read-only
  * Monaco view that follows the canvas live, with copy and download. The selected node's lines
  * are highlighted. When the graph cannot be exported, its problems are listed instead of code.
  */

@@ -1,6 +1,6 @@
 'use client';
 /**
- * The Data panel (issue 4): open a dataset (folder, files, zip, or the generated demo), watch it
+ * The Data panel: open a dataset (folder, files, zip, or the generated demo), watch it
  * being processed in a Web Worker, and inspect it: rows, columns, class balance, previews per
  * modality and every problem found. The tensors it produces are shared through
  * components/data/datasetStore.ts.

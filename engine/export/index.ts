@@ -1,5 +1,5 @@
 /**
- * Export (issue 6): a graph → readable code for TensorFlow.js (TypeScript), Keras and PyTorch, and
+ * Export: a graph → readable code for TensorFlow.js (TypeScript), Keras and PyTorch, and
  * trained weights in each target's format.
  *
  * For the app's code panel (pure and synchronous, ~4 ms for a template, safe on every edit):
