@@ -15,7 +15,7 @@
  * with its loose images still finds them; a name shared by several files is an `ambiguous-file`.
  */
 import { AUDIO_EXTENSIONS, extensionOf, IMAGE_EXTENSIONS, VIDEO_EXTENSIONS } from './adapter';
-import { parseManifest, type Manifest, type ManifestRow } from './manifest';
+import { decodeTableText, parseManifest, type Manifest, type ManifestRow } from './manifest';
 import { DEFAULT_LIMITS, formatBytes, problem, type DataLimits, type DataProblem } from './problems';
 import { resolveDataPath, type FileSource } from './source';
 import { parseSplitCell, type Split } from './split';
@@ -157,7 +157,10 @@ export async function openDataset(source: FileSource, opts: OpenOptions = {}): P
       problems.push(problem('no-manifest', `${path} could not be read.`));
       return null;
     }
-    const m = parseManifest(new TextDecoder('utf-8').decode(bytes), path, lim.maxRows);
+    const decoded = decodeTableText(bytes, path);
+    problems.push(...decoded.problems);
+    if (decoded.text === null) return null;
+    const m = parseManifest(decoded.text, path, lim.maxRows);
     problems.push(...m.problems);
     return m;
   };
@@ -406,6 +409,8 @@ function makeLocator(source: FileSource, all: string[], dir: string): Pick<Opene
       if (path === null) return { ok: false, code: 'bad-path', detail: 'is absolute or leaves the dataset folder; use a path relative to the table' };
       const size = await source.size(path);
       if (size !== undefined) return { ok: true, path, size, byName: false };
+      const link = source.linkOutside ? await source.linkOutside(path) : null;
+      if (link !== null) return { ok: false, code: 'bad-path', detail: `${link === path ? 'is a symbolic link' : `goes through the symbolic link "${link}"`} that leads outside the dataset folder; links must stay inside it` };
       const hits = index().get(baseName(path)) ?? [];
       if (hits.length === 1) {
         const s = await source.size(hits[0]);

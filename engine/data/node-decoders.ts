@@ -35,7 +35,7 @@ import type { Sharp, SharpOptions } from 'sharp';
 import { DecodeError, extensionOf, shrinkSize, type DecodedImage, type ImageSizeHint, type PlatformAdapter } from './adapter';
 import { decodeJpegDc } from './jpeg-dc';
 import { DEFAULT_LIMITS, type DataLimits } from './problems';
-import { decodeWav, decodeWavAt } from './wav';
+import { decodeWavAt, readWavInfo } from './wav';
 
 type SharpFactory = (input?: Buffer, options?: SharpOptions) => Sharp;
 type SharpModule = SharpFactory & { cache(on: boolean): unknown; concurrency(n?: number): number };
@@ -353,8 +353,9 @@ export function createNodeAdapter(limits: Partial<DataLimits> = {}): PlatformAda
     decodeAudio: async (bytes, rate, path) => decodeAudioNode(bytes, rate, path),
     probeAudio: async (bytes, path) => {
       checkWav(bytes, path);
-      const w = decodeWav(bytes);
-      return { sampleRate: w.sampleRate, channels: w.channels, seconds: w.samples.length / w.sampleRate };
+      // The header alone (sizes, rate, channels checked): probing decodes no sample.
+      const w = readWavInfo(bytes);
+      return { sampleRate: w.sampleRate, channels: w.channels, seconds: w.seconds };
     },
     decodeVideo: async () => {
       throw new DecodeError('video is decoded by the browser app (it seeks an HTML video element); the CLI cannot read video frames. Open the dataset in the app, or use image and audio columns here.', 'needs-app');

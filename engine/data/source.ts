@@ -15,6 +15,13 @@ export interface FileSource {
   size(path: string): Promise<number | undefined>;
   /** The file's bytes, or undefined when it does not exist. */
   read(path: string): Promise<Uint8Array | undefined>;
+  /**
+   * Sources on a file system: when `path` exists but goes through a symbolic link whose target is
+   * outside the source's folder, the link (its path in the source, e.g. `images` or
+   * `images/x.png`); else null. `size` and `read` treat such paths as missing, and locating a file
+   * asks this to say why (`bad-path`).
+   */
+  linkOutside?(path: string): Promise<string | null>;
 }
 
 /** A source over files held in memory (dropped files, a generated demo, an unpacked zip). */

@@ -53,6 +53,18 @@ export function fitTabular(rows: TabularRaw[], p: TabularFeatureParams): { fitte
       m /= n;
       let v = 0;
       for (const r of rows) v += (r.numbers[j] - m) ** 2;
+      if (!Number.isFinite(m) || !Number.isFinite(v)) {
+        // Finite values near ±1.8e308 (any strict number parses) overflow the sum or the squares:
+        // the mean became ±Infinity or NaN and the column encoded as NaN/zeros without a word.
+        // They are legitimate doubles, so rather than refusing them at some arbitrary magnitude the
+        // statistics are computed on values scaled by the column's largest magnitude (|x/s| ≤ 1:
+        // nothing overflows) and scaled back: the mean lies within ±s and the std is at most s,
+        // so both are finite. Ordinary columns never take this path and keep their exact values.
+        ({ mean: m, std: v } = scaledMeanStd(rows, j));
+        means[j] = m;
+        stds[j] = v || 1;
+        continue;
+      }
       means[j] = m;
       stds[j] = Math.sqrt(v / n) || 1;
     }
@@ -68,10 +80,35 @@ export function fitTabular(rows: TabularRaw[], p: TabularFeatureParams): { fitte
   return { fitted: { means, stds, categories }, overflow };
 }
 
+/** Mean and population std of column `j`, computed on values scaled to [-1, 1] (no overflow). */
+function scaledMeanStd(rows: TabularRaw[], j: number): { mean: number; std: number } {
+  let scale = 0;
+  for (const r of rows) scale = Math.max(scale, Math.abs(r.numbers[j]));
+  if (scale === 0 || !Number.isFinite(scale)) return { mean: 0, std: 1 };
+  let m = 0;
+  for (const r of rows) m += r.numbers[j] / scale;
+  m /= rows.length;
+  let v = 0;
+  for (const r of rows) v += (r.numbers[j] / scale - m) ** 2;
+  return { mean: m * scale, std: Math.sqrt(v / rows.length) * scale };
+}
+
+/**
+ * (x − mean) / std without overflow: x and the mean may each be near ±1.8e308, so their
+ * difference can overflow when the quotient would not; then (x / std) − (mean / std).
+ */
+export function standardiseValue(x: number, mean: number, std: number): number {
+  const d = x - mean;
+  return Number.isFinite(d) ? d / std : x / std - mean / std;
+}
+
+/** Largest magnitude a 32-bit float holds: unstandardised values beyond it would encode as ±Infinity. */
+export const FLOAT32_MAX = 3.4028234663852886e38;
+
 /** Encode one row into `out[offset..offset+width)`. A category without a slot encodes as all zeros. */
 export function encodeTabular(raw: TabularRaw, p: TabularFeatureParams, f: TabularFitted, out: Float32Array, offset: number): void {
   let o = offset;
-  for (let j = 0; j < p.columns.length; j++) out[o++] = p.standardise ? (raw.numbers[j] - f.means[j]) / f.stds[j] : raw.numbers[j];
+  for (let j = 0; j < p.columns.length; j++) out[o++] = p.standardise ? standardiseValue(raw.numbers[j], f.means[j], f.stds[j]) : raw.numbers[j];
   for (let j = 0; j < p.categorical.length; j++) {
     const card = p.categorical[j].cardinality;
     const k = f.categories[j].indexOf(raw.categories[j]);

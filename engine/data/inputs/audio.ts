@@ -3,9 +3,10 @@
  * or a log-mel spectrogram standardised with the train split's scalar mean and std.
  */
 import { AUDIO_EXTENSIONS, DecodeError } from '../adapter';
-import { augmentAudio, featuriseAudioRaw } from '../audio';
+import { augmentAudio, clipSamples, featuriseAudioRaw } from '../audio';
 import { envelope, heatImage } from '../preview-values';
 import { problem } from '../problems';
+import { clipWav, isRiffWave } from '../wav';
 import { at, countNonFinite, decodeProblem, floatLength, readFile } from './row';
 import type { InputData } from './types';
 
@@ -19,7 +20,12 @@ export const audioData: InputData<'input.audio'> = {
     const f = await readFile(ctx, p.column, cells[0]);
     if (!f.ok) return [f];
     try {
-      const samples = await ctx.adapter.decodeAudio(f.value.bytes, p.sampleRate, f.value.path);
+      // A WAV is cut to the frames the clip reads before any adapter decodes it: resampling and
+      // mixing down then cost the clip, not the file (a 1 Hz or hour-long header cannot stall the
+      // row), and the clip's samples are exactly those of the whole file. The header's rate,
+      // channels and sizes are checked here too (clipWav throws a DecodeError with the reason).
+      const bytes = isRiffWave(f.value.bytes) ? clipWav(f.value.bytes, p.sampleRate, clipSamples(p)) : f.value.bytes;
+      const samples = await ctx.adapter.decodeAudio(bytes, p.sampleRate, f.value.path);
       if (samples.length === 0) throw new DecodeError('the recording holds no samples');
       const bad = countNonFinite(samples);
       if (bad > 0) return [{ ok: false, problem: problem('non-finite', `Row ${ctx.row}: ${f.value.path} holds ${bad} NaN or infinite sample(s) of ${samples.length}; the row is skipped.`, at(ctx, p.column, b.nodeId)) }];

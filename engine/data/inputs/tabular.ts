@@ -5,7 +5,7 @@
 import { sizeOf } from '../../spec';
 import { tidyNumber } from '../preview-values';
 import { problem } from '../problems';
-import { encodeTabular, fitTabular, parseNumber, type TabularRaw } from '../tabular';
+import { encodeTabular, FLOAT32_MAX, fitTabular, parseNumber, type TabularRaw } from '../tabular';
 import { at } from './row';
 import type { InputData, Prepared, RawInput } from './types';
 
@@ -21,6 +21,10 @@ export const tabularData: InputData<'input.tabular'> = {
       if (v === null) {
         const cell = cells[j];
         out.push({ ok: false, problem: cell.trim() === '' ? problem('empty-value', `Row ${ctx.row}: "${c}" is empty; it needs a number.`, at(ctx, c, b.nodeId)) : problem('wrong-type', `Row ${ctx.row}: "${c}" is "${cell.slice(0, 40)}", not a number.`, at(ctx, c, b.nodeId)) });
+      } else if (!p.standardise && Math.abs(v) > FLOAT32_MAX) {
+        // Standardised, any finite value is fine (tabular.ts scales what would overflow); raw, it
+        // would become ±Infinity in the float32 tensor.
+        out.push({ ok: false, problem: problem('wrong-type', `Row ${ctx.row}: "${c}" is ${cells[j].trim().slice(0, 40)}, beyond what a 32-bit float holds (±3.4e38) without standardising; turn standardise on or rescale the column.`, at(ctx, c, b.nodeId)) });
       }
       numbers.push(v ?? 0);
     });

@@ -2,7 +2,7 @@
 import { sizeOf } from '../../spec';
 import { problem } from '../problems';
 import { detokenize } from '../preview-values';
-import { augmentTokens, encodeTokens, fitVocabulary, PAD_ID, tokenize, vocabularyIndex } from '../text';
+import { augmentTokens, encodeTokens, fitVocabulary, MAX_TOKENS_PER_CELL, PAD_ID, tokenize, vocabularyIndex } from '../text';
 import { at } from './row';
 import type { InputData } from './types';
 
@@ -13,7 +13,9 @@ export const textData: InputData<'input.text'> = {
     const p = b.params;
     const text = cells[0];
     if (text.trim() === '') return [{ ok: false, problem: problem('empty-value', `Row ${ctx.row}: the text in "${p.column}" is empty.`, at(ctx, p.column, b.nodeId)) }];
-    return [{ ok: true, value: tokenize(text, p) }];
+    // At most MAX_TOKENS_PER_CELL tokens (≥ seqLength, the node's maximum): what encoding reads
+    // and what the vocabulary counts, whatever the cell's size.
+    return [{ ok: true, value: tokenize(text, p, Math.max(p.seqLength, MAX_TOKENS_PER_CELL)) }];
   },
   rawLength: (_raw, shape) => sizeOf(shape), // encoded straight to the shape
   fit: (b, raws) => ({ kind: 'input.text', columns: b.columns, shape: b.shape, params: b.params, vocab: fitVocabulary(raws as string[][], b.params.vocabSize) }),
