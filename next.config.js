@@ -11,6 +11,14 @@ const nextConfig = {
   // The whole repository (tests, CLI, bench) is type-checked by `npm run typecheck`; `next build`
   // would check it again and fail the app build on an unrelated test file.
   typescript: { ignoreBuildErrors: true },
+  // `import text from './file?raw'` gives the file's text, read at build time (as Vite and Vitest
+  // do natively; the CLI's Node hook is scripts/raw-loader.mjs). The export templates use it
+  // (engine/export/scripts.ts). Next 16 builds with Turbopack; `type: 'text'` needs no loader.
+  turbopack: {
+    rules: {
+      '*': { condition: { query: '?raw' }, type: 'text' },
+    },
+  },
   async headers() {
     return [
       {

@@ -20,7 +20,7 @@ const wanted = process.argv.slice(2);
 let failed = 0;
 for (const b of ALL.filter((x) => wanted.length === 0 || wanted.includes(x.name))) {
   console.log(`\n## bench/${b.name}.ts — ${b.what}`);
-  const r = spawnSync('npx', ['tsx', path.join(import.meta.dirname, `${b.name}.ts`)], { stdio: 'inherit' });
+  const r = spawnSync('npx', ['tsx', '--import', path.join(import.meta.dirname, '../scripts/raw-loader.mjs'), path.join(import.meta.dirname, `${b.name}.ts`)], { stdio: 'inherit' });
   if (r.status !== 0) {
     failed++;
     console.log(`bench/${b.name}.ts exited with ${r.status}`);

@@ -37,7 +37,7 @@ if (!server.ok) {
   console.log(`e2e: the server did not start\n${server.log()}`);
   console.log('0 passed, 1 failed');
 } else {
-  const harness = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'test', 'e2e', 'harness.ts')], {
+  const harness = spawn(process.execPath, ['--import', 'tsx', '--import', path.join(root, 'scripts', 'raw-loader.mjs'), path.join(root, 'test', 'e2e', 'harness.ts')], {
     cwd: root,
     env: { ...env, E2E_BASE_URL: server.baseURL },
     stdio: 'inherit',
