@@ -12,19 +12,22 @@
  * ```
  *
  * Reading never throws and bounds every size before expanding anything (the file may come from
- * anyone): the same two-pass directory check as dataset zips (engine/data/source.ts).
+ * anyone): the zip's directory is checked against the dataset limits (entries, expanded total)
+ * and each entry against its own limit before it is inflated (engine/zip-limits.ts); the model's
+ * files are then read as a bundle is (engine/bundle.ts `readBundle`, by {@link readModelFile}).
  */
 import type * as tfTypes from '@tensorflow/tfjs';
 import { strFromU8, strToU8, unzipSync, zipSync, type Zippable } from 'fflate';
-import { readBundle, type LoadedBundle } from '../bundle';
+import { BUNDLE_ENTRIES, bundleEntryRule, DEFAULT_BUNDLE_LIMITS, readBundle, type BundleLimits, type LoadedBundle } from '../bundle';
 import { generateDemoDataset } from '../data/demo';
 import { DEFAULT_LIMITS, formatBytes, type DataLimits, type DataProblem } from '../data/problems';
-import { memorySource, normalisePath, zipDirectory, zipSource, type FileSource } from '../data/source';
+import { memorySource, normalisePath, zipSource, type FileSource } from '../data/source';
+import { listZip, parseJsonEntry, quoteName, scanJson, unzipWithinLimits, type EntryRule } from '../zip-limits';
 import { parseProject, type ProjectDoc } from './project';
 import { parseTypedJson, stringifyTyped } from './typed-json';
 
 /** The bundle's files, copied into a project file as they are. */
-export const BUNDLE_FILES = ['model.json', 'weights.bin', 'graph.json', 'fitted.json', 'bundle.json'] as const;
+export const BUNDLE_FILES = BUNDLE_ENTRIES;
 
 /** A dataset as a project file carries it. */
 export type ProjectDataset =
@@ -59,71 +62,83 @@ export type ReadProjectFileResult =
   | { ok: true; project: ProjectDoc; warnings: string[]; bundle?: Uint8Array; results?: unknown; dataset?: ProjectDataset }
   | { ok: false; message: string };
 
-/** True when the zip's entries look like a project file (has project.json). */
+/** True when the zip's entries look like a project file (has project.json). Reads the directory only, at most `maxArchiveEntries` of it. */
 export function isProjectFile(bytes: Uint8Array): boolean {
-  let found = false;
   try {
-    unzipSync(bytes, {
-      filter: (f) => {
-        if (f.name === 'project.json') found = true;
-        return false;
-      },
-    });
+    return listZip(bytes, DEFAULT_LIMITS.maxArchiveEntries).entries.some((e) => e.name === 'project.json');
   } catch {
     return false;
   }
-  return found;
+}
+
+/** A file of an included dataset over its limit: left out, as a dataset zip leaves it out. */
+function datasetRule(name: string, lim: BundleLimits): EntryRule {
+  // A table may be the manifest, which has its own limit (as in engine/data/source.ts zipSource).
+  const table = /\.(csv|tsv|jsonl)$/i.test(name);
+  return table && lim.maxManifestBytes > lim.maxFileBytes
+    ? { maxBytes: lim.maxManifestBytes, limitName: 'maxManifestBytes', over: 'skip' }
+    : { maxBytes: lim.maxFileBytes, limitName: 'maxFileBytes', over: 'skip' };
 }
 
 /**
- * Read a project file. `limits` bounds the expanded size and the entry count (the dataset limits
- * by default); the project record is checked by {@link parseProject}.
+ * How each entry of a project file is held to the limits before it is expanded: project.json
+ * refuses the file when over `maxManifestBytes`; results.json and the model's files are left out
+ * with a warning (the project still opens); dataset files over `maxFileBytes` are left out like a
+ * dataset zip's; dataset.zip counts in the total. Anything else is not expanded.
  */
-export function readProjectFile(bytes: Uint8Array, limits: Partial<DataLimits> = {}): ReadProjectFileResult {
-  const lim = { ...DEFAULT_LIMITS, ...limits };
-  let entries: number;
-  let total: number;
-  try {
-    ({ entries, total } = zipDirectory(bytes));
-  } catch (e) {
-    return { ok: false, message: `This is not a FusionLab project file (not a readable zip: ${e instanceof Error ? e.message : String(e)}).` };
+function projectEntryRule(name: string, lim: BundleLimits): EntryRule | null {
+  if (name === 'project.json') return { maxBytes: lim.maxManifestBytes, limitName: 'maxManifestBytes', over: 'refuse' };
+  if (name === 'results.json') return { maxBytes: lim.maxManifestBytes, limitName: 'maxManifestBytes', over: 'skip' };
+  if ((BUNDLE_FILES as readonly string[]).includes(name)) return bundleEntryRule(name, lim, 'skip');
+  if (name === 'dataset.zip') return { maxBytes: lim.maxArchiveExpandedBytes, limitName: 'maxArchiveExpandedBytes', over: 'refuse' };
+  if (name.startsWith('dataset/') && !name.endsWith('/')) return datasetRule(name, lim);
+  return null;
+}
+
+/**
+ * Read a project file. `limits` bounds the expanded size, the entry count and each entry (the
+ * dataset limits and, for the model's files, the bundle's: see {@link projectEntryRule}); the
+ * project record is checked by {@link parseProject}. The model's files are only collected here:
+ * {@link readModelFile} reads them as a bundle.
+ */
+export function readProjectFile(bytes: Uint8Array, limits: Partial<BundleLimits> = {}): ReadProjectFileResult {
+  const lim: BundleLimits = { ...DEFAULT_BUNDLE_LIMITS, ...limits };
+  const z = unzipWithinLimits(bytes, 'The project file', lim, (name) => projectEntryRule(name, lim));
+  if (!z.ok) {
+    return { ok: false, message: z.unreadable ? `This is not a FusionLab project file (not a readable zip: ${z.message}).` : z.message };
   }
-  if (entries > lim.maxArchiveEntries) return { ok: false, message: `The project file holds ${entries} files, over the limit maxArchiveEntries = ${lim.maxArchiveEntries}.` };
-  if (total > lim.maxArchiveExpandedBytes) return { ok: false, message: `The project file expands to ${formatBytes(total)}, over the limit maxArchiveExpandedBytes = ${formatBytes(lim.maxArchiveExpandedBytes)}.` };
-  let files: Record<string, Uint8Array>;
-  try {
-    files = unzipSync(bytes, { filter: (f) => !f.name.endsWith('/') });
-  } catch (e) {
-    return { ok: false, message: `The project file could not be expanded: ${e instanceof Error ? e.message : String(e)}.` };
-  }
-  const pj = files['project.json'];
+  const files = z.files;
+  const pj = files.get('project.json');
   if (!pj) return { ok: false, message: 'This is not a FusionLab project file: project.json is missing.' };
-  if (pj.length > lim.maxManifestBytes) return { ok: false, message: `project.json is ${formatBytes(pj.length)}, over the limit maxManifestBytes = ${formatBytes(lim.maxManifestBytes)}.` };
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(strFromU8(pj));
-  } catch (e) {
-    return { ok: false, message: `project.json is not valid JSON: ${e instanceof Error ? e.message : String(e)}` };
-  }
-  const p = parseProject(parsed);
+  const parsed = parseJsonEntry('project.json', pj, lim.maxJsonDepth, lim.maxJsonValues);
+  if (!parsed.ok) return parsed;
+  const p = parseProject(parsed.value);
   if (!p.ok) return p;
   const warnings = [...p.warnings];
+  for (const s of z.skipped) {
+    warnings.push(`${quoteName(s.name)} is ${formatBytes(s.bytes)}, over the limit ${s.limitName} = ${formatBytes(s.maxBytes)}; it was left out.`);
+  }
   let results: unknown;
-  if (files['results.json']) {
-    const r = parseTypedJson(strFromU8(files['results.json']));
+  const rj = files.get('results.json');
+  if (rj) {
+    const refused = scanJson('results.json', rj, lim.maxJsonDepth, lim.maxJsonValues);
+    const r = refused ? { ok: false as const, message: refused.replace(/^results\.json /, '').replace(/\.$/, '') } : parseTypedJson(strFromU8(rj));
     if (r.ok) results = r.value;
     else warnings.push(`results.json could not be read (${r.message}); the results were left out.`);
   }
-  const present = BUNDLE_FILES.filter((n) => files[n]);
+  const present = BUNDLE_FILES.filter((n) => files.has(n));
   let bundle: Uint8Array | undefined;
-  if (present.length === BUNDLE_FILES.length) bundle = zipSync(Object.fromEntries(BUNDLE_FILES.map((n) => [n, [files[n], { level: 0 }]])) as Zippable);
-  else if (present.length) warnings.push(`The trained model is incomplete (${BUNDLE_FILES.filter((n) => !files[n]).join(', ')} missing); it was left out.`);
+  if (present.length === BUNDLE_FILES.length) bundle = zipSync(Object.fromEntries(BUNDLE_FILES.map((n) => [n, [files.get(n), { level: 0 }]])) as Zippable);
+  else if (present.length) warnings.push(`The trained model is incomplete (${BUNDLE_FILES.filter((n) => !files.has(n)).join(', ')} missing); it was left out.`);
   let dataset: ProjectDataset | undefined;
   const name = p.project.dataset?.name ?? 'dataset';
-  if (files['dataset.zip']) dataset = { kind: 'zip', name, bytes: files['dataset.zip'] };
+  const dz = files.get('dataset.zip');
+  if (dz) dataset = { kind: 'zip', name, bytes: dz };
   else {
-    const inside = Object.keys(files).filter((k) => k.startsWith('dataset/'));
-    const safe = inside.map((k) => ({ path: normalisePath(k.slice('dataset/'.length)), bytes: files[k] })).filter((f) => f.path && !f.path.split('/').includes('..') && !f.path.startsWith('/'));
+    const inside = [...files.keys()].filter((k) => k.startsWith('dataset/'));
+    const safe = inside
+      .map((k) => ({ path: normalisePath(k.slice('dataset/'.length)), bytes: files.get(k) as Uint8Array }))
+      .filter((f) => f.path && !f.path.split('/').includes('..') && !f.path.startsWith('/'));
     if (safe.length) dataset = { kind: 'files', name, files: safe };
     else if (p.project.dataset?.kind === 'demo' && p.project.dataset.demo) dataset = { kind: 'demo', ...p.project.dataset.demo };
   }
@@ -149,15 +164,20 @@ export type ReadModelFileResult = { ok: true; bundle: LoadedBundle; project?: Pr
  * without a (complete) trained model is a plain message, never a throw; so is anything else
  * {@link readBundle} or {@link readProjectFile} refuses.
  */
-export async function readModelFile(tf: typeof tfTypes, bytes: Uint8Array, registerLayers?: (tf: typeof tfTypes) => void): Promise<ReadModelFileResult> {
-  if (!isProjectFile(bytes)) return readBundle(tf, bytes, registerLayers);
-  const p = readProjectFile(bytes);
+export async function readModelFile(
+  tf: typeof tfTypes,
+  bytes: Uint8Array,
+  registerLayers?: (tf: typeof tfTypes) => unknown,
+  limits: Partial<BundleLimits> = {},
+): Promise<ReadModelFileResult> {
+  if (!isProjectFile(bytes)) return readBundle(tf, bytes, registerLayers, limits);
+  const p = readProjectFile(bytes, limits);
   if (!p.ok) return p;
   if (!p.bundle) {
     const incomplete = p.warnings.find((w) => w.startsWith('The trained model is incomplete'));
     return { ok: false, message: incomplete ? `${incomplete} ${NO_MODEL_MESSAGE}` : NO_MODEL_MESSAGE };
   }
-  const b = await readBundle(tf, p.bundle, registerLayers);
+  const b = await readBundle(tf, p.bundle, registerLayers, limits);
   return b.ok ? { ok: true, bundle: b.bundle, project: p } : b;
 }
 

@@ -167,18 +167,34 @@ function parseDataset(v: unknown): ProjectDatasetInfo | undefined {
   return out;
 }
 
+/** A value as a message shows it (short; never "undefined" or "[object Object]"). */
+function showValue(v: unknown): string {
+  if (v === undefined) return 'missing';
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object' && v !== null) return 'an object';
+  return String(v).slice(0, 20);
+}
+
 /**
  * Read a project record or `project.json` (already parsed from JSON). The graph must be valid;
  * history steps and versions that are not are dropped with a warning, and every count is bounded.
  */
 export function parseProject(input: unknown): ParseProjectResult {
   if (!isRecord(input)) return { ok: false, message: 'project.json is not a JSON object.' };
-  if (input.format !== PROJECT_FORMAT) return { ok: false, message: `project.json has format "${String(input.format).slice(0, 40)}", not ${PROJECT_FORMAT}.` };
-  if (typeof input.version !== 'number' || input.version > PROJECT_VERSION) {
-    return { ok: false, message: `This project has version ${String(input.version).slice(0, 20)}, newer than this FusionLab reads (${PROJECT_VERSION}). Update FusionLab.` };
+  if (input.format !== PROJECT_FORMAT) {
+    return { ok: false, message: input.format === undefined ? `project.json has no format (it must be ${PROJECT_FORMAT}).` : `project.json has format ${showValue(input.format)}, not ${PROJECT_FORMAT}.` };
+  }
+  const version = input.version;
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) {
+    return { ok: false, message: `project.json: version must be a whole number of at least 1 (it is ${showValue(version)}).` };
+  }
+  if (version > PROJECT_VERSION) {
+    return { ok: false, message: `This project has version ${version}, newer than this FusionLab reads (${PROJECT_VERSION}). Update FusionLab.` };
   }
   const g = parseGraph(input.graph);
-  if (!g.ok) return { ok: false, message: `The project's graph is not valid: ${g.diagnostics.map((d) => d.message).slice(0, 3).join(' ')}` };
+  // zod says "received undefined" of a missing field; the message says it is missing.
+  if (!g.ok) return { ok: false, message: `The project's graph is not valid: ${g.diagnostics.map((d) => d.message.replace(/, received undefined/g, ', but it is missing')).slice(0, 3).join(' ')}` };
   const warnings: string[] = [];
   const now = new Date().toISOString();
   const versions: GraphVersion[] = [];
