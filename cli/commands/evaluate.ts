@@ -14,7 +14,7 @@ import { isProjectFile, readModelFile, type ProjectDataset } from '../../engine/
 import { registerCustomLayers } from '../../nodes/shared';
 import '../../nodes';
 import { parseArgs, UsageError } from '../args';
-import { printJson, table, say, sayErr } from '../io';
+import { printJson, table, say, sayErr, modelLimitsFromEnv } from '../io';
 import { backendOption, describeProjectDataset, evaluationNumbers, loadForGraph, loadForSource, manifestOption, openProjectDataset } from './train';
 
 const USAGE = 'usage: fusionlab evaluate <bundle.zip|project.fusionlab> --data <dir|zip> [--split test|val|train] [--manifest table.csv] [--ablate] [--json]\n  (a project file that includes its dataset needs no --data: it is evaluated on that dataset)';
@@ -33,7 +33,7 @@ export async function evaluateCommand(argv: string[]): Promise<number> {
   // Only a project file can bring its own dataset; say so before loading a model.
   if (dataPath === undefined && !isProjectFile(bytes)) throw new UsageError(USAGE);
   await initNodeBackend(backendOption(args));
-  const read = await readModelFile(tf, bytes, (t) => registerCustomLayers(t));
+  const read = await readModelFile(tf, bytes, (t) => registerCustomLayers(t), modelLimitsFromEnv());
   if (!read.ok) throw new Error(read.message);
   const { model, graph, fitted, meta } = read.bundle;
   if (!json) for (const w of read.project?.warnings ?? []) sayErr(`warning: ${w}`);

@@ -14,7 +14,7 @@ import type { ExportTarget } from '../../engine/spec';
 import { registry } from '../../nodes';
 import { registerCustomLayers } from '../../nodes/shared';
 import { parseArgs, UsageError } from '../args';
-import { formatDiagnostic, printJson, readGraphFile, writeFileAtomic, say, sayErr } from '../io';
+import { formatDiagnostic, printJson, readGraphFile, writeFileAtomic, say, sayErr, modelLimitsFromEnv } from '../io';
 
 const TARGETS: readonly ExportTarget[] = ['tfjs', 'keras', 'pytorch'];
 const USAGE = 'usage: fusionlab export <graph.json|bundle.zip|project.fusionlab> --target tfjs|keras|pytorch [--out file.zip|dir] [--json]';
@@ -38,7 +38,7 @@ export async function exportCommand(argv: string[]): Promise<number> {
   let fitted: unknown;
   const lower = file.toLowerCase();
   if (lower.endsWith('.zip') || lower.endsWith('.fusionlab')) {
-    const read = await readModelFile(tf, new Uint8Array(await readFile(file)), (x) => registerCustomLayers(x));
+    const read = await readModelFile(tf, new Uint8Array(await readFile(file)), (x) => registerCustomLayers(x), modelLimitsFromEnv());
     if (!read.ok) throw new Error(read.message);
     ({ graph, model, fitted } = read.bundle);
     if (!json) for (const w of read.project?.warnings ?? []) sayErr(`warning: ${w}`);

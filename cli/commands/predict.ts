@@ -17,7 +17,7 @@ import { describePrediction } from '../../engine/predict';
 import { registerCustomLayers } from '../../nodes/shared';
 import '../../nodes';
 import { parseArgs, UsageError } from '../args';
-import { printJson, say, sayErr } from '../io';
+import { printJson, say, sayErr, modelLimitsFromEnv } from '../io';
 import { backendOption } from './train';
 
 const USAGE = 'usage: fusionlab predict <bundle.zip|project.fusionlab> --input column=value [--input column=value ...] [--json]';
@@ -35,7 +35,7 @@ export async function predictCommand(argv: string[]): Promise<number> {
     cells[p.slice(0, eq)] = p.slice(eq + 1);
   }
   await initNodeBackend(backendOption(args));
-  const read = await readModelFile(tf, new Uint8Array(await readFile(file)), (t) => registerCustomLayers(t));
+  const read = await readModelFile(tf, new Uint8Array(await readFile(file)), (t) => registerCustomLayers(t), modelLimitsFromEnv());
   if (!read.ok) throw new Error(read.message);
   const { model, fitted, meta } = read.bundle;
   if (!args.flags.has('json')) for (const w of read.project?.warnings ?? []) sayErr(`warning: ${w}`);
