@@ -6,6 +6,7 @@ import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { zipSync } from 'fflate';
 import { featuriseAudioRaw } from '../engine/data/audio';
 import { textData } from '../engine/data/inputs/text';
 import { openDataset } from '../engine/data/layout';
@@ -15,7 +16,7 @@ import { createNodeAdapter } from '../engine/data/node-decoders';
 import { directorySource } from '../engine/data/node-source';
 import { encodePng } from '../engine/data/png';
 import { DEFAULT_LIMITS } from '../engine/data/problems';
-import { memorySource } from '../engine/data/source';
+import { memorySource, zipSource } from '../engine/data/source';
 import { fitTabular } from '../engine/data/tabular';
 import { MAX_TOKENS_PER_CELL, tokenize } from '../engine/data/text';
 import { clipWav, decodeWavAt, framesForOutput, readWavInfo, wavStats } from '../engine/data/wav';
@@ -395,5 +396,19 @@ describe('manifest encodings', () => {
     expect(o.manifest).toBeNull();
     expect(o.problems.map((p) => [p.code, p.severity])).toEqual([['bad-encoding', 'error']]);
     expect(o.problems[0].message).toMatch(/^The header of samples\.csv holds NUL characters, so its column names cannot be read: the file is probably UTF-16 without a byte-order mark/);
+  });
+});
+
+describe('dataset zips', () => {
+  it('stop reading a directory past maxArchiveEntries, and leave out an entry over its limit, naming both', () => {
+    const files: Record<string, Uint8Array> = {};
+    for (let i = 0; i < 10; i++) files[`images/${i}.png`] = new Uint8Array(4);
+    const many = zipSource('many.zip', zipSync(files), { maxArchiveEntries: 3 });
+    expect(many.source).toBeNull();
+    expect(many.problems[0]).toMatchObject({ code: 'archive-too-large' });
+    expect(many.problems[0].message).toBe('The archive holds 10 files, over the limit maxArchiveEntries = 3.');
+    const big = zipSource('big.zip', zipSync({ 'samples.csv': new TextEncoder().encode('image,label\nimages/a.png,x\n'), 'images/a.png': new Uint8Array(5000) }), { maxFileBytes: 1000, maxManifestBytes: 1000 });
+    expect(big.source).not.toBeNull();
+    expect(big.problems.map((p) => p.message)).toEqual(['"images/a.png" in the archive is over the limit maxFileBytes = 1000 B; it was not expanded.']);
   });
 });

@@ -3,7 +3,7 @@
  * directory or a zip on disk, the app gives dropped files or a zip. Paths use `/` and are relative
  * to the source root.
  */
-import { unzipSync } from 'fflate';
+import { quoteName, unzipWithinLimits } from '../zip-limits';
 import { DEFAULT_LIMITS, formatBytes, problem, type DataLimits, type DataProblem } from './problems';
 
 export interface FileSource {
@@ -36,75 +36,42 @@ export function memorySource(name: string, files: Map<string, Uint8Array> | Reco
 }
 
 /**
- * A zip's directory only (nothing expanded): how many entries it declares and their declared
- * expanded size, checked against the limits before anything is inflated. Throws on a zip that
- * cannot be read.
- */
-export function zipDirectory(bytes: Uint8Array): { entries: number; total: number } {
-  let entries = 0;
-  let total = 0;
-  unzipSync(bytes, {
-    filter: (f) => {
-      entries++;
-      total += f.originalSize;
-      return false;
-    },
-  });
-  return { entries, total };
-}
-
-/**
- * Open a zip held in memory. Sizes are checked against the limits from the archive's directory
- * before anything is expanded (the inflater never writes past a file's declared size), so a zip
- * bomb is refused with the limit named instead of filling memory.
+ * Open a zip held in memory. Sizes and the entry count are checked against the limits from the
+ * archive's directory before anything is expanded (engine/zip-limits.ts, the same reader bundles
+ * and project files use: the listing stops past `maxArchiveEntries`, sizes that read as garbage
+ * are refused, the inflater never writes past a file's declared size), so a zip bomb is refused
+ * with the limit named instead of filling memory. A file over its own limit is left out and
+ * named; its rows then say so.
  */
 export function zipSource(name: string, bytes: Uint8Array, limits: Partial<DataLimits> = {}): { source: FileSource | null; problems: DataProblem[] } {
   const lim = { ...DEFAULT_LIMITS, ...limits };
   const problems: DataProblem[] = [];
-  let refused = false;
-  const oversized = new Set<string>();
-  try {
-    // First pass: read the directory only.
-    const { entries, total } = zipDirectory(bytes);
-    if (entries > lim.maxArchiveEntries) {
-      problems.push(problem('archive-too-large', `The archive holds ${entries} files, over the limit maxArchiveEntries = ${lim.maxArchiveEntries}.`));
-      refused = true;
-    } else if (total > lim.maxArchiveExpandedBytes) {
-      problems.push(problem('archive-too-large', `The archive expands to ${formatBytes(total)}, over the limit maxArchiveExpandedBytes = ${formatBytes(lim.maxArchiveExpandedBytes)}.`));
-      refused = true;
-    }
-    if (refused) return { source: null, problems };
-    const files = unzipSync(bytes, {
-      filter: (f) => {
-        if (f.name.endsWith('/')) return false;
-        // A table may be the manifest, which has its own limit (checked by the loader).
-        const limit = /\.(csv|tsv|jsonl)$/i.test(f.name) ? Math.max(lim.maxFileBytes, lim.maxManifestBytes) : lim.maxFileBytes;
-        if (f.originalSize > limit) {
-          oversized.add(normalisePath(f.name));
-          return false;
-        }
-        return true;
-      },
-    });
-    const map = new Map<string, Uint8Array>();
-    for (const [k, v] of Object.entries(files)) map.set(normalisePath(k), v);
-    const base = memorySource(name, map);
-    for (const p of oversized) {
-      problems.push(problem('file-too-large', `"${p}" in the archive is over the limit maxFileBytes = ${formatBytes(lim.maxFileBytes)}; it was not expanded.`, {}, 'warning'));
-    }
-    return {
-      source: {
-        ...base,
-        list: async () => [...map.keys(), ...oversized],
-        // An oversized entry reports a size over the limit so the loader names the limit per row.
-        size: async (p) => (oversized.has(p) ? lim.maxFileBytes + 1 : map.get(p)?.length),
-      },
-      problems,
-    };
-  } catch (e) {
-    problems.push(problem('archive-unreadable', `The zip could not be read: ${e instanceof Error ? e.message : String(e)}.`));
+  const read = unzipWithinLimits(bytes, 'The archive', lim, (entry) => {
+    if (entry.endsWith('/')) return null;
+    // A table may be the manifest, which has its own limit (checked by the loader).
+    const table = /\.(csv|tsv|jsonl)$/i.test(entry);
+    return { maxBytes: table ? Math.max(lim.maxFileBytes, lim.maxManifestBytes) : lim.maxFileBytes, limitName: table ? 'maxManifestBytes' : 'maxFileBytes', over: 'skip' };
+  });
+  if (!read.ok) {
+    problems.push(read.unreadable ? problem('archive-unreadable', `The zip could not be read: ${read.message}.`) : problem('archive-too-large', read.message));
     return { source: null, problems };
   }
+  const map = new Map<string, Uint8Array>();
+  for (const [k, v] of read.files) map.set(normalisePath(k), v);
+  const oversized = new Set(read.skipped.map((e) => normalisePath(e.name)));
+  const base = memorySource(name, map);
+  for (const e of read.skipped) {
+    problems.push(problem('file-too-large', `${quoteName(normalisePath(e.name))} in the archive is over the limit ${e.limitName} = ${formatBytes(e.maxBytes)}; it was not expanded.`, {}, 'warning'));
+  }
+  return {
+    source: {
+      ...base,
+      list: async () => [...map.keys(), ...oversized],
+      // An oversized entry reports a size over the limit so the loader names the limit per row.
+      size: async (p) => (oversized.has(p) ? lim.maxFileBytes + 1 : map.get(p)?.length),
+    },
+    problems,
+  };
 }
 
 /** `./a\\b//c` → `a/b/c`. */
