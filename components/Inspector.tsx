@@ -10,7 +10,7 @@ import type { GraphAnalysis } from '@/engine/validate';
 import { useDatasetColumns } from './datasetColumns';
 import Markdown from './Markdown';
 import ParamInput from './ParamInput';
-import { CATEGORY_COLORS, CATEGORY_NAMES, formatCount, kindColor } from './theme';
+import { CATEGORY_COLORS, CATEGORY_NAMES, kindColor } from './theme';
 import type { ParamCounts } from './useParamCounts';
 
 interface Props {

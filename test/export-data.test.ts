@@ -14,7 +14,7 @@ import { exportProgram } from '../engine/export';
 import type { GraphDoc } from '../engine/graph';
 import { registry } from '../nodes';
 import { graph } from './fixtures/graphs';
-import { loadTemplate, python, TMP, writeFiles } from './fixtures/export-harness';
+import { loadTemplate, python, writeFiles } from './fixtures/export-harness';
 
 const AVMNIST = path.resolve(__dirname, '../../shared/datasets/avmnist');
 

@@ -26,7 +26,7 @@ import { evaluationNumbers, prepareRun, type OutputNumbers, type SplitName } fro
 import { DEFAULT_TRAIN_CONFIG, OPTIMIZERS, type ModelIO, type OptimizerName, type OutputMetrics, type TrainConfig } from '../../engine/train';
 import { registry } from '../../nodes';
 import { integerOption, parseArgs, positiveOption, UsageError, type ParsedArgs } from '../args';
-import { formatDiagnostic, modelLimitsFromEnv, printJson, readGraphFile, say, sayErr, terminalSafe, writeFileAtomic } from '../io';
+import { formatDiagnostic, modelLimitsFromEnv, printJson, readGraphFile, sayErr, terminalSafe, writeFileAtomic } from '../io';
 
 const USAGE = 'usage: fusionlab train <graph.json|project.fusionlab> --data <dir|zip> [--epochs N] [--batch-size N] [--lr X] [--seed N] [--optimizer adam|sgd|rmsprop] [--patience N] [--out bundle.zip|project.fusionlab] [--manifest table.csv] [--keep-graph] [--compare] [--json]\n  (a project file that includes its dataset needs no --data; its train settings are the defaults)';
 

@@ -83,10 +83,6 @@ function dirName(p: string): string {
   return i < 0 ? '' : p.slice(0, i);
 }
 
-function join(dir: string, rest: string): string {
-  return dir ? `${dir}/${rest}` : rest;
-}
-
 /** Strip single wrapper folders: the root is the deepest folder that holds everything. */
 export function datasetRoot(paths: string[]): string {
   let root = '';

@@ -476,11 +476,6 @@ export class TorchLayers extends BaseLayers {
     return this.vars.get(x) ?? { layout: 'last', folded: false };
   }
 
-  /** Per-sample rank of x as PyTorch holds it (frames folded away when folded). */
-  private rank(x: string): number {
-    return this.shapeOf(x).length - (this.varOf(x).folded ? 1 : 0);
-  }
-
   /** An expression for x in the wanted layout and folding. */
   private view(x: string, layout: 'last' | 'first', folded: boolean): string {
     const v = this.varOf(x);

@@ -10,7 +10,7 @@ import { generateDemoDataset } from '../../engine/data/demo';
 import type { GraphDoc } from '../../engine/graph';
 import { storageWith } from './fixtures';
 import type { Page } from 'playwright-core';
-import { assert, clickNode, nodeCount, openPanel, predictOnce, probabilities, RESULTS_DIR, test, waitFor } from './lib';
+import { assert, nodeCount, openPanel, predictOnce, probabilities, RESULTS_DIR, test, waitFor } from './lib';
 
 /** Pixels of a canvas that are not plain gray (heat drawn over the input), and how many differ at all. */
 async function canvasStats(page: Page, testId: string): Promise<{ coloured: number; distinct: number; total: number }> {
