@@ -5,6 +5,7 @@
  * the field. Also: the layer classes allowed in model.json cover every template and every node
  * kind, and fitted.json's bounds are the input nodes' own.
  */
+import { KERAS_RUNTIME_CLASSES, TFJS_RUNTIME_CLASSES, TORCH_RUNTIME_CLASSES } from '../engine/export/runtime';
 import * as tf from '@tensorflow/tfjs';
 import { strFromU8, strToU8, unzipSync, zipSync, type Zippable } from 'fflate';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -156,7 +157,7 @@ describe('allowed layer classes', () => {
     ]);
   }
 
-  it('every node kind (and its variants) builds allowed classes only, and its model.json passes the checks and the measurement', async () => {
+  it('every node kind (and its variants) builds allowed classes only, each custom layer has its tfjs, Keras and PyTorch runtimes, and its model.json passes the checks and the measurement', async () => {
     register(tf);
     const allowed = allowedLayerClasses(tf);
     const assets = userModels();
@@ -189,6 +190,10 @@ describe('allowed layer classes', () => {
         const ins = Object.values(symbolic).flat();
         const model = ins.length ? tf.model({ inputs: ins, outputs: outs }) : tf.model({ inputs: outs.map((o) => o.sourceLayer.inboundNodes[0].inputTensors[0]), outputs: outs });
         for (const cls of classesOf(model)) {
+          if (cls.startsWith('FusionLab>')) {
+            const name = cls.slice('FusionLab>'.length);
+            for (const [target, list] of Object.entries({ tfjs: TFJS_RUNTIME_CLASSES, keras: KERAS_RUNTIME_CLASSES, pytorch: TORCH_RUNTIME_CLASSES })) expect(list, `${spec.kind}: ${cls} has a ${target} runtime`).toContain(name);
+          }
           const nested = spec.kind === 'encoder.pretrained' && !['Dense', 'Flatten', 'InputLayer'].includes(cls);
           if (!nested) expect(allowed.has(cls) || CONTAINER_CLASSES.includes(cls), `${spec.kind} ${JSON.stringify(v)}: ${cls}`).toBe(true);
         }

@@ -28,6 +28,33 @@ afterAll(() => {
 
 const cases: [string, GraphDoc][] = [...templateNames().map((n): [string, GraphDoc] => [n, loadTemplate(n)]), ['every-kind', kindsGraph], ['sequences-video', sequenceGraph]];
 
+describe('export test graphs', () => {
+  it('use every node kind the registry holds, so a new kind is exported by these tests or fails here', () => {
+    const used = new Set(cases.flatMap(([, g]) => g.nodes.map((n) => n.kind)));
+    // encoder.pretrained wraps a model the user uploads and has no exported code: exporting it is a
+    // `cannot be exported` diagnostic (program.ts).
+    const missing = registry.all().map((s) => s.kind).filter((k) => !used.has(k) && k !== 'encoder.pretrained');
+    expect(missing).toEqual([]);
+  });
+
+  it('a custom layer without a runtime for a target is a diagnostic, not a program that fails to import', async () => {
+    const runtime = await import('../engine/export/runtime');
+    const list = runtime.TORCH_RUNTIME_CLASSES as string[];
+    const i = list.indexOf('GatedFusion');
+    expect(i).toBeGreaterThanOrEqual(0);
+    list.splice(i, 1);
+    try {
+      const gated = cases.find(([, g]) => g.nodes.some((n) => n.kind === 'fusion.gated'));
+      expect(gated).toBeDefined();
+      const exp = exportProgram(gated![1], registry, 'pytorch');
+      expect(exp.ok).toBe(false);
+      expect(exp.diagnostics.map((d) => d.message).join(' ')).toMatch(/no runtime for the custom layer GatedFusion/);
+    } finally {
+      list.splice(i, 0, 'GatedFusion');
+    }
+  });
+});
+
 describe('TypeScript (tfjs) export', () => {
   it('runs under tsx and builds the compiled model (parameters and output shapes) for every template', () => {
     const expected: Record<string, { params: number; trainable: number; shapes: number[][] }> = {};

@@ -10,7 +10,10 @@ import type { EmitContext, ExportTarget, NodeRegistry, TensorType } from '../spe
 import { analyzeGraph, isOutputNode, labelColumnOf, type GraphAnalysis } from '../validate';
 import { commentText, lineComments, Namer, pyString, tsString } from './ident';
 import { DECL, KerasLayers, TfjsLayers, TorchLayers, type NodeCode, type ProgramState, type WeightSpec } from './layers';
-import { kerasRuntime, tfjsRuntime, torchRuntime } from './runtime';
+import { KERAS_RUNTIME_CLASSES, kerasRuntime, TFJS_RUNTIME_CLASSES, tfjsRuntime, TORCH_RUNTIME_CLASSES, torchRuntime } from './runtime';
+
+/** The custom layer classes each target's runtime defines. */
+const RUNTIME_CLASSES: Record<ExportTarget, readonly string[]> = { tfjs: TFJS_RUNTIME_CLASSES, keras: KERAS_RUNTIME_CLASSES, pytorch: TORCH_RUNTIME_CLASSES };
 import { pythonDataModule, kerasTrainScript, torchTrainScript, readmeFor, tfjsPreprocess, type PreprocessSpec } from './scripts';
 
 /** Line ranges (1-based, inclusive) in the main file. */
@@ -230,6 +233,12 @@ function exportUnsafe(graph: GraphDoc, registry: NodeRegistry, target: ExportTar
     outputs,
     fitted: opts.fitted,
   };
+  // A custom layer without a runtime for this target would be an ImportError in the user's hands.
+  const runtimeClasses = RUNTIME_CLASSES[target];
+  const missing = [...state.customClasses].filter((c) => !runtimeClasses.includes(c));
+  if (missing.length) {
+    return { ...empty, diagnostics: [...diagnostics, error('build-failed', `The ${target} export has no runtime for the custom layer${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (a gap in FusionLab, not in your graph).`)] };
+  }
   const files: Record<string, string> = {};
   const nodeRanges = new Map<string, LineRange[]>();
   const mainLines = writeMain(target, graph, blocks, inputs, outputs, state, nodeRanges, pre);

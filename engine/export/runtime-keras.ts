@@ -340,3 +340,6 @@ export function kerasRuntime(classes: Set<string>): string {
   const names = Object.keys(CLASSES).filter((n) => classes.size === 0 || classes.has(n));
   return HEADER + names.map((n) => `\n${CLASSES[n]}`).join('');
 }
+
+/** Class names the Keras runtime defines. */
+export const KERAS_RUNTIME_CLASSES = Object.keys(CLASSES);

@@ -533,3 +533,6 @@ export function tfjsRuntime(classes: Set<string>): string {
   if (names.length === 0) return '';
   return ['// ---- FusionLab custom layers (the same class names, weights and math as in the app) ----', '', HELPERS, ...names.map((n) => CLASSES[n])].join('\n');
 }
+
+/** Class names the tfjs runtime defines. */
+export const TFJS_RUNTIME_CLASSES = Object.keys(CLASSES);
