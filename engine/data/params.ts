@@ -4,18 +4,14 @@
  * mirror them so that engine/ does not import nodes/ (test/data-nodes.test.ts checks that the
  * parsed schemas are assignable to them).
  */
-import type { AudioRepresentation, WindowKind } from './audio';
-import type { ImageNormalisation, ResizeMode } from './image';
+import type { AudioAugmentParams, AudioFeatureParams } from './audio';
+import type { ImageFeatureParams } from './image';
 import type { CategoricalColumn } from './tabular';
 import type { Tokenizer } from './text';
 
-export interface ImageInputParams {
+/** The featuriser's params (featurise-core.ts) plus the column and the augmentations. */
+export interface ImageInputParams extends ImageFeatureParams {
   column: string;
-  height: number;
-  width: number;
-  channels: 1 | 3;
-  resize: ResizeMode;
-  normalise: ImageNormalisation;
   flip: boolean;
   shift: number;
   brightness: number;
@@ -30,19 +26,9 @@ export interface TextInputParams {
   tokenDropout: number;
 }
 
-export interface AudioInputParams {
+/** The featuriser's params (featurise-core.ts, with standardisation) plus the column and the augmentations. */
+export interface AudioInputParams extends AudioFeatureParams, AudioAugmentParams {
   column: string;
-  sampleRate: number;
-  clipSeconds: number;
-  representation: AudioRepresentation;
-  melBins: number;
-  frameLength: number;
-  hop: number;
-  window: WindowKind;
-  standardise: boolean;
-  timeShift: number;
-  gainDb: number;
-  noise: number;
 }
 
 export interface TabularInputParams {
