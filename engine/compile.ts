@@ -7,7 +7,7 @@ import type * as tfTypes from '@tensorflow/tfjs';
 import { error, hasErrors, type Diagnostic } from './diagnostics';
 import type { GraphDoc } from './graph';
 import type { BuildContext, NodeRegistry, TensorType } from './spec';
-import { DEFAULT_MODEL_LIMITS, elementCount, measureModel, withoutWeights, type ModelLimits, type ModelSize } from './model-size';
+import { DEFAULT_MODEL_LIMITS, elementCount, measureModel, outputShapeOf, withoutWeights, type ModelLimits, type ModelSize } from './model-size';
 import { analyzeGraph, isOutputNode, labelColumnOf, type GraphAnalysis } from './validate';
 
 export interface CompileOptions {
@@ -282,7 +282,7 @@ function summarize(
     if (!owner || !nodes[owner]) continue;
     const params = countWeights(layer.weights);
     const trainable = countWeights(layer.trainableWeights);
-    nodes[owner].layers.push({ name: layer.name, className: layer.getClassName(), outputShape: layer.outputShape as LayerSummary['outputShape'], params, trainable: layer.trainable });
+    nodes[owner].layers.push({ name: layer.name, className: layer.getClassName(), outputShape: outputShapeOf(layer), params, trainable: layer.trainable });
     nodes[owner].params += params;
     nodes[owner].trainableParams += trainable;
   }

@@ -27,8 +27,8 @@ interface ShapeOnlyWeight {
   dtype: string;
   trainable: boolean;
   dispose(): void;
-  read(): never;
-  write(): never;
+  read(): { shape: number[]; dtype: string };
+  write(): ShapeOnlyWeight;
 }
 
 /** The private weight lists of a tfjs `Layer` (fields of its JS class, reached by name). */
@@ -72,11 +72,15 @@ export function withoutWeights<T>(tf: typeof tfTypes, run: () => T): T {
       dtype: typeof dtype === 'string' ? dtype : 'float32',
       trainable: trainable !== false,
       dispose() {},
+      // Only the shape can be read (tfjs's setWeights compares shapes before writing); a
+      // weightless model is never run.
       read() {
-        throw new Error('a model built without weights cannot run');
+        return { shape: dims, dtype: w.dtype };
       },
+      // Values written while building (a copied pretrained model's setWeights) are dropped: only
+      // the shape matters here.
       write() {
-        throw new Error('a model built without weights cannot run');
+        return w;
       },
     };
     (w.trainable ? this._trainableWeights : this._nonTrainableWeights).push(w);
@@ -95,13 +99,28 @@ export interface ModelSize {
   activationsPerSample: number;
 }
 
+/**
+ * A layer's output shape. tfjs's `outputShape` throws for a layer called more than once with
+ * different shapes, which a nested model (encoder.pretrained's copy of an upload) is: its own
+ * graph and our call. The last call is the one in this model.
+ */
+export function outputShapeOf(layer: tfTypes.layers.Layer): (number | null)[] | (number | null)[][] {
+  try {
+    return layer.outputShape as (number | null)[] | (number | null)[][];
+  } catch {
+    const last = layer.inboundNodes[layer.inboundNodes.length - 1];
+    const shapes = last ? (last.outputShapes as (number | null)[] | (number | null)[][]) : [];
+    return Array.isArray(shapes[0]) && (shapes as (number | null)[][]).length === 1 ? (shapes as (number | null)[][])[0] : shapes;
+  }
+}
+
 /** Sum of the weights' sizes and of every layer's output size (batch excluded). */
 export function measureModel(model: tfTypes.LayersModel): ModelSize {
   let params = 0;
   for (const w of model.weights) params += elementCount(w.shape);
   let activationsPerSample = 0;
   for (const layer of model.layers) {
-    const shape = layer.outputShape as unknown;
+    const shape = outputShapeOf(layer) as unknown;
     const shapes: unknown[] = Array.isArray(shape) && shape.length > 0 && Array.isArray(shape[0]) ? (shape as unknown[]) : [shape];
     for (const s of shapes) if (Array.isArray(s)) activationsPerSample += elementCount(s as (number | null)[]);
   }

@@ -134,6 +134,39 @@ describe('model budget from shapes', () => {
     expect(small.ok && small.check.diagnostics.map((x) => x.message).join(' ')).toMatch(/values per sample .* over the budget of 1,000\. "mlp" produces 1,050,624/);
   });
 
+  it('a graph with an uploaded pretrained model is measured without weights, compiles and predicts, twice', () => {
+    const user = tf.sequential({ layers: [tf.layers.dense({ inputShape: [5], units: 3 })] });
+    const res = parseGraph({
+      format: 'fusionlab/graph',
+      version: 1,
+      nodes: [
+        { id: 'x', kind: 'input.tabular', params: { columns: ['a', 'b', 'c', 'd', 'e'] } },
+        { id: 'p', kind: 'encoder.pretrained', params: { asset: 'm', inputShape: [5], outputWidth: 3 } },
+        { id: 'h', kind: 'head.classify', params: { classes: 2 } },
+      ],
+      edges: [
+        { id: 'e1', source: 'x', sourcePort: 'out', target: 'p', targetPort: 'in' },
+        { id: 'e2', source: 'p', sourcePort: 'out', target: 'h', targetPort: 'in' },
+      ],
+    });
+    if (!res.ok) throw new Error(res.diagnostics[0].message);
+    const assets = new Map([['m', user]]);
+    const m = measureGraph(res.graph, registry, { tf, assets });
+    expect(m.ok && m.check.size.params).toBe(18 + 8);
+    const outs: number[][] = [];
+    for (let i = 0; i < 2; i++) {
+      const c = compileGraph(res.graph, registry, { tf, assets });
+      expect(c.ok, c.diagnostics.map((d) => d.message).join(' ')).toBe(true);
+      if (!c.ok) return;
+      expect(c.summary.nodes.p.params).toBe(18);
+      outs.push(Array.from(tf.tidy(() => (c.model.predict(tf.ones([1, 5])) as tf.Tensor).dataSync())));
+      c.model.dispose();
+    }
+    expect(outs[1]).toEqual(outs[0]);
+    expect(tf.tidy(() => (user.predict(tf.ones([1, 5])) as tf.Tensor).shape)).toEqual([1, 3]);
+    user.dispose();
+  });
+
   it('the editor counts a node from shapes, without allocating its weights', () => {
     const g = hugeGraph();
     const before = tf.memory().numBytes;
