@@ -160,12 +160,30 @@ export interface EmitLayers {
   layerNorm(x: string, name: string, o: { epsilon: number; as?: string }): string;
   merge(op: 'concat' | 'add' | 'average' | 'multiply' | 'maximum', xs: string[], name: string, o?: { as?: string }): string;
   /**
-   * A FusionLab custom layer (its class comes from the export runtime): inputs, config, and the
-   * output shapes it produces (batch excluded). Returns one variable per output.
+   * A FusionLab custom layer (its class comes from the layer's own runtime sources, copied into
+   * the export): inputs, config, and the output shapes it produces (batch excluded). Returns one
+   * variable per output.
    */
-  custom(className: string, name: string, inputs: string[], config: Record<string, EmitConfigValue>, outShapes: number[][], o?: { as?: string }): string[];
+  custom(layer: CustomLayerRef, name: string, inputs: string[], config: Record<string, EmitConfigValue>, outShapes: number[][], o?: { as?: string }): string[];
   /** A line comment in the generated code (newlines are stripped). */
   comment(text: string): void;
+}
+
+/**
+ * A FusionLab custom layer as an export sees it: the class name saved models carry and the source
+ * of each runtime. A kind's folder holds them as files (`layer.ts`, `keras.py`, `torch.py`, read
+ * with `?raw`); the export copies them, so the exported layer is the app's own code (tfjs) or
+ * its one Python counterpart, never a hand copy.
+ */
+export interface CustomLayerRef {
+  /** `FusionLab>Name`; `Name` is the class name in every export. */
+  className: `FusionLab>${string}`;
+  /** TypeScript: the live layer's file, which defines `make<Name>(tf)` (its imports are dropped when copied). */
+  tfjs: string;
+  /** Python for Keras: defines `class <Name>` (its imports are dropped when copied). */
+  keras: string;
+  /** Python for PyTorch: defines `class <Name>` (its imports are dropped when copied). */
+  pytorch: string;
 }
 
 export type Emitter<P> = (ctx: EmitContext, params: P) => EmittedCode;

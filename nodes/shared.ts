@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import type * as tfTypes from '@tensorflow/tfjs';
-import type { BuildContext, NodeDiagnostic, TensorKind, TensorType } from '../engine/spec';
+import type { BuildContext, CustomLayerRef, NodeDiagnostic, TensorKind, TensorType } from '../engine/spec';
 
 export const ACTIVATIONS = ['relu', 'gelu', 'tanh', 'sigmoid', 'elu', 'selu', 'swish', 'linear'] as const;
 export type Activation = (typeof ACTIVATIONS)[number];
@@ -183,15 +183,33 @@ function makeLayerClass(tf: TF, className: string): CustomLayerClass<never> {
   return cls;
 }
 
+/** A custom layer kind: its saved class name, its export runtimes' sources, and its live class. */
+export interface CustomLayer<A> extends CustomLayerRef {
+  /** The class for a tf module, made and registered for serialization on first call. */
+  of(tf: TF): CustomLayerClass<A>;
+}
+
+const definedLayers: CustomLayerRef[] = [];
+
 /**
- * Define a custom layer class once (at module load, without tfjs). Returns a getter that makes
- * and registers the class for a tf module on first call. `className` is the fixed name written
- * into saved models, e.g. `FusionLab>TransformerBlock`.
+ * Define a custom layer once (at module load, without tfjs), from the files of its node kind's
+ * folder: `make` from `layer.ts`, and the sources of `layer.ts`, `keras.py` and `torch.py` (read
+ * with `?raw`) that an export copies. `className` is the fixed name written into saved models,
+ * e.g. `FusionLab>TransformerBlock`. The result is the typed key emitters pass to
+ * `ctx.layers.custom`.
  */
-export function defineCustomLayer<A>(className: string, factory: (tf: TF) => CustomLayerClass<A>): (tf: TF) => CustomLayerClass<A> {
+export function defineCustomLayer<A>(def: CustomLayerRef & { make: (tf: TF) => CustomLayerClass<A> }): CustomLayer<A> {
+  const { className, make, tfjs, keras, pytorch } = def;
   if (layerFactories.has(className)) throw new Error(`custom layer ${className} defined twice`);
-  layerFactories.set(className, factory as unknown as (tf: TF) => CustomLayerClass<never>);
-  return (tf) => makeLayerClass(tf, className) as unknown as CustomLayerClass<A>;
+  layerFactories.set(className, make as unknown as (tf: TF) => CustomLayerClass<never>);
+  const layer: CustomLayer<A> = { className, tfjs, keras, pytorch, of: (tf) => makeLayerClass(tf, className) as unknown as CustomLayerClass<A> };
+  definedLayers.push(layer);
+  return layer;
+}
+
+/** Every custom layer defined so far (the contract test checks each one's runtimes). */
+export function customLayers(): readonly CustomLayerRef[] {
+  return definedLayers;
 }
 
 /** Make and register every custom layer class defined so far; returns their class names. */
@@ -201,48 +219,13 @@ export function registerCustomLayers(tf: TF): string[] {
   return names;
 }
 
-/** The kwargs type of `Layer.call` (not exported by name from tfjs). */
-export type LayerKwargs = Parameters<tfTypes.layers.Layer['call']>[1];
 
 /** One tensor from a `call` input that may be a list. */
 export function firstTensor(x: tfTypes.Tensor | tfTypes.Tensor[]): tfTypes.Tensor {
   return Array.isArray(x) ? x[0] : x;
 }
 
-/**
- * `FusionLab>MaskedPool1D`: pools a sequence [b, L, d] over its steps, skipping padding steps.
- * Inputs: [sequence, tokens [b, L]]; a token id of 0 is padding. Mean: Σ mₜxₜ / max(Σ mₜ, 1);
- * max: maxₜ over non-padding steps (0 for an all-padding row).
- */
-export const maskedPool1D = defineCustomLayer<{ name: string; mode: 'mean' | 'max' }>('FusionLab>MaskedPool1D', (tf) => {
-  class MaskedPool1D extends tf.layers.Layer {
-    static className = 'FusionLab>MaskedPool1D';
-    readonly mode: 'mean' | 'max';
-    constructor(args: { name: string; mode: 'mean' | 'max' }) {
-      super(args);
-      this.mode = args.mode;
-    }
-    override computeOutputShape(inputShape: tfTypes.Shape | tfTypes.Shape[]): tfTypes.Shape {
-      const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfTypes.Shape;
-      return [s[0], s[2]];
-    }
-    override call(inputs: tfTypes.Tensor | tfTypes.Tensor[]): tfTypes.Tensor {
-      return tf.tidy(() => {
-        if (!Array.isArray(inputs) || inputs.length !== 2) throw new Error('MaskedPool1D takes [sequence, tokens]');
-        const [x, tokens] = inputs;
-        const m = tf.cast(tf.notEqual(tokens, 0), 'float32').expandDims(-1); // [b, L, 1]
-        const count = m.sum(1); // [b, 1]
-        if (this.mode === 'mean') return x.mul(m).sum(1).div(tf.maximum(count, 1));
-        const mx = x.add(m.sub(1).mul(1e9)).max(1);
-        return tf.where(tf.greater(count, 0).tile([1, mx.shape[1] ?? 1]), mx, tf.zerosLike(mx));
-      });
-    }
-    override getConfig(): tfTypes.serialization.ConfigDict {
-      return { ...super.getConfig(), mode: this.mode };
-    }
-  }
-  return MaskedPool1D;
-});
+
 
 // ---------------------------------------------------------------------------------------------
 // Convolution stacks shared by the image, audio and video encoders.

@@ -37,9 +37,6 @@ function closing(text, open) {
 
 // A line that starts a Python or TypeScript program: def, class, import, from … import, function.
 const PROGRAM_LINE = /^[ \t]*(?:def \w+ ?\(|class \w+ ?[(:{]|import [\w*{'"]|from [\w.]+ import |(?:export )?(?:async )?function\*? ?\w* ?[(<])/m;
-// These three still hold each target's custom layers in strings: moving them into files is a
-// later part of issue 14 ("Every face of a node kind in one place"). Exempt by name, nothing else.
-const PROGRAM_STRING_EXEMPT = new Set(['engine/export/runtime-torch.ts', 'engine/export/runtime-keras.ts', 'engine/export/runtime-tfjs.ts']);
 
 /** Line numbers of string literals (of more than one line) that hold a line starting a program. */
 function programStrings(rel, text) {
@@ -82,9 +79,10 @@ for (const dir of DIRS) {
         const target = spec.startsWith('@/') ? spec.slice(2) : spec.startsWith('.') ? path.relative(root, path.resolve(path.dirname(path.join(root, rel)), spec)).split(path.sep).join('/') : '';
         if (target === 'nodes' || target.startsWith('nodes/')) problems.push(`${rel}: engine/ must not import nodes/ (${spec})`);
       }
-      if (!PROGRAM_STRING_EXEMPT.has(rel.split(path.sep).join('/'))) {
-        for (const line of programStrings(rel, text)) problems.push(`${rel}:${line}: a program in a string (write it as a file under engine/export/templates/ and import it with ?raw)`);
-      }
+    }
+    // Programs are files (templates, a kind's layer.ts / keras.py / torch.py read with ?raw), never strings.
+    if (rel.startsWith('engine/') || rel.startsWith('nodes/')) {
+      for (const line of programStrings(rel, text)) problems.push(`${rel}:${line}: a program in a string (write it as a file — engine/export/templates/ or the kind's folder — and import it with ?raw)`);
     }
     const re = /\bswitch\s*\(/g;
     let m;

@@ -6,7 +6,8 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AnyNodeSpec, BuildContext, InferInputs, InferResult, TensorType } from '../engine/spec';
 import { registry } from '../nodes/index';
-import { maskedPool1D, registerCustomLayers } from '../nodes/shared';
+import { maskedPool1D } from '../nodes/encoder/text-embedding';
+import { registerCustomLayers } from '../nodes/shared';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -139,7 +140,7 @@ describe('heads', () => {
 
 describe('padding (token id 0)', () => {
   it('MaskedPool1D averages and maxes over non-padding steps only', () => {
-    const Pool = maskedPool1D(tf);
+    const Pool = maskedPool1D.of(tf);
     const x = tf.tensor3d([[[1, 10], [3, -10], [100, 100]], [[5, 5], [7, 7], [9, 9]], [[1, 1], [2, 2], [3, 3]]]);
     const tokens = tf.tensor2d([[4, 2, 0], [1, 1, 1], [0, 0, 0]]);
     const mean = new Pool({ name: 'p_mean', mode: 'mean' }).apply([x, tokens]) as tf.Tensor;

@@ -12,9 +12,17 @@ import { exportProgram } from '../engine/export';
 import { weightsNpz } from '../engine/export/weights';
 import { registry } from '../nodes';
 import { kindsGraph, sequenceGraph } from './fixtures/export-graphs';
+import { kindGraphs } from './fixtures/kind-graphs';
 import { loadTemplate, npzOf, python, randomInputs, randomiseWeights, templateNames, TMP, TORCH_CHECK_MANY, writeFiles } from './fixtures/export-harness';
 
-const cases: [string, GraphDoc][] = [...templateNames().map((n): [string, GraphDoc] => [n, loadTemplate(n)]), ['every-kind', kindsGraph], ['sequences-video', sequenceGraph]];
+// The templates, the hand-made graphs (variants that change the exported code), and one graph per
+// registry kind (test/fixtures/kind-graphs.ts; export-code.test.ts checks none is missing).
+const cases: [string, GraphDoc][] = [
+  ...templateNames().map((n): [string, GraphDoc] => [n, loadTemplate(n)]),
+  ['every-kind', kindsGraph],
+  ['sequences-video', sequenceGraph],
+  ...kindGraphs(registry).filter((c): c is [string, GraphDoc] => c[1] !== null),
+];
 
 interface Expected {
   trainable: number;

@@ -9,15 +9,15 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { AnyNodeSpec, InferInputs, TensorType } from '../engine/spec';
 import { registry } from '../nodes/index';
 import { registerCustomLayers } from '../nodes/shared';
-import {
-  crossAttentionLayer,
-  filmLayer,
-  gatedFusionLayer,
-  lowRankFusionLayer,
-  modalityAttentionLayer,
-  tensorFusionLayer,
-} from '../nodes/fusion/layers';
-import { lateAverageLayer, lateStackLayer, lateVoteLayer } from '../nodes/late/layers';
+import { modalityAttention } from '../nodes/fusion/attention';
+import { crossAttention } from '../nodes/fusion/cross-attention';
+import { filmLayer } from '../nodes/fusion/film';
+import { gatedFusion } from '../nodes/fusion/gated';
+import { lowRankFusion } from '../nodes/fusion/low-rank';
+import { tensorFusion } from '../nodes/fusion/tensor';
+import { lateAverage } from '../nodes/late/average';
+import { lateStack } from '../nodes/late/stack';
+import { lateVote } from '../nodes/late/vote';
 
 const B = 3;
 
@@ -57,7 +57,7 @@ function layerNorm(y: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor): tf.Tensor {
 
 describe('fusion layers match their formulas', () => {
   it('GMU with K = 2 equals z⊙h₁ + (1−z)⊙h₂', () => {
-    const layer = new (gatedFusionLayer(tf))({ units: 5, seed: 1, name: 'gmu2' });
+    const layer = new (gatedFusion.of(tf))({ units: 5, seed: 1, name: 'gmu2' });
     const a = rand([B, 4], 1);
     const b = rand([B, 6], 2);
     const got = call(layer, [a, b]);
@@ -72,7 +72,7 @@ describe('fusion layers match their formulas', () => {
   });
 
   it('GMU with K = 3 gates with a softmax over the modalities (gates sum to 1)', () => {
-    const layer = new (gatedFusionLayer(tf))({ units: 4, seed: 2, name: 'gmu3' });
+    const layer = new (gatedFusion.of(tf))({ units: 4, seed: 2, name: 'gmu3' });
     const xs = [rand([B, 3], 3), rand([B, 5], 4), rand([B, 2], 5)];
     const got = call(layer, xs);
     const w = weightsOf(layer);
@@ -85,7 +85,7 @@ describe('fusion layers match their formulas', () => {
   });
 
   it('attention: α = softmax(vᵀ tanh(W Pₖxₖ)) sums to 1 and h = Σ αₖ pₖ', () => {
-    const layer = new (modalityAttentionLayer(tf))({ project: 6, units: 5, seed: 3, name: 'att' });
+    const layer = new (modalityAttention.of(tf))({ project: 6, units: 5, seed: 3, name: 'att' });
     const xs = [rand([B, 4], 6), rand([B, 7], 7), rand([B, 3], 8)];
     const [h, alpha] = layer.apply(xs) as tf.Tensor[];
     const w = weightsOf(layer);
@@ -100,7 +100,7 @@ describe('fusion layers match their formulas', () => {
   });
 
   it('attention without projection uses the inputs as pₖ', () => {
-    const layer = new (modalityAttentionLayer(tf))({ project: 0, units: 3, seed: 4, name: 'att0' });
+    const layer = new (modalityAttention.of(tf))({ project: 0, units: 3, seed: 4, name: 'att0' });
     const xs = [rand([B, 4], 9), rand([B, 4], 10)];
     const [h, alpha] = layer.apply(xs) as tf.Tensor[];
     expect(Object.keys(weightsOf(layer)).sort()).toEqual(['W', 'v']);
@@ -129,7 +129,7 @@ describe('fusion layers match their formulas', () => {
   }
 
   it('cross-attention on sequences: LayerNorm(x_q + softmax(QKᵀ/√k)V·Wₒ), 2 heads', () => {
-    const layer = new (crossAttentionLayer(tf))({ heads: 2, keyDim: 3, tokens: 4, seed: 5, name: 'xatt' });
+    const layer = new (crossAttention.of(tf))({ heads: 2, keyDim: 3, tokens: 4, seed: 5, name: 'xatt' });
     const q = rand([B, 5, 6], 11);
     const c = rand([B, 7, 4], 12);
     const got = call(layer, [q, c]);
@@ -140,7 +140,7 @@ describe('fusion layers match their formulas', () => {
   });
 
   it('cross-attention on vectors: the query is one step, the context is split into tokens', () => {
-    const layer = new (crossAttentionLayer(tf))({ heads: 1, keyDim: 4, tokens: 4, seed: 6, name: 'xattv' });
+    const layer = new (crossAttention.of(tf))({ heads: 1, keyDim: 4, tokens: 4, seed: 6, name: 'xattv' });
     const q = rand([B, 5], 13);
     const c = rand([B, 8], 14);
     const got = call(layer, [q, c]);
@@ -151,7 +151,7 @@ describe('fusion layers match their formulas', () => {
   });
 
   it('cross-attention with a one-token context reads its value: no Wq, Wk', () => {
-    const layer = new (crossAttentionLayer(tf))({ heads: 2, keyDim: 2, tokens: 1, seed: 7, name: 'xatt1' });
+    const layer = new (crossAttention.of(tf))({ heads: 2, keyDim: 2, tokens: 1, seed: 7, name: 'xatt1' });
     const q = rand([B, 3, 4], 15);
     const c = rand([B, 6], 16);
     const got = call(layer, [q, c]);
@@ -162,7 +162,7 @@ describe('fusion layers match their formulas', () => {
   });
 
   it('cross-attention ignores masked (padding) context steps', () => {
-    const layer = new (crossAttentionLayer(tf))({ heads: 2, keyDim: 3, tokens: 4, seed: 8, name: 'xattm' });
+    const layer = new (crossAttention.of(tf))({ heads: 2, keyDim: 3, tokens: 4, seed: 8, name: 'xattm' });
     const q = rand([B, 2, 4], 17);
     const c = rand([B, 5, 3], 18);
     call(layer, [q, c]); // builds
@@ -176,7 +176,7 @@ describe('fusion layers match their formulas', () => {
   });
 
   it('tensor fusion of [a] and [b] is the flattened outer product of [1;a] and [1;b]', () => {
-    const layer = new (tensorFusionLayer(tf))({ name: 'tfn' });
+    const layer = new (tensorFusion.of(tf))({ name: 'tfn' });
     const a = rand([B, 2], 19);
     const b = rand([B, 3], 20);
     const got = call(layer, [a, b]);
@@ -192,7 +192,7 @@ describe('fusion layers match their formulas', () => {
   });
 
   it('tensor fusion of three inputs has width Π(dₖ+1) and holds every triple product', () => {
-    const layer = new (tensorFusionLayer(tf))({ name: 'tfn3' });
+    const layer = new (tensorFusion.of(tf))({ name: 'tfn3' });
     const xs = [rand([B, 2], 21), rand([B, 1], 22), rand([B, 3], 23)];
     const got = call(layer, xs).arraySync() as number[][];
     expect(got[0].length).toBe(3 * 2 * 4);
@@ -207,7 +207,7 @@ describe('fusion layers match their formulas', () => {
   it('low-rank fusion equals Σᵢ ⊙ₖ Wₖ⁽ⁱ⁾[1; xₖ]', () => {
     const rank = 3;
     const units = 4;
-    const layer = new (lowRankFusionLayer(tf))({ rank, units, seed: 9, name: 'lmf' });
+    const layer = new (lowRankFusion.of(tf))({ rank, units, seed: 9, name: 'lmf' });
     const xs = [rand([B, 2], 24), rand([B, 5], 25)];
     const got = call(layer, xs);
     const w = weightsOf(layer);
@@ -225,7 +225,7 @@ describe('fusion layers match their formulas', () => {
   });
 
   it('FiLM equals (W_γ c) ⊙ x + W_β c, on features and at every step of a sequence', () => {
-    const layer = new (filmLayer(tf))({ seed: 10, name: 'film' });
+    const layer = new (filmLayer.of(tf))({ seed: 10, name: 'film' });
     const x = rand([B, 4], 26);
     const c = rand([B, 3], 27);
     const got = call(layer, [x, c]);
@@ -234,7 +234,7 @@ describe('fusion layers match their formulas', () => {
     const beta = tf.matMul(c, w.Wbeta);
     expect(maxDiff(got, gamma.mul(x).add(beta))).toBeLessThan(1e-5);
 
-    const seqLayer = new (filmLayer(tf))({ seed: 10, name: 'film_seq' });
+    const seqLayer = new (filmLayer.of(tf))({ seed: 10, name: 'film_seq' });
     const xs = rand([B, 5, 4], 28);
     const gotSeq = call(seqLayer, [xs, c]);
     const ws = weightsOf(seqLayer);
@@ -245,7 +245,7 @@ describe('fusion layers match their formulas', () => {
 
 describe('late fusion layers', () => {
   it('fixed average: p = Σ wₖ pₖ with the given weights', () => {
-    const layer = new (lateAverageLayer(tf))({ mode: 'fixed', fixedWeights: [0.25, 0.75], name: 'avg_fixed' });
+    const layer = new (lateAverage.of(tf))({ mode: 'fixed', fixedWeights: [0.25, 0.75], name: 'avg_fixed' });
     const p = [probs([B, 4], 30), probs([B, 4], 31)];
     const got = call(layer, p);
     expect(layer.trainableWeights).toHaveLength(0);
@@ -253,7 +253,7 @@ describe('late fusion layers', () => {
   });
 
   it('learned average: w = softmax(θ) sums to 1, starts equal, trains, and p = Σ wₖ pₖ', async () => {
-    const Avg = lateAverageLayer(tf);
+    const Avg = lateAverage.of(tf);
     const inputs = [tf.input({ shape: [3] }), tf.input({ shape: [3] }), tf.input({ shape: [3] })];
     const layer = new Avg({ mode: 'learned', name: 'avg_learned' });
     const model = tf.model({ inputs, outputs: layer.apply(inputs) as tf.SymbolicTensor });
@@ -276,14 +276,14 @@ describe('late fusion layers', () => {
   });
 
   it('vote: the majority of argmax wins, even against a larger summed probability', () => {
-    const layer = new (lateVoteLayer(tf))({ name: 'vote_major' });
+    const layer = new (lateVote.of(tf))({ name: 'vote_major' });
     const p = [tf.tensor2d([[0.9, 0.1]]), tf.tensor2d([[0.45, 0.55]]), tf.tensor2d([[0.4, 0.6]])];
     // votes: class 1 twice, class 0 once; summed: class 0 = 1.75 > class 1 = 1.25
     expect(call(layer, p).arraySync()).toEqual([[0, 1]]);
   });
 
   it('vote: a tie is broken by the highest summed probability; output is one-hot', () => {
-    const layer = new (lateVoteLayer(tf))({ name: 'vote_tie' });
+    const layer = new (lateVote.of(tf))({ name: 'vote_tie' });
     const p = [
       tf.tensor2d([
         [0.6, 0.4, 0.0],
@@ -303,7 +303,7 @@ describe('late fusion layers', () => {
   });
 
   it('vote has a zero gradient instead of failing on ops without one', () => {
-    const layer = new (lateVoteLayer(tf))({ name: 'vote_grad' });
+    const layer = new (lateVote.of(tf))({ name: 'vote_grad' });
     const a = probs([B, 4], 35);
     const b = probs([B, 4], 36);
     call(layer, [a, b]);
@@ -313,14 +313,14 @@ describe('late fusion layers', () => {
 
   it('stack: softmax(W₂ act(W₁[p₁;p₂] + b₁) + b₂), and a plain softmax regression without hidden units', () => {
     const p = [probs([B, 3], 37), probs([B, 3], 38)];
-    const hidden = new (lateStackLayer(tf))({ hidden: 4, activation: 'tanh', seed: 11, name: 'stack_h' });
+    const hidden = new (lateStack.of(tf))({ hidden: 4, activation: 'tanh', seed: 11, name: 'stack_h' });
     const got = call(hidden, p);
     const w = weightsOf(hidden);
     const x = tf.concat(p, 1);
     const want = tf.softmax(tf.tanh(tf.matMul(x, w.W1).add(w.b1)).matMul(w.W2).add(w.b2));
     expect(maxDiff(got, want)).toBeLessThan(1e-6);
 
-    const plain = new (lateStackLayer(tf))({ hidden: 0, activation: 'tanh', seed: 12, name: 'stack_0' });
+    const plain = new (lateStack.of(tf))({ hidden: 0, activation: 'tanh', seed: 12, name: 'stack_0' });
     const got0 = call(plain, p);
     const w0 = weightsOf(plain);
     expect(Object.keys(w0).sort()).toEqual(['W2', 'b2']);
@@ -339,21 +339,21 @@ interface Case {
 
 /** Every custom layer in the configurations the node files build. */
 const CASES: Case[] = [
-  { name: 'gated K=2', make: () => new (gatedFusionLayer(tf))({ units: 4, seed: 1, name: 'c_gmu2' }), shapes: [[3], [5]] },
-  { name: 'gated K=3', make: () => new (gatedFusionLayer(tf))({ units: 4, seed: 2, name: 'c_gmu3' }), shapes: [[3], [5], [2]] },
-  { name: 'attention projected', make: () => new (modalityAttentionLayer(tf))({ project: 4, units: 3, seed: 3, name: 'c_att' }), shapes: [[3], [5]] },
-  { name: 'attention plain', make: () => new (modalityAttentionLayer(tf))({ project: 0, units: 3, seed: 4, name: 'c_att0' }), shapes: [[4], [4], [4]] },
-  { name: 'cross-attention seq/seq', make: () => new (crossAttentionLayer(tf))({ heads: 2, keyDim: 3, tokens: 4, seed: 5, name: 'c_x1' }), shapes: [[4, 5], [6, 3]] },
-  { name: 'cross-attention vec/vec', make: () => new (crossAttentionLayer(tf))({ heads: 2, keyDim: 3, tokens: 4, seed: 6, name: 'c_x2' }), shapes: [[5], [8]] },
-  { name: 'cross-attention one token', make: () => new (crossAttentionLayer(tf))({ heads: 1, keyDim: 3, tokens: 1, seed: 7, name: 'c_x3' }), shapes: [[4, 5], [6]] },
-  { name: 'tensor', make: () => new (tensorFusionLayer(tf))({ name: 'c_tfn' }), shapes: [[3], [2], [2]] },
-  { name: 'low-rank', make: () => new (lowRankFusionLayer(tf))({ rank: 2, units: 4, seed: 8, name: 'c_lmf' }), shapes: [[3], [5], [2]] },
-  { name: 'film features', make: () => new (filmLayer(tf))({ seed: 9, name: 'c_film' }), shapes: [[4], [3]] },
-  { name: 'film sequence', make: () => new (filmLayer(tf))({ seed: 10, name: 'c_film_seq' }), shapes: [[5, 4], [3]] },
-  { name: 'late average fixed', make: () => new (lateAverageLayer(tf))({ mode: 'fixed', fixedWeights: [0.2, 0.8], name: 'c_avg' }), shapes: [[3], [3]], kind: 'prediction' },
-  { name: 'late average learned', make: () => new (lateAverageLayer(tf))({ mode: 'learned', name: 'c_avgl' }), shapes: [[3], [3], [3]], kind: 'prediction' },
-  { name: 'late vote', make: () => new (lateVoteLayer(tf))({ name: 'c_vote' }), shapes: [[3], [3], [3]], kind: 'prediction' },
-  { name: 'late stack hidden', make: () => new (lateStackLayer(tf))({ hidden: 4, activation: 'gelu', seed: 11, name: 'c_stack' }), shapes: [[3], [3]], kind: 'prediction' },
+  { name: 'gated K=2', make: () => new (gatedFusion.of(tf))({ units: 4, seed: 1, name: 'c_gmu2' }), shapes: [[3], [5]] },
+  { name: 'gated K=3', make: () => new (gatedFusion.of(tf))({ units: 4, seed: 2, name: 'c_gmu3' }), shapes: [[3], [5], [2]] },
+  { name: 'attention projected', make: () => new (modalityAttention.of(tf))({ project: 4, units: 3, seed: 3, name: 'c_att' }), shapes: [[3], [5]] },
+  { name: 'attention plain', make: () => new (modalityAttention.of(tf))({ project: 0, units: 3, seed: 4, name: 'c_att0' }), shapes: [[4], [4], [4]] },
+  { name: 'cross-attention seq/seq', make: () => new (crossAttention.of(tf))({ heads: 2, keyDim: 3, tokens: 4, seed: 5, name: 'c_x1' }), shapes: [[4, 5], [6, 3]] },
+  { name: 'cross-attention vec/vec', make: () => new (crossAttention.of(tf))({ heads: 2, keyDim: 3, tokens: 4, seed: 6, name: 'c_x2' }), shapes: [[5], [8]] },
+  { name: 'cross-attention one token', make: () => new (crossAttention.of(tf))({ heads: 1, keyDim: 3, tokens: 1, seed: 7, name: 'c_x3' }), shapes: [[4, 5], [6]] },
+  { name: 'tensor', make: () => new (tensorFusion.of(tf))({ name: 'c_tfn' }), shapes: [[3], [2], [2]] },
+  { name: 'low-rank', make: () => new (lowRankFusion.of(tf))({ rank: 2, units: 4, seed: 8, name: 'c_lmf' }), shapes: [[3], [5], [2]] },
+  { name: 'film features', make: () => new (filmLayer.of(tf))({ seed: 9, name: 'c_film' }), shapes: [[4], [3]] },
+  { name: 'film sequence', make: () => new (filmLayer.of(tf))({ seed: 10, name: 'c_film_seq' }), shapes: [[5, 4], [3]] },
+  { name: 'late average fixed', make: () => new (lateAverage.of(tf))({ mode: 'fixed', fixedWeights: [0.2, 0.8], name: 'c_avg' }), shapes: [[3], [3]], kind: 'prediction' },
+  { name: 'late average learned', make: () => new (lateAverage.of(tf))({ mode: 'learned', name: 'c_avgl' }), shapes: [[3], [3], [3]], kind: 'prediction' },
+  { name: 'late vote', make: () => new (lateVote.of(tf))({ name: 'c_vote' }), shapes: [[3], [3], [3]], kind: 'prediction' },
+  { name: 'late stack hidden', make: () => new (lateStack.of(tf))({ hidden: 4, activation: 'gelu', seed: 11, name: 'c_stack' }), shapes: [[3], [3]], kind: 'prediction' },
 ];
 
 function caseModel(c: Case): { model: tf.LayersModel; layer: tf.layers.Layer; data: tf.Tensor[] } {

@@ -5,7 +5,7 @@
  * (channels-last as tfjs, or channels-first NCHW/NCL for convolutions) and whether video frames
  * are folded into the batch, and permutes or reshapes only where a layer needs it.
  */
-import type { EmitActivation, EmitConfigValue, EmitLayers, ExportTarget } from '../spec';
+import type { CustomLayerRef, EmitActivation, EmitConfigValue, EmitLayers, ExportTarget } from '../spec';
 import { lineComments, numLit, pyString, snakeCase, tsString } from './ident';
 
 /** How a tfjs layer's weights become the target's parameters (for the weight files). */
@@ -22,8 +22,10 @@ export interface WeightSpec {
 /** Code and facts collected while a program is written. */
 export interface ProgramState {
   target: ExportTarget;
-  /** Custom layer classes the program uses. */
+  /** Class names the program imports from its runtime (custom layers, and PyTorch's recurrent helpers). */
   customClasses: Set<string>;
+  /** The custom layers the program uses, by class name (their runtimes are copied into the export). */
+  customLayers: Map<string, CustomLayerRef>;
   weights: WeightSpec[];
   /** Names of variables already declared (TypeScript `let`/`const`). */
   declared: Set<string>;
@@ -92,7 +94,15 @@ abstract class BaseLayers implements EmitLayers {
   abstract rnn(x: string, name: string, o: { cell: 'gru' | 'lstm'; units: number; returnSequences: boolean; bidirectional?: { name: string }; mask?: string; as?: string }): string;
   abstract layerNorm(x: string, name: string, o: { epsilon: number; as?: string }): string;
   abstract merge(op: 'concat' | 'add' | 'average' | 'multiply' | 'maximum', xs: string[], name: string, o?: { as?: string }): string;
-  abstract custom(className: string, name: string, inputs: string[], config: Record<string, EmitConfigValue>, outShapes: number[][], o?: { as?: string }): string[];
+  abstract custom(layer: CustomLayerRef, name: string, inputs: string[], config: Record<string, EmitConfigValue>, outShapes: number[][], o?: { as?: string }): string[];
+
+  /** Note that the program uses `layer`; returns its class name in the exported code. */
+  protected useLayer(layer: CustomLayerRef): string {
+    const className = layer.className.slice('FusionLab>'.length);
+    this.state.customClasses.add(className);
+    this.state.customLayers.set(className, layer);
+    return className;
+  }
 
   // Shape rules shared by every target (they mirror tfjs).
   protected convShape(x: Shape, filters: number, kernel: number, padding: 'same' | 'valid', spatial: number): Shape {
@@ -241,18 +251,18 @@ export class TfjsLayers extends BaseLayers {
     const args: Record<string, string> = op === 'concat' ? { axis: '-1' } : {};
     return this.assign(this.out(o.as), this.layer(ctor, args, name, `[${xs.join(', ')}]`), this.mergeShape(op, xs.map((v) => this.shapeOf(v))));
   }
-  custom(className: string, name: string, inputs: string[], config: Record<string, EmitConfigValue>, outShapes: number[][], o: { as?: string } = {}): string[] {
-    this.state.customClasses.add(className);
+  custom(layer: CustomLayerRef, name: string, inputs: string[], config: Record<string, EmitConfigValue>, outShapes: number[][], o: { as?: string } = {}): string[] {
+    const className = this.useLayer(layer);
     const args: Record<string, string> = {};
     for (const [k, v] of Object.entries(config)) args[k] = tsValue(v);
     if (this.frozen) args.trainable = 'false';
     args.name = tsString(this.tfjsName(name));
     const input = inputs.length === 1 ? inputs[0] : `[${inputs.join(', ')}]`;
-    const layer = `new ${className}(${tsObject(args)}).apply(${input})`;
-    if (outShapes.length === 1) return [this.assign(this.out(o.as), `${layer} as tf.SymbolicTensor`, outShapes[0])];
+    const applied = `new ${className}(${tsObject(args)}).apply(${input})`;
+    if (outShapes.length === 1) return [this.assign(this.out(o.as), `${applied} as tf.SymbolicTensor`, outShapes[0])];
     const vars = outShapes.map((_, i) => `${this.out(o.as)}${i === 0 ? '' : `_${i + 1}`}`);
     const tmp = `${this.out(o.as)}_outputs`;
-    this.assign(tmp, `${layer} as tf.SymbolicTensor[]`, []);
+    this.assign(tmp, `${applied} as tf.SymbolicTensor[]`, []);
     vars.forEach((v, i) => this.assign(v, `${tmp}[${i}]`, outShapes[i]));
     return vars;
   }
@@ -389,8 +399,8 @@ export class KerasLayers extends BaseLayers {
     const ctor = { concat: 'Concatenate', add: 'Add', average: 'Average', multiply: 'Multiply', maximum: 'Maximum' }[op];
     return this.assign(this.out(o.as), this.layer(ctor, [], op === 'concat' ? { axis: '-1' } : {}, name, `[${xs.join(', ')}]`), this.mergeShape(op, xs.map((v) => this.shapeOf(v))));
   }
-  custom(className: string, name: string, inputs: string[], config: Record<string, EmitConfigValue>, outShapes: number[][], o: { as?: string } = {}): string[] {
-    this.state.customClasses.add(className);
+  custom(layer: CustomLayerRef, name: string, inputs: string[], config: Record<string, EmitConfigValue>, outShapes: number[][], o: { as?: string } = {}): string[] {
+    const className = this.useLayer(layer);
     this.record(name, 'custom');
     const kw: Record<string, string> = {};
     for (const [k, v] of Object.entries(config)) kw[snakeCase(k)] = pyValue(v);
@@ -633,8 +643,8 @@ export class TorchLayers extends BaseLayers {
     }
     return this.assign(this.out(o.as), expr, this.mergeShape(op, xs.map((v) => this.shapeOf(v))));
   }
-  custom(className: string, name: string, inputs: string[], config: Record<string, EmitConfigValue>, outShapes: number[][], o: { as?: string } = {}): string[] {
-    this.state.customClasses.add(className);
+  custom(layer: CustomLayerRef, name: string, inputs: string[], config: Record<string, EmitConfigValue>, outShapes: number[][], o: { as?: string } = {}): string[] {
+    const className = this.useLayer(layer);
     const kw: Record<string, string> = { input_shapes: `[${inputs.map((v) => `[${this.shapeOf(v).join(', ')}]`).join(', ')}]` };
     for (const [k, v] of Object.entries(config)) if (k !== 'seed') kw[snakeCase(k)] = pyValue(v);
     const m = this.module(name, `${className}(${pyArgs([], kw)})`, 'custom');

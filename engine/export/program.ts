@@ -6,14 +6,13 @@
  */
 import { error, hasErrors, type Diagnostic } from '../diagnostics';
 import type { GraphDoc } from '../graph';
-import type { EmitContext, ExportTarget, NodeRegistry, TensorType } from '../spec';
+import type { CustomLayerRef, EmitContext, ExportTarget, NodeRegistry, TensorType } from '../spec';
 import { analyzeGraph, isOutputNode, labelColumnOf, type GraphAnalysis } from '../validate';
 import { commentText, lineComments, Namer, pyString, tsString } from './ident';
 import { DECL, KerasLayers, TfjsLayers, TorchLayers, type NodeCode, type ProgramState, type WeightSpec } from './layers';
-import { KERAS_RUNTIME_CLASSES, kerasRuntime, TFJS_RUNTIME_CLASSES, tfjsRuntime, TORCH_RUNTIME_CLASSES, torchRuntime } from './runtime';
+import { pythonRuntime, runtimeProblem, tfjsRuntime } from './runtime';
 
 /** The custom layer classes each target's runtime defines. */
-const RUNTIME_CLASSES: Record<ExportTarget, readonly string[]> = { tfjs: TFJS_RUNTIME_CLASSES, keras: KERAS_RUNTIME_CLASSES, pytorch: TORCH_RUNTIME_CLASSES };
 import { pythonDataModule, kerasTrainScript, torchTrainScript, readmeFor, tfjsPreprocess, type PreprocessSpec } from './scripts';
 
 /** Line ranges (1-based, inclusive) in the main file. */
@@ -114,7 +113,7 @@ function exportUnsafe(graph: GraphDoc, registry: NodeRegistry, target: ExportTar
   const idents = new Map<string, string>();
   for (const id of active) idents.set(id, namer.take(byId.get(id)?.label ?? id, id));
 
-  const state: ProgramState = { target, customClasses: new Set(), weights: [], declared: new Set() };
+  const state: ProgramState = { target, customClasses: new Set(), customLayers: new Map(), weights: [], declared: new Set() };
   const shapes = new Map<string, number[]>();
   const torchVars = new Map<string, { layout: 'last' | 'first'; folded: boolean }>();
   const outVars = new Map<string, Record<string, string>>();
@@ -234,8 +233,7 @@ function exportUnsafe(graph: GraphDoc, registry: NodeRegistry, target: ExportTar
     fitted: opts.fitted,
   };
   // A custom layer without a runtime for this target would be an ImportError in the user's hands.
-  const runtimeClasses = RUNTIME_CLASSES[target];
-  const missing = [...state.customClasses].filter((c) => !runtimeClasses.includes(c));
+  const missing = [...state.customLayers.values()].filter((l) => runtimeProblem(l, target) !== null).map((l) => l.className);
   if (missing.length) {
     return { ...empty, diagnostics: [...diagnostics, error('build-failed', `The ${target} export has no runtime for the custom layer${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (a gap in FusionLab, not in your graph).`)] };
   }
@@ -244,16 +242,21 @@ function exportUnsafe(graph: GraphDoc, registry: NodeRegistry, target: ExportTar
   const mainLines = writeMain(target, graph, blocks, inputs, outputs, state, nodeRanges, pre);
   files[MAIN[target]] = mainLines.join('\n') + '\n';
   if (target === 'pytorch') {
-    files['fusionlab_layers.py'] = torchRuntime(state.customClasses);
+    files['fusionlab_layers.py'] = pythonRuntime('pytorch', usedLayers(state), state.customClasses);
     files['data.py'] = pythonDataModule(pre);
     files['train.py'] = torchTrainScript(pre);
   } else if (target === 'keras') {
-    files['fusionlab_layers.py'] = kerasRuntime(state.customClasses);
+    files['fusionlab_layers.py'] = pythonRuntime('keras', usedLayers(state), state.customClasses);
     files['data.py'] = pythonDataModule(pre);
     files['train.py'] = kerasTrainScript(pre);
   }
   files['README.md'] = readmeFor(target, pre, opts.weightsFile);
   return { ok: true, target, files, main: MAIN[target], nodeRanges, diagnostics, weights: state.weights, inputs, outputs };
+}
+
+/** The custom layers a program uses, in a stable order (by class name). */
+function usedLayers(state: ProgramState): CustomLayerRef[] {
+  return [...state.customLayers.keys()].sort().map((k) => state.customLayers.get(k)!);
 }
 
 /** The first head feeding a late node (its classes are the late node's). */
@@ -291,7 +294,7 @@ function writeMain(
       if (graph.description) push(...lineComments(graph.description, '//'));
       push('// buildModel() returns the same tf.LayersModel as the FusionLab app: same layers, shapes and parameter count.');
       push("import * as tf from '@tensorflow/tfjs';", '');
-      push(...tfjsRuntime(state.customClasses).split('\n'));
+      push(...tfjsRuntime(usedLayers(state)).split('\n'));
       push(...tfjsPreprocess(pre).split('\n'));
       push('/** Model inputs, in the order `buildModel()` takes them. */');
       push(`export const MODEL_INPUTS = [${inputs.map((i) => `{ name: ${tsString(i.ident)}, shape: [${i.shape.join(', ')}] }`).join(', ')}];`);

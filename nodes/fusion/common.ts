@@ -1,7 +1,8 @@
 /**
- * Ports and shape checks shared by the fusion.* node files (pure: no tfjs at run time).
+ * Ports and shape checks shared by the fusion.* node files (pure: no tfjs at run time; the build context brings the module).
  */
-import type { InferInputs, InferResult, NodeDiagnostic, PortSpec, TensorKind, TensorType } from '../../engine/spec';
+import type * as tfTypes from '@tensorflow/tfjs';
+import type { BuildContext, InferInputs, InferResult, NodeDiagnostic, PortSpec, TensorKind, TensorType } from '../../engine/spec';
 import { checkSameShape, expectMany, isDiagnosticList, listWords, portProblem, widthOf } from '../shared';
 
 /** Rank of each kind a fusion port takes (the batch dimension excluded). */
@@ -67,3 +68,18 @@ export function elementwiseInfer(op: string, inputs: InferInputs, project: numbe
 export const PROJECT_NOTE = `All inputs must have the same width, or set **project** to a width *d*: each input then goes
 through its own dense layer *Pₖ* (linear, with bias) to width *d* first. Inputs can also be sequences of
 the same length; the operation then applies at every step.`;
+
+/**
+ * Projects each input with its own dense layer (linear, with bias) to `width`, so that
+ * operators that need equal widths can join them; returns the inputs unchanged when width is 0.
+ * Layers are named `project1`, `project2`, … after the input's position on the port.
+ */
+export function projectEach(ctx: BuildContext, xs: tfTypes.SymbolicTensor[], width: number): tfTypes.SymbolicTensor[] {
+  if (width <= 0) return xs;
+  return xs.map(
+    (x, i) =>
+      ctx.tf.layers
+        .dense({ units: width, name: ctx.name(`project${i + 1}`), kernelInitializer: ctx.tf.initializers.glorotUniform({ seed: ctx.seed() }) })
+        .apply(x) as tfTypes.SymbolicTensor,
+  );
+}

@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { defineNode, emitAll } from '../../engine/spec';
 import { projectParam } from '../shared';
-import { elementwiseInfer, fusedOutputPort, fusionInputPort, PROJECT_NOTE } from './common';
-import { projectEach } from './layers';
+import { elementwiseInfer, fusedOutputPort, fusionInputPort, PROJECT_NOTE, projectEach } from './common';
 
 const params = z.object({
   project: projectParam(0),

@@ -1,0 +1,16 @@
+"""FusionLab>TensorFusion for Keras (an export copies this class into fusionlab_layers.py, after
+engine/export/templates/layers_keras.py, which defines _glorot, _dense and _with_one)."""
+import tensorflow as tf
+from tensorflow import keras
+
+
+@keras.utils.register_keras_serializable("FusionLab")
+class TensorFusion(keras.layers.Layer):
+    """Tensor Fusion: [1; x_1] (x) [1; x_2] (x) ... flattened. No weights."""
+
+    def call(self, xs):
+        xs = [_with_one(x) for x in xs]
+        z = xs[0]
+        for x in xs[1:]:
+            z = tf.reshape(tf.expand_dims(z, 2) * tf.expand_dims(x, 1), (-1, z.shape[-1] * x.shape[-1]))
+        return z
