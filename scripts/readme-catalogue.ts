@@ -1,6 +1,7 @@
 /**
  * Regenerates the node catalogue section of README.md from the registry (so it is never copied
- * by hand). Run: npm run readme:catalogue. test/readme.test.ts fails when it is out of date.
+ * by hand). Run: npm run readme:catalogue (tsx with scripts/raw-loader.mjs, since node kinds import
+ * their layer files with ?raw). test/readme.test.ts fails when it is out of date.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
