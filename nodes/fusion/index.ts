@@ -10,5 +10,6 @@ import crossAttention from './cross-attention';
 import tensor from './tensor';
 import lowRank from './low-rank';
 import film from './film';
+import mfb from './mfb';
 
-export const fusionNodes: AnyNodeSpec[] = [concat, add, average, multiply, max, gated, attention, crossAttention, tensor, lowRank, film];
+export const fusionNodes: AnyNodeSpec[] = [concat, add, average, multiply, max, gated, attention, crossAttention, tensor, lowRank, film, mfb];
