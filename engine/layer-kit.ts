@@ -26,6 +26,15 @@ export type ActivationName = 'relu' | 'gelu' | 'tanh' | 'sigmoid' | 'elu' | 'sel
  */
 export const NO_MASK = null as unknown as tf.Tensor;
 
+/**
+ * computeMask of a layer whose output is aligned with its first input: that input's mask when it
+ * is a sequence [B, T, d], otherwise none.
+ */
+export function firstInputMask(inputs: tf.Tensor | tf.Tensor[], mask?: tf.Tensor | tf.Tensor[]): tf.Tensor {
+  if (tensorList(inputs)[0].rank !== 3 || mask == null) return NO_MASK;
+  return (Array.isArray(mask) ? mask[0] : mask) ?? NO_MASK;
+}
+
 /** Turn whatever build()/computeOutputShape() receive into a list of shapes. */
 export function shapeList(s: Shape | Shape[]): Shape[] {
   return Array.isArray(s[0]) ? (s as Shape[]) : [s as Shape];

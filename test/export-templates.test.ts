@@ -19,6 +19,7 @@ import { exportProgram } from '../engine/export';
 import { fillTemplate, templateSections } from '../engine/export/scripts';
 import DATA_PY from '../engine/export/templates/data.py?raw';
 import { registry } from '../nodes';
+import { customLayers } from '../nodes/shared';
 import { kindsGraph, sequenceGraph } from './fixtures/export-graphs';
 import { loadTemplate, python, ROOT, templateNames, TMP, writeFiles } from './fixtures/export-harness';
 
@@ -47,6 +48,9 @@ describe('Python files', () => {
     const files = [...pyFiles(path.join(ROOT, 'engine')), ...pyFiles(path.join(ROOT, 'nodes'))];
     const names = files.map((f) => path.relative(ROOT, f));
     expect(names).toEqual(expect.arrayContaining(['engine/export/templates/data.py', 'engine/export/templates/train_torch.py', 'engine/export/templates/train_keras.py']));
+    expect(names).toEqual(expect.arrayContaining(['engine/export/templates/layers_torch.py', 'engine/export/templates/layers_keras.py', 'engine/export/templates/torch_rnn.py']));
+    // Each custom layer's Keras and PyTorch classes are files in its kind's folder (layer-runtimes.test.ts checks which).
+    expect(names.filter((n) => n.startsWith('nodes/') && /(^|[/_])(keras|torch)\.py$/.test(n)).length).toBe(2 * customLayers().length);
     pyCompile(files);
   });
 

@@ -3,7 +3,7 @@
  * its imports) the layer of every TypeScript export.
  */
 import type * as tf from '@tensorflow/tfjs';
-import { shapeList, lastDim, tensorList, glorotAt, dims, denseApply, NO_MASK, type LayerArgs, type LayerKwargs, type Shape, type TF } from '../../../engine/layer-kit';
+import { firstInputMask, shapeList, lastDim, tensorList, glorotAt, dims, denseApply, type LayerArgs, type LayerKwargs, type Shape, type TF } from '../../../engine/layer-kit';
 
 export interface CrossAttentionArgs extends LayerArgs {
   heads: number;
@@ -70,8 +70,7 @@ export function makeCrossAttention(tf: TF) {
 
     override computeMask(inputs: tf.Tensor | tf.Tensor[], mask?: tf.Tensor | tf.Tensor[]): tf.Tensor {
       // The output is aligned with the query, so it keeps the query's mask (if it is a sequence).
-      if (tensorList(inputs)[0].rank !== 3 || mask == null) return NO_MASK;
-      return (Array.isArray(mask) ? mask[0] : mask) ?? NO_MASK;
+      return firstInputMask(inputs, mask);
     }
 
     /** [B, T, h·k] → [B, h, T, k]. */

@@ -3,7 +3,7 @@
  * its imports) the layer of every TypeScript export.
  */
 import type * as tf from '@tensorflow/tfjs';
-import { shapeList, lastDim, tensorList, glorotAt, denseApply, NO_MASK, type LayerArgs, type Shape, type TF } from '../../../engine/layer-kit';
+import { firstInputMask, shapeList, lastDim, tensorList, glorotAt, denseApply, type LayerArgs, type Shape, type TF } from '../../../engine/layer-kit';
 
 export interface FiLMArgs extends LayerArgs {
   seed?: number;
@@ -39,8 +39,8 @@ export function makeFiLM(tf: TF) {
     }
 
     override computeMask(inputs: tf.Tensor | tf.Tensor[], mask?: tf.Tensor | tf.Tensor[]): tf.Tensor {
-      if (tensorList(inputs)[0].rank !== 3 || mask == null) return NO_MASK;
-      return (Array.isArray(mask) ? mask[0] : mask) ?? NO_MASK;
+      // The output is aligned with x, so it keeps x's mask (if it is a sequence).
+      return firstInputMask(inputs, mask);
     }
 
     override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
