@@ -1,13 +1,24 @@
 /**
  * fusion.mfb: the layer equals its formula computed by hand in plain numbers, its rows are unit
  * vectors, gradients reach U and V and stay finite on an all-zero row, dropout acts only in
- * training, and the node takes exactly two inputs. (Export parity with PyTorch, the TypeScript
- * export and the contract test cover it through the registry: test/fixtures/kind-graphs.ts.)
+ * training, and the node takes exactly two inputs. A small graph (two tabular inputs → encoders →
+ * MFB → classify) exported to PyTorch gives the tfjs outputs within 1e-4 with the tfjs weights; its
+ * TypeScript export carries the layer, its Keras export builds it; both .py files py_compile.
+ * (The registry-wide export tests also run one graph per kind: test/fixtures/kind-graphs.ts.)
  */
 import * as tf from '@tensorflow/tfjs';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { compileGraph } from '../../../engine/compile';
+import { exportProgram } from '../../../engine/export';
+import { weightsNpz } from '../../../engine/export/weights';
+import { FAKE_KERAS_RUN, npzOf, python, randomInputs, randomiseWeights, TMP, TORCH_CHECK_MANY, writeFiles } from '../../../test/fixtures/export-harness';
+import { graph } from '../../../test/fixtures/graphs';
 import { registry } from '../../index';
 import { mfbLayer } from './index';
+import kerasSource from './keras.py?raw';
+import torchSource from './torch.py?raw';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -84,5 +95,69 @@ describe('fusion.mfb', () => {
     expect(three.ok).toBe(false);
     if (!three.ok) expect(three.diagnostics[0].code).toBe('too-many-inputs');
     expect(spec.ports(p as never).inputs[0].maxConnections).toBe(2);
+  });
+
+  // Two tabular inputs of different widths, each through its own encoder, joined by MFB (a factor
+  // and width that are not the defaults, dropout on so that inference without it is checked too).
+  const mfbGraph = graph(
+    [
+      ['a', 'input.tabular', { columns: ['a1', 'a2', 'a3', 'a4', 'a5'] }],
+      ['b', 'input.tabular', { columns: ['b1', 'b2', 'b3'] }],
+      ['ea', 'encoder.tabular-mlp', { units: 6, layers: 1 }],
+      ['eb', 'encoder.tabular-mlp', { units: 7, layers: 1 }],
+      ['f', 'fusion.mfb', { factor: 3, units: 4, dropout: 0.25 }],
+      ['h', 'head.classify', { classes: 3 }],
+    ],
+    ['a.out->ea.in', 'b.out->eb.in', 'ea.out->f.in', 'eb.out->f.in', 'f.out->h.in'],
+    'mfb export',
+  );
+
+  it('exports to PyTorch with the same parameters and outputs (≤ 1e-4) as the tfjs model', () => {
+    const compiled = compileGraph(mfbGraph, registry, { tf });
+    if (!compiled.ok) throw new Error(`does not compile: ${JSON.stringify(compiled.diagnostics)}`);
+    const exp = exportProgram(mfbGraph, registry, 'pytorch');
+    if (!exp.ok) throw new Error(`does not export: ${JSON.stringify(exp.diagnostics)}`);
+    expect(exp.files['model.py']).toMatch(/MFB\(input_shapes=\[\[6\], \[7\]\], factor=3, units=4, dropout=0\.25\)/);
+    expect(exp.files['fusionlab_layers.py']).toContain('class MFB(nn.Module)');
+    const { model, summary } = compiled;
+    randomiseWeights(model, 11);
+    const xs = randomInputs(model, exp.inputs.map((i) => i.kind), 4, 12);
+    const ys = model.predict(xs) as tf.Tensor;
+    const dir = writeFiles('torch-mfb-node', {
+      ...exp.files,
+      'weights.npz': weightsNpz(tf, model, 'pytorch', exp.weights),
+      'inputs.npz': npzOf(Object.fromEntries(exp.inputs.map((i, k) => [i.ident, xs[k]]))),
+      'expected.npz': npzOf({ out0: ys }),
+    });
+    const r = JSON.parse(python(['-c', TORCH_CHECK_MANY, dir], TMP).trim().split('\n').filter((l) => l.startsWith('{')).pop()!) as { error?: string; params: number; diffs: number[]; shapes: number[][] };
+    expect(r.error).toBeUndefined();
+    expect(r.params).toBe(summary.trainableParams);
+    expect(r.shapes).toEqual([[3]]);
+    console.log(`fusion.mfb PyTorch parity: max |Δ| = ${r.diffs[0]}`);
+    expect(r.diffs[0]).toBeLessThan(1e-4);
+    tf.dispose([...xs, ys]);
+    model.dispose();
+  });
+
+  it('the TypeScript export carries the layer; the Keras export builds it with its config', () => {
+    const ts = exportProgram(mfbGraph, registry, 'tfjs');
+    expect(ts.ok).toBe(true);
+    expect(ts.files['model.ts']).toContain('export function makeMFB(tf: TF)');
+    expect(ts.files['model.ts']).toContain('const MFB = makeMFB(tf);');
+    expect(ts.files['model.ts']).toContain('tf.serialization.registerClass(MFB);');
+    const keras = exportProgram(mfbGraph, registry, 'keras');
+    expect(keras.ok).toBe(true);
+    expect(keras.files['fusionlab_layers.py']).toContain('class MFB(keras.layers.Layer)');
+    const dir = writeFiles('keras-mfb-node', keras.files);
+    const run = JSON.parse(python(['-c', FAKE_KERAS_RUN, dir], TMP).trim().split('\n').filter((l) => l.startsWith('{')).pop()!) as { error?: string; calls: string[][] };
+    expect(run.error).toBeUndefined();
+    expect(run.calls.map((c) => c[0])).toContain('MFB');
+  });
+
+  it('its PyTorch and Keras sources pass py_compile', () => {
+    // Compiled as copies in a temp folder, so no __pycache__ appears beside the sources.
+    const dir = writeFiles('mfb-pycompile', { 'torch.py': torchSource, 'keras.py': kerasSource });
+    python(['-m', 'py_compile', path.join(dir, 'torch.py'), path.join(dir, 'keras.py')], dir);
+    expect(fs.existsSync(path.join(__dirname, '__pycache__'))).toBe(false);
   });
 });
