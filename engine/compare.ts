@@ -121,6 +121,67 @@ function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+/** What one graph's training and scoring gave (a compare row, or one seed of a study row). */
+export interface ScoredRun {
+  status: 'ok' | 'failed' | 'stopped';
+  metric?: CompareMetric;
+  value?: number;
+  loss?: number;
+  collapsed?: string;
+  epochs: number;
+  /** Parameters of the compiled model. */
+  params?: number;
+  /** Wall-clock seconds of compiling, training and scoring. */
+  seconds?: number;
+  /** Why it failed; `{what}` stands for the caller's name of the graph. */
+  reason?: string;
+  diagnostics?: Diagnostic[];
+}
+
+/**
+ * Compile `graph` (seeded by `config.seed`), train it on the inputs it uses, and score its primary
+ * output on `split`. Problems come back as a failed run, never thrown; the model and trainer are
+ * disposed.
+ */
+export async function trainAndScore(
+  tf: TF,
+  graph: GraphDoc,
+  registry: NodeRegistry,
+  data: TrainingSet,
+  config: Partial<TrainConfig>,
+  split: SplitName,
+  hooks: { isStopped(): boolean; onTrainer?(t: Trainer | null): void; onProgress?(epoch: number, epochs: number, batch: number, batches: number): void },
+): Promise<ScoredRun> {
+  const started = Date.now();
+  const compiled = compileGraph(graph, registry, { tf, seed: config.seed });
+  if (!compiled.ok) {
+    const errs = compiled.diagnostics.filter((d) => d.severity === 'error');
+    return { status: 'failed', epochs: 0, diagnostics: errs, reason: `{what} does not compile: ${errs.map((d) => d.message).slice(0, 2).join(' ')}` };
+  }
+  const io: ModelIO = { inputs: compiled.summary.inputs, outputs: compiled.summary.outputs };
+  const subset = subsetTrainingSet(data, io.inputs.map((i) => i.nodeId));
+  const params = compiled.summary.totalParams;
+  let trainer: Trainer | null = null;
+  try {
+    trainer = createTrainer(tf, compiled, subset, config);
+    hooks.onTrainer?.(trainer);
+    const epochs = trainer.config.epochs;
+    hooks.onProgress?.(1, epochs, 0, 0);
+    if (hooks.isStopped()) trainer.stop();
+    const result = await trainer.train({ onBatchEnd: (m) => hooks.onProgress?.(m.epoch, epochs, m.batch, m.batchesPerEpoch) });
+    if (result.status === 'failed' || result.error) return { status: 'failed', epochs: result.epochsDone, params, reason: `Training failed: ${result.error?.message ?? 'unknown problem'}` };
+    if (result.status === 'stopped' || hooks.isStopped()) return { status: 'stopped', epochs: result.epochsDone, params };
+    const s = primaryScore(tf, compiled.model, io, subset, split);
+    return { status: 'ok', metric: s.metric, value: s.value, loss: s.loss, epochs: result.epochsDone, params, seconds: (Date.now() - started) / 1000, ...(s.collapsed !== undefined ? { collapsed: s.collapsed } : {}) };
+  } catch (e) {
+    return { status: 'failed', epochs: 0, params, reason: `{what} could not train: ${message(e)}` };
+  } finally {
+    hooks.onTrainer?.(null);
+    trainer?.dispose();
+    compiled.model.dispose();
+  }
+}
+
 /** Train and evaluate every single-modality variant of `graph`; see the module comment. */
 export function createComparison(tf: TF, graph: GraphDoc, registry: NodeRegistry, data: TrainingSet, opts: ComparisonOptions = {}): Comparison {
   let stopRequested = false;
@@ -153,42 +214,13 @@ export function createComparison(tf: TF, graph: GraphDoc, registry: NodeRegistry
         rows.push({ ...base, status: 'failed', reason: `The graph with only this input does not validate: ${base.diagnostics.map((d) => d.message).slice(0, 2).join(' ')}` });
         continue;
       }
-      const compiled = compileGraph(v.graph, registry, { tf, seed: config.seed });
-      if (!compiled.ok) {
-        const errs = compiled.diagnostics.filter((d) => d.severity === 'error');
-        rows.push({ ...base, status: 'failed', diagnostics: errs, reason: `The graph with only this input does not compile: ${errs.map((d) => d.message).slice(0, 2).join(' ')}` });
-        continue;
-      }
-      const io: ModelIO = { inputs: compiled.summary.inputs, outputs: compiled.summary.outputs };
-      const subset = subsetTrainingSet(data, io.inputs.map((i) => i.nodeId));
-      let trainer: Trainer | null = null;
-      try {
-        trainer = createTrainer(tf, compiled, subset, config);
-        current = trainer;
-        const epochs = trainer.config.epochs;
-        opts.onProgress?.({ variant: k + 1, variants: variants.length, inputId: v.inputId, epoch: 1, epochs, batch: 0, batches: 0 });
-        if (stopRequested) trainer.stop();
-        const result = await trainer.train({
-          onBatchEnd: (m) => opts.onProgress?.({ variant: k + 1, variants: variants.length, inputId: v.inputId, epoch: m.epoch, epochs, batch: m.batch, batches: m.batchesPerEpoch }),
-        });
-        if (result.status === 'failed' || result.error) {
-          rows.push({ ...base, status: 'failed', epochs: result.epochsDone, reason: `Training failed: ${result.error?.message ?? 'unknown problem'}` });
-          continue;
-        }
-        if (result.status === 'stopped' || stopRequested) {
-          rows.push({ ...base, status: 'stopped', epochs: result.epochsDone });
-          continue;
-        }
-        const s = primaryScore(tf, compiled.model, io, subset, split);
-        metric ??= s.metric;
-        rows.push({ ...base, status: 'ok', metric: s.metric, value: s.value, loss: s.loss, epochs: result.epochsDone, ...(s.collapsed !== undefined ? { collapsed: s.collapsed } : {}) });
-      } catch (e) {
-        rows.push({ ...base, status: 'failed', reason: `The variant could not train: ${message(e)}` });
-      } finally {
-        current = null;
-        trainer?.dispose();
-        compiled.model.dispose();
-      }
+      const r = await trainAndScore(tf, v.graph, registry, data, config, split, {
+        isStopped: () => stopRequested,
+        onTrainer: (t) => (current = t),
+        onProgress: (epoch, epochs, batch, batches) => opts.onProgress?.({ variant: k + 1, variants: variants.length, inputId: v.inputId, epoch, epochs, batch, batches }),
+      });
+      if (r.status === 'ok') metric ??= r.metric;
+      rows.push({ ...base, ...r, diagnostics: r.diagnostics ?? base.diagnostics, reason: r.reason?.replace('{what}', 'The graph with only this input') });
     }
     const count = data.splits[split].count;
     return { split, count, metric: metric ?? 'accuracy', fused, rows, stopped: stopRequested };

@@ -27,6 +27,8 @@ export interface SweepVariant {
   graph: GraphDoc;
   ok: boolean;
   diagnostics: Diagnostic[];
+  /** Heads this variant adds, each reading the labels of an original head: new id → original id. */
+  headAliases?: Record<string, string>;
 }
 
 function validated(graph: GraphDoc, registry: NodeRegistry): { ok: boolean; diagnostics: Diagnostic[] } {
@@ -140,7 +142,8 @@ export function lateFusionVariants(graph: GraphDoc, registry: NodeRegistry): Swe
       ];
       const g: GraphDoc = { ...graph, name: `${graph.name} — ${spec.label}`, nodes: [...graph.nodes.filter((n) => !drop.has(n.id)), ...heads, late], edges };
       const v = validated(g, registry);
-      return { name: spec.kind, kind: 'late' as const, op: spec.kind, current: false, graph: g, ok: v.ok, diagnostics: v.diagnostics };
+      const headAliases = Object.fromEntries(heads.map((h) => [h.id, head.id]));
+      return { name: spec.kind, kind: 'late' as const, op: spec.kind, current: false, graph: g, ok: v.ok, diagnostics: v.diagnostics, headAliases };
     });
 }
 

@@ -1,0 +1,65 @@
+/**
+ * `fusionlab compare`: the fused graph, each input alone and the sweep over seeds, from the CLI,
+ * on a small generated demo set (few rows, one epoch: this checks the rows and their shape, not
+ * what fusion buys; test/study.test.ts checks that on a set where it is known).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const ROOT = path.resolve(__dirname, '..');
+const BIN = path.join(ROOT, 'bin/fusionlab.mjs');
+const dir = mkdtempSync(path.join(os.tmpdir(), 'fusionlab-compare-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function cli(args: string[]) {
+  return spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
+}
+
+interface Row {
+  name: string;
+  kind: string;
+  status: string;
+  mean: number | null;
+  ci95: [number, number] | null;
+  seeds: number;
+  params: number | null;
+  seconds: number | null;
+}
+
+describe('fusionlab compare', () => {
+  it('--seeds 2 --sweep --json: fused, each input alone, every compatible operator and the late variants, each with mean and interval', () => {
+    const data = path.join(dir, 'demo');
+    expect(cli(['data', 'demo', data, '--rows', '120']).status).toBe(0);
+    const r = cli(['compare', 'templates/demo.json', '--data', data, '--seeds', '2', '--sweep', '--epochs', '1', '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { ok: boolean; metric: string; seeds: number; takeaway: string; rows: Row[] };
+    expect(out.ok).toBe(true);
+    expect(out.metric).toBe('accuracy');
+    expect(out.seeds).toBe(2);
+    expect(out.rows[0]).toMatchObject({ name: 'fused', kind: 'fused', status: 'ok', seeds: 2 });
+    expect(out.rows.filter((x) => x.kind === 'single').map((x) => x.name)).toEqual(['Picture only', 'Caption only', 'Tone only', 'Numbers only']);
+    const ops = out.rows.filter((x) => x.kind === 'fusion-op');
+    expect(ops.filter((x) => x.status === 'ok').length).toBeGreaterThanOrEqual(6);
+    expect(ops.filter((x) => x.status === 'failed').map((x) => x.name).sort()).toEqual(['fusion.cross-attention', 'fusion.film', 'fusion.mfb']);
+    expect(out.rows.filter((x) => x.kind === 'late').map((x) => [x.name, x.status])).toEqual([['late.average', 'ok'], ['late.vote', 'ok'], ['late.stack', 'ok']]);
+    for (const x of out.rows.filter((y) => y.status === 'ok')) {
+      expect(x.seeds, x.name).toBe(2);
+      expect(x.ci95![0], x.name).toBeLessThanOrEqual(x.mean!);
+      expect(x.ci95![1], x.name).toBeGreaterThanOrEqual(x.mean!);
+      expect(x.ci95![0]).toBeGreaterThanOrEqual(0);
+      expect(x.ci95![1]).toBeLessThanOrEqual(1);
+      expect(x.params, x.name).toBeGreaterThan(0);
+      expect(x.seconds, x.name).toBeGreaterThan(0);
+    }
+    expect(out.takeaway.length).toBeGreaterThan(10);
+  }, 300_000);
+
+  it('without --data it is a usage error', () => {
+    const r = cli(['compare', 'templates/demo.json']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/usage: fusionlab compare/);
+  });
+});
