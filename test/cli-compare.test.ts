@@ -1,5 +1,6 @@
 /**
- * `fusionlab compare`: the fused graph, each input alone and the sweep over seeds, from the CLI,
+ * `fusionlab compare` (the fused graph, each input alone and the sweep over seeds) and
+ * `fusionlab evaluate --robustness`, from the CLI,
  * on a small generated demo set (few rows, one epoch: this checks the rows and their shape, not
  * what fusion buys; test/study.test.ts checks that on a set where it is known).
  */
@@ -55,6 +56,24 @@ describe('fusionlab compare', () => {
       expect(x.seconds, x.name).toBeGreaterThan(0);
     }
     expect(out.takeaway.length).toBeGreaterThan(10);
+  }, 300_000);
+
+  it('evaluate --robustness --json: each input missing and noisy, text inputs with token noise', () => {
+    const data = path.join(dir, 'demo');
+    const bundle = path.join(dir, 'demo.zip');
+    const t = cli(['train', 'templates/demo.json', '--data', data, '--epochs', '1', '--out', bundle, '--json']);
+    expect(t.status, t.stderr).toBe(0);
+    const r = cli(['evaluate', bundle, '--data', data, '--robustness', '--noise', '1', '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { robustness: { input: string; missing: number; noisy: number }[]; robustnessBaseline: { metric: string; clean: number; noise: number } };
+    expect(out.robustness.map((x) => x.input)).toEqual(['picture', 'caption', 'tone', 'numbers']);
+    for (const x of out.robustness) {
+      expect(x.missing).toBeGreaterThanOrEqual(0);
+      expect(x.missing).toBeLessThanOrEqual(1);
+      expect(x.noisy).toBeGreaterThanOrEqual(0);
+      expect(x.noisy).toBeLessThanOrEqual(1);
+    }
+    expect(out.robustnessBaseline).toMatchObject({ metric: 'accuracy', noise: 1 });
   }, 300_000);
 
   it('without --data it is a usage error', () => {

@@ -1,5 +1,5 @@
 /**
- * `fusionlab evaluate <bundle.zip|project.fusionlab> [--data <dir|zip>] [--split test] [--ablate] [--json]`:
+ * `fusionlab evaluate <bundle.zip|project.fusionlab> [--data <dir|zip>] [--split test] [--ablate] [--robustness [--noise X]] [--json]`:
  * accuracy and loss per output, per-class precision/recall/F1, confusion matrix, worst samples,
  * and with --ablate the accuracy lost when each input is masked. A project file that includes its
  * dataset is evaluated on it when `--data` is not given.
@@ -10,18 +10,19 @@ import { initNodeBackend } from '../../engine/backend/node-backend';
 import type { LoadedDataset } from '../../engine/data/loader';
 import type { Split } from '../../engine/data/split';
 import { ablateInputs, evaluateModel, inputMeans } from '../../engine/evaluate';
+import { robustnessReport } from '../../engine/evaluate/robustness';
 import { isProjectFile, readModelFile, type ProjectDataset } from '../../engine/project/project-file';
 import { registerCustomLayers } from '../../nodes/shared';
 import '../../nodes';
-import { parseArgs, UsageError } from '../args';
+import { parseArgs, positiveOption, UsageError } from '../args';
 import { printJson, table, say, sayErr, modelLimitsFromEnv } from '../io';
 import { backendOption, describeProjectDataset, evaluationNumbers, loadForGraph, loadForSource, manifestOption, openProjectDataset } from './train';
 
-const USAGE = 'usage: fusionlab evaluate <bundle.zip|project.fusionlab> --data <dir|zip> [--split test|val|train] [--manifest table.csv] [--ablate] [--json]\n  (a project file that includes its dataset needs no --data: it is evaluated on that dataset)';
+const USAGE = 'usage: fusionlab evaluate <bundle.zip|project.fusionlab> --data <dir|zip> [--split test|val|train] [--manifest table.csv] [--ablate] [--robustness [--noise X]] [--json]\n  (a project file that includes its dataset needs no --data: it is evaluated on that dataset)';
 
 /** `fusionlab evaluate`. */
 export async function evaluateCommand(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, ['data', 'split', 'backend', 'manifest']);
+  const args = parseArgs(argv, ['data', 'split', 'backend', 'manifest', 'noise']);
   const file = args.positional[0];
   const dataFlag = args.flags.get('data');
   if (!file || dataFlag === true) throw new UsageError(USAGE);
@@ -65,8 +66,19 @@ export async function evaluateCommand(argv: string[]): Promise<number> {
   const evalData = { heads: data.heads, fitted };
   const report = evaluateModel(tf, model, meta.io, evalData, ds);
   const ablation = args.flags.has('ablate') ? ablateInputs(tf, model, meta.io, evalData, ds, data.splits.train.count > 0 ? inputMeans(data.splits.train) : undefined) : undefined;
+  const noise = positiveOption(args, 'noise', 0.5);
+  const robust = args.flags.has('robustness') ? robustnessReport(tf, model, meta.io, evalData, ds, data.splits.train, { noise, kinds: Object.fromEntries(data.inputs.map((i) => [i.nodeId, i.kind])) }) : undefined;
   if (json) {
-    printJson({ ok: true, split, count: ds.count, primary: report.primary, summary: evaluationNumbers(report), outputs: report.outputs, ablation });
+    printJson({
+      ok: true,
+      split,
+      count: ds.count,
+      primary: report.primary,
+      summary: evaluationNumbers(report),
+      outputs: report.outputs,
+      ablation,
+      ...(robust ? { robustness: robust.robustness, robustnessBaseline: { metric: robust.metric, clean: robust.clean, noise: robust.noise } } : {}),
+    });
   } else {
     say(`${meta.name}: ${split} split, ${ds.count} samples\n`);
     for (const o of Object.values(report.outputs)) {
@@ -90,6 +102,11 @@ export async function evaluateCommand(argv: string[]): Promise<number> {
       say(`modality ablation (${report.primary}; masked input = ${ablation.fill === 'train-mean' ? 'the train mean sample' : 'zeros'}):`);
       const base = ablation.baseline.accuracy !== undefined ? `${(100 * ablation.baseline.accuracy).toFixed(2)}%` : `rmse ${ablation.baseline.rmse?.toPrecision(4)}`;
       say(table([['masked input', 'score', 'drop'], ['(none)', base, ''], ...ablation.rows.map((r) => [r.nodeId, r.accuracy !== undefined ? `${(100 * r.accuracy).toFixed(2)}%` : `rmse ${r.rmse?.toPrecision(4)}`, r.accuracy !== undefined ? `${(100 * r.drop).toFixed(2)} pts` : r.drop.toPrecision(4)])], ['l', 'r', 'r']));
+    }
+    if (robust) {
+      const f = (v: number) => (robust.metric === 'accuracy' ? `${(100 * v).toFixed(2)}%` : `rmse ${v.toPrecision(4)}`);
+      say(`\nrobustness (${robust.primary}; clean ${f(robust.clean)}; missing = the train mean sample, noisy = + N(0, (${robust.noise}·σ)²) per feature):`);
+      say(table([['input', 'missing', 'noisy'], ...robust.robustness.map((r) => [r.input, f(r.missing), f(r.noisy)])], ['l', 'r', 'r']));
     }
   }
   model.dispose();
