@@ -392,3 +392,16 @@ export function vocabProblem(t: TensorType, vocabSize: number): NodeDiagnostic |
   if (t.vocab === undefined || t.vocab <= vocabSize) return undefined;
   return portProblem('in', `The text input has a vocabulary of ${t.vocab} token ids, but this embedding has ${vocabSize} rows: set "vocabSize" to ${t.vocab} or more (or lower the input's vocabSize).`, 'shape-mismatch');
 }
+
+/**
+ * The one tokens input of a text encoder on port 'in': a [len] tokens tensor, non-empty, whose
+ * vocabulary fits an embedding of `vocabSize` rows; or the diagnostics that say why not.
+ */
+export function tokensInput(inputs: Record<string, TensorType[]>, vocabSize: number): TensorType | NodeDiagnostic[] {
+  const t = expectOne(inputs, 'in', ['tokens'], [1]);
+  if (isDiagnostic(t)) return [t];
+  const vocab = vocabProblem(t, vocabSize);
+  if (vocab) return [vocab];
+  if (t.shape[0] < 1) return [{ severity: 'error', code: 'bad-shape', message: 'The token sequence is empty.', portId: 'in' }];
+  return t;
+}

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineNode, emitAll } from '../../../engine/spec';
-import { defineCustomLayer, dropoutParam, embeddingParamFields, embedTokens, expectOne, isDiagnostic, vocabProblem } from '../../shared';
+import { defineCustomLayer, dropoutParam, embeddingParamFields, embedTokens, tokensInput } from '../../shared';
 import keras from './keras.py?raw';
 import { makeMaskedPool1D, type MaskedPoolArgs } from './layer';
 import tfjs from './layer.ts?raw';
@@ -36,11 +36,8 @@ Mikolov et al., *Distributed Representations of Words and Phrases* (2013).`,
     outputs: [{ id: 'out', label: 'Features', accepts: ['features'] }],
   }),
   infer(inputs, p) {
-    const t = expectOne(inputs, 'in', ['tokens'], [1]);
-    if (isDiagnostic(t)) return { ok: false, diagnostics: [t] };
-    const vocab = vocabProblem(t, p.vocabSize);
-    if (vocab) return { ok: false, diagnostics: [vocab] };
-    if (t.shape[0] < 1) return { ok: false, diagnostics: [{ severity: 'error', code: 'bad-shape', message: 'The token sequence is empty.', portId: 'in' }] };
+    const t = tokensInput(inputs, p.vocabSize);
+    if (Array.isArray(t)) return { ok: false, diagnostics: t };
     return { ok: true, outputs: { out: { kind: 'features', shape: [p.dim] } } };
   },
   build(ctx, inputs, p) {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineNode, emitAll } from '../../../engine/spec';
-import { defineCustomLayer, dropoutParam, embeddingParamFields, embedTokens, expectOne, isDiagnostic, vocabProblem } from '../../shared';
+import { defineCustomLayer, dropoutParam, embeddingParamFields, embedTokens, tokensInput } from '../../shared';
 import keras from './keras.py?raw';
 import { makeMaskSteps, type MaskStepsArgs } from './layer';
 import tfjs from './layer.ts?raw';
@@ -46,11 +46,8 @@ Recurrent Neural Networks* (1997).`,
     outputs: [{ id: 'out', label: p.output === 'sequence' ? 'Sequence' : 'Features', accepts: [p.output] }],
   }),
   infer(inputs, p) {
-    const t = expectOne(inputs, 'in', ['tokens'], [1]);
-    if (isDiagnostic(t)) return { ok: false, diagnostics: [t] };
-    const vocab = vocabProblem(t, p.vocabSize);
-    if (vocab) return { ok: false, diagnostics: [vocab] };
-    if (t.shape[0] < 1) return { ok: false, diagnostics: [{ severity: 'error', code: 'bad-shape', message: 'The token sequence is empty.', portId: 'in' }] };
+    const t = tokensInput(inputs, p.vocabSize);
+    if (Array.isArray(t)) return { ok: false, diagnostics: t };
     const width = p.units * (p.bidirectional ? 2 : 1);
     const out = p.output === 'sequence' ? { kind: 'sequence' as const, shape: [t.shape[0], width] } : { kind: 'features' as const, shape: [width] };
     return { ok: true, outputs: { out } };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineNode, emitAll } from '../../../engine/spec';
-import { defineCustomLayer, dropoutParam, embeddingParamFields, embedTokens, expectOne, isDiagnostic, vocabProblem } from '../../shared';
+import { defineCustomLayer, dropoutParam, embeddingParamFields, embedTokens, tokensInput } from '../../shared';
 import { maskedPool1D } from '../text-embedding';
 import keras from './keras.py?raw';
 import { makeTransformerBlock, type BlockArgs } from './layer';
@@ -62,11 +62,8 @@ Reference: Vaswani et al., *Attention Is All You Need* (NeurIPS 2017); Devlin et
     outputs: [{ id: 'out', label: p.output === 'sequence' ? 'Sequence' : 'Features', accepts: [p.output] }],
   }),
   infer(inputs, p) {
-    const t = expectOne(inputs, 'in', ['tokens'], [1]);
-    if (isDiagnostic(t)) return { ok: false, diagnostics: [t] };
-    const vocab = vocabProblem(t, p.vocabSize);
-    if (vocab) return { ok: false, diagnostics: [vocab] };
-    if (t.shape[0] < 1) return { ok: false, diagnostics: [{ severity: 'error', code: 'bad-shape', message: 'The token sequence is empty.', portId: 'in' }] };
+    const t = tokensInput(inputs, p.vocabSize);
+    if (Array.isArray(t)) return { ok: false, diagnostics: t };
     if (p.dim % p.heads !== 0) {
       return {
         ok: false,
