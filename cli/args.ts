@@ -50,6 +50,13 @@ export function integerOption(args: ParsedArgs, key: string, def: number, min: n
 }
 
 /** A number option that must be above 0, or the default. */
+/** A share in [0, max] (a rate such as modality dropout). */
+export function shareOption(args: ParsedArgs, key: string, def: number, max: number): number {
+  const n = numberOption(args, key, def);
+  if (!(n >= 0 && n <= max)) throw new UsageError(`--${key} needs a number from 0 to ${max} (got ${String(args.flags.get(key))})`);
+  return n;
+}
+
 export function positiveOption(args: ParsedArgs, key: string, def: number): number {
   const n = numberOption(args, key, def);
   if (!(n > 0)) throw new UsageError(`--${key} needs a number above 0 (got ${String(args.flags.get(key))})`);

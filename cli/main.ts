@@ -11,7 +11,7 @@ const COMMANDS: Record<string, { run: () => Promise<Command>; help: string }> = 
   nodes: { run: async () => nodesCommand, help: 'nodes [--json]                          the catalogue: kinds, ports, params with defaults' },
   validate: { run: async () => validateCommand, help: 'validate <graph.json> [--json]          diagnostics' },
   summary: { run: async () => summaryCommand, help: 'summary <graph.json> [--json]           layers, shapes, parameter counts' },
-  train: { run: async () => (await import('./commands/train')).trainCommand, help: 'train <graph.json|project.fusionlab> --data <dir|zip> [--epochs --batch-size --lr --seed --optimizer --patience --out <bundle.zip|project.fusionlab>] [--compare] [--json]' },
+  train: { run: async () => (await import('./commands/train')).trainCommand, help: 'train <graph.json|project.fusionlab> --data <dir|zip> [--epochs --batch-size --lr --seed --optimizer --patience --modality-dropout --out <bundle.zip|project.fusionlab>] [--compare] [--json]' },
   compare: { run: async () => (await import('./commands/compare')).compareCommand, help: 'compare <graph.json> --data <dir|zip> [--seeds N] [--sweep] [--epochs N] [--json]   fused vs each input alone (and every fusion operator) over seeds' },
   evaluate: { run: async () => (await import('./commands/evaluate')).evaluateCommand, help: 'evaluate <bundle.zip|project.fusionlab> --data <dir|zip> [--split test] [--ablate] [--robustness [--noise X]] [--json]' },
   predict: { run: async () => (await import('./commands/predict')).predictCommand, help: 'predict <bundle.zip|project.fusionlab> --input column=value ... [--json]' },

@@ -13,6 +13,7 @@
 import { z } from 'zod';
 import { audioFeatureShape } from './data/audio';
 import type { FittedHead, FittedInput, FittedState } from './data/loader';
+import { MAX_FILL_CHANNELS, MAX_FILL_VALUES, presenceShape } from './data/missing';
 import { INPUT_KINDS, isInputKind, type InputKind } from './data/params';
 import { tabularWidth } from './data/tabular';
 import type { GraphDoc } from './graph';
@@ -124,6 +125,7 @@ const columnName = z
   .max(FITTED_LIMITS.maxNameLength)
   .refine((c) => !RESERVED_NAMES.has(c), { message: 'is a reserved name (a property of every JavaScript object)' });
 const channels = z.union([z.literal(1), z.literal(3)]);
+const missing = z.enum(['skip', 'keep']).default('skip');
 
 export const FITTED_PARAMS = {
   'input.image': z.object({
@@ -136,6 +138,7 @@ export const FITTED_PARAMS = {
     flip: z.boolean().default(false),
     shift: z.number().min(0).max(0.5).default(0),
     brightness: z.number().min(0).max(1).default(0),
+    missing,
   }),
   'input.text': z.object({
     column: columnName.default('text'),
@@ -144,6 +147,7 @@ export const FITTED_PARAMS = {
     seqLength: z.number().int().min(1).max(4096).default(32),
     lowercase: z.boolean().default(true),
     tokenDropout: z.number().min(0).max(0.5).default(0),
+    missing,
   }),
   'input.audio': z.object({
     column: columnName.default('audio'),
@@ -158,11 +162,13 @@ export const FITTED_PARAMS = {
     timeShift: z.number().min(0).max(0.5).default(0),
     gainDb: z.number().min(0).max(24).default(0),
     noise: z.number().min(0).max(1).default(0),
+    missing,
   }),
   'input.tabular': z.object({
     columns: z.array(columnName).max(1000).default(['value']),
     categorical: z.array(z.object({ column: columnName, cardinality: z.number().int().min(1).max(1000) })).max(100).default([]),
     standardise: z.boolean().default(true),
+    missing,
   }),
   'input.video': z.object({
     column: columnName.default('video'),
@@ -170,6 +176,7 @@ export const FITTED_PARAMS = {
     height: z.number().int().min(4).max(512).default(64),
     width: z.number().int().min(4).max(512).default(64),
     channels: channels.default(3),
+    missing,
   }),
 } as const satisfies Record<InputKind, z.ZodObject>;
 
@@ -183,6 +190,7 @@ function fittedInputSchema<K extends InputKind>(kind: K) {
     columns: z.array(columnName).max(1100),
     shape: z.array(z.number().int().min(1).max(2 ** 31 - 1)).min(1).max(8),
     params: FITTED_PARAMS[kind],
+    missing: z.union([z.object({ values: z.array(finite).max(MAX_FILL_VALUES) }).strict(), z.object({ channels: z.array(finite).max(MAX_FILL_CHANNELS) }).strict()]).optional(),
   };
   switch (kind) {
     case 'input.text':
@@ -223,8 +231,13 @@ function sameList(a: readonly (string | number)[], b: readonly (string | number)
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
-/** What an input's params give: its columns and its tensor shape. */
+/** What an input's params give: its columns and its tensor shape (with the presence channel of a kept-missing input). */
 function expected(f: FittedInput): { columns: string[]; shape: number[] } {
+  const e = expectedBase(f);
+  return { columns: e.columns, shape: presenceShape(f.kind, e.shape, f.params) };
+}
+
+function expectedBase(f: FittedInput): { columns: string[]; shape: number[] } {
   switch (f.kind) {
     case 'input.image':
       return { columns: [f.params.column], shape: [f.params.height, f.params.width, f.params.channels] };
@@ -248,6 +261,9 @@ function consistency(f: FittedInput): { path: (string | number)[]; message: stri
   const want = expected(f);
   if (!sameList(f.columns, want.columns)) return { path: ['columns'], message: `must be the params' columns (${want.columns.map((c) => JSON.stringify(c)).join(', ')})` };
   if (!sameList(f.shape, want.shape)) return { path: ['shape'], message: `must be [${want.shape.join(', ')}], the shape its params give (it is [${f.shape.join(', ')}])` };
+  const m = f.missing;
+  if (m && 'values' in m && m.values.length !== f.shape.reduce((a, b) => a * b, 1)) return { path: ['missing', 'values'], message: `must hold one value per value of the input (${f.shape.reduce((a, b) => a * b, 1)}; it holds ${m.values.length})` };
+  if (m && 'channels' in m && m.channels.length !== f.shape[f.shape.length - 1]) return { path: ['missing', 'channels'], message: `must hold one value per channel (${f.shape[f.shape.length - 1]}; it holds ${m.channels.length})` };
   if (f.kind === 'input.text' && f.vocab.length > f.params.vocabSize) return { path: ['vocab'], message: `holds ${f.vocab.length} tokens, more than params.vocabSize = ${f.params.vocabSize}` };
   if (f.kind === 'input.tabular') {
     const p = f.params;

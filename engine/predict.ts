@@ -9,7 +9,9 @@
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { FittedInput, FittedState } from './data/loader';
 import { INPUT_DATA } from './data/inputs';
+import { fillSample, hasPresence, stripPresence } from './data/missing';
 import { predictArrays, saliencyMap } from './evaluate';
+import { fusionWeights, inputContributions, type ContributionReport } from './evaluate/attribution';
 import { valueRange } from './evaluate/preview';
 import type { GraphDoc } from './graph';
 import type { HeadTask, ModelIO } from './train/types';
@@ -123,9 +125,32 @@ export function previewBytes(values: Float32Array, channels: number): Uint8Clamp
   return out;
 }
 
+/** How much each modality counted in this answer (engine/evaluate/attribution.ts). */
+export interface SampleAttribution {
+  /** Score with every input minus score with that input missing (the fitted state's fill). */
+  contributions: ContributionReport;
+  /** Gated, attention and late-average fusion: the weights the layer gave each input, for this sample. */
+  fusion: { nodeId: string; className: string; modalities: string[][]; weights: number[] }[];
+  /** False when the fitted state keeps no fill (a bundle from before fills were kept): zeros were used. */
+  trainMean: boolean;
+}
+
 export interface SamplePrediction {
   report: PredictionReport;
   saliency: InputSaliency[];
+  /** With `graph` given and more than one input. */
+  attribution?: SampleAttribution;
+}
+
+/** Attribution of one sample; undefined for a model with one input. */
+export function sampleAttribution(tf: TF, model: tfTypes.LayersModel, io: ModelIO, fitted: FittedState, inputs: Record<string, Float32Array>, graph: Pick<GraphDoc, 'nodes' | 'edges'>, report: PredictionReport): SampleAttribution | undefined {
+  if (io.inputs.length < 2) return undefined;
+  const fill = Object.fromEntries(io.inputs.map((i) => [i.nodeId, fitted.inputs[i.nodeId] ? fillSample(fitted.inputs[i.nodeId]) : new Float32Array(i.shape.reduce((a, b) => a * b, 1))]));
+  const primary = report.outputs.find((o) => o.nodeId === report.primary);
+  const contributions = inputContributions(tf, model, io, inputs, fill, { outputId: report.primary, task: primary?.task });
+  const fusion = fusionWeights(tf, model, io, graph, inputs, 1).map((f) => ({ nodeId: f.nodeId, className: f.className, modalities: f.modalities, weights: f.weights[0] ?? [] }));
+  const trainMean = io.inputs.every((i) => fitted.inputs[i.nodeId]?.missing !== undefined || fitted.inputs[i.nodeId]?.kind === 'input.text');
+  return { contributions, fusion, trainMean };
 }
 
 /**
@@ -139,12 +164,14 @@ export function predictSample(
   io: ModelIO,
   fitted: FittedState,
   inputs: Record<string, Float32Array>,
-  opts: { graph?: Pick<GraphDoc, 'edges'>; saliency?: boolean } = {},
+  opts: { graph?: Pick<GraphDoc, 'edges'> & Partial<Pick<GraphDoc, 'nodes'>>; saliency?: boolean } = {},
 ): SamplePrediction {
   const preds = predictArrays(tf, model, io, inputs, 1);
   const report = describePrediction(fitted, io, preds, opts.graph);
   const saliency: InputSaliency[] = [];
-  if (opts.saliency === false) return { report, saliency };
+  const g = opts.graph;
+  const attribution = g?.nodes ? sampleAttribution(tf, model, io, fitted, inputs, { nodes: g.nodes, edges: g.edges }, report) : undefined;
+  if (opts.saliency === false) return { report, saliency, ...(attribution ? { attribution } : {}) };
   const primary = report.outputs.find((o) => o.nodeId === report.primary);
   const k = io.outputs.findIndex((o) => o.nodeId === report.primary);
   let classIndex = 0;
@@ -154,11 +181,14 @@ export function predictSample(
     classIndex = p.indexOf(Math.max(...p));
     className = primary.classes[classIndex] ?? String(classIndex);
   } else if (primary?.values) className = 'value';
-  if (k < 0) return { report, saliency };
+  if (k < 0) return { report, saliency, ...(attribution ? { attribution } : {}) };
   for (const s of saliencyInputs(fitted, io)) {
     const shape = io.inputs.find((i) => i.nodeId === s.nodeId)?.shape ?? [];
     const m = saliencyMap(tf, model, io, inputs, s.nodeId, { outputId: report.primary, classIndex });
-    const channels = shape[2] ?? 1;
+    const f = fitted.inputs[s.nodeId];
+    const presence = f !== undefined && hasPresence(f.kind, f.params);
+    // A kept-missing input's presence channel is not part of the picture.
+    const channels = (shape[2] ?? 1) - (presence ? 1 : 0);
     saliency.push({
       inputId: s.nodeId,
       layout: s.layout,
@@ -167,11 +197,11 @@ export function predictSample(
       height: m.height,
       width: m.width,
       values: m.values,
-      preview: previewBytes(inputs[s.nodeId], channels),
+      preview: previewBytes(presence ? stripPresence(inputs[s.nodeId], channels) : inputs[s.nodeId], channels),
       channels,
     });
   }
-  return { report, saliency };
+  return { report, saliency, ...(attribution ? { attribution } : {}) };
 }
 
 /** One input the user fills in to predict: a node of the model and the dataset columns it reads. */

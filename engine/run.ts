@@ -16,8 +16,9 @@ import { writeBundle } from './bundle';
 import { compileGraph } from './compile';
 import type { ModelLimits } from './model-size';
 import type { Diagnostic } from './diagnostics';
-import { ablateInputs, evaluateModel, inputMeans, type AblationReport, type EvaluationReport } from './evaluate';
+import { ablateInputs, evaluateModel, missingFill, type AblationReport, type EvaluationReport } from './evaluate';
 import { worstWithPreviews, type WorstReport } from './evaluate/preview';
+import { robustnessReport, type RobustnessReport } from './evaluate/robustness';
 import type { GraphDoc } from './graph';
 import type { NodeRegistry } from './spec';
 import { createTrainer, splitRows, type Trainer } from './train';
@@ -71,6 +72,8 @@ export interface RunReport {
   evaluation?: { split: SplitName; report: EvaluationReport };
   /** Each input masked in turn, on {@link inspectionSplit}. */
   ablation?: { split: SplitName; count: number; report: AblationReport };
+  /** With `ablate`: the same split scored with each input noisy (and missing, as the ablation). */
+  robustness?: RobustnessReport;
   /** The worst-classified samples of the inspection split with previews of their inputs. */
   worst?: WorstReport;
   /** Plain-words warnings (collapse, overfitting, …); empty when all looks right. */
@@ -158,7 +161,8 @@ export class TrainingRun {
     if (canInspect && opts.ablate) {
       const split = inspectionSplit(data);
       const s = data.splits[split];
-      if (s.count > 0) rep.ablation = { split, count: s.count, report: ablateInputs(tf, model, io, data, s, data.splits.train.count > 0 ? inputMeans(data.splits.train) : undefined) };
+      if (s.count > 0) rep.ablation = { split, count: s.count, report: ablateInputs(tf, model, io, data, s, data.splits.train.count > 0 ? missingFill(data.inputs, data.splits.train, data.fitted) : undefined) };
+      if (s.count > 0 && data.splits.train.count > 0) rep.robustness = robustnessReport(tf, model, io, data, s, data.splits.train, { seed: this.trainer.config.seed, kinds: Object.fromEntries(data.inputs.map((i) => [i.nodeId, i.kind])) });
     }
     // The worst samples go with the evaluation (a stopped run has none to show them with).
     if (judged && (opts.worst ?? 0) > 0) {

@@ -32,6 +32,10 @@ export const MAX_SEEDS = 20;
 export interface StudyRow {
   name: string;
   kind: StudyRowKind;
+  /** Single rows: the input node kept. */
+  inputId?: string;
+  /** Sweep rows: the operator's kind (`fusion.gated`, `late.vote`). */
+  op?: string;
   status: 'ok' | 'failed' | 'stopped' | 'skipped';
   /** The primary output's score of each finished seed, in seed order. */
   values: number[];
@@ -44,6 +48,9 @@ export interface StudyRow {
   /** Mean wall-clock seconds per seed (compile, train, score). */
   seconds?: number;
   reason?: string;
+  /** The one class answered for (almost) every sample, in `collapsedSeeds` of the seeds. */
+  collapsed?: string;
+  collapsedSeeds?: number;
   diagnostics: Diagnostic[];
 }
 
@@ -51,6 +58,9 @@ export interface StudyProgress {
   row: number;
   rows: number;
   name: string;
+  kind: StudyRowKind;
+  inputId?: string;
+  op?: string;
   seed: number;
   seeds: number;
   epoch: number;
@@ -89,6 +99,8 @@ export interface Study {
 interface PlannedRow {
   name: string;
   kind: StudyRowKind;
+  inputId?: string;
+  op?: string;
   graph: GraphDoc;
   ok: boolean;
   diagnostics: Diagnostic[];
@@ -99,8 +111,8 @@ interface PlannedRow {
 export function studyRows(graph: GraphDoc, registry: NodeRegistry, sweep: boolean): PlannedRow[] {
   const rows: PlannedRow[] = [{ name: 'fused', kind: 'fused', graph, ok: true, diagnostics: [] }];
   const label = (id: string) => graph.nodes.find((n) => n.id === id)?.label || id;
-  for (const v of singleModalityVariants(graph, registry)) rows.push({ name: `${label(v.inputId)} only`, kind: 'single', graph: v.graph, ok: v.ok, diagnostics: v.diagnostics });
-  if (sweep) for (const v of sweepVariants(graph, registry)) if (!v.current) rows.push({ name: v.name, kind: v.kind, graph: v.graph, ok: v.ok, diagnostics: v.diagnostics, headAliases: v.headAliases });
+  for (const v of singleModalityVariants(graph, registry)) rows.push({ name: `${label(v.inputId)} only`, kind: 'single', inputId: v.inputId, graph: v.graph, ok: v.ok, diagnostics: v.diagnostics });
+  if (sweep) for (const v of sweepVariants(graph, registry)) if (!v.current) rows.push({ name: v.name, kind: v.kind, op: v.op, graph: v.graph, ok: v.ok, diagnostics: v.diagnostics, headAliases: v.headAliases });
   return rows;
 }
 
@@ -153,7 +165,7 @@ export function createStudy(tf: TF, graph: GraphDoc, registry: NodeRegistry, dat
     const rows: StudyRow[] = [];
     for (let k = 0; k < planned.length; k++) {
       const p = planned[k];
-      const row: StudyRow = { name: p.name, kind: p.kind, status: 'ok', values: [], seeds: 0, diagnostics: p.diagnostics.filter((d) => d.severity === 'error') };
+      const row: StudyRow = { name: p.name, kind: p.kind, ...(p.inputId ? { inputId: p.inputId } : {}), ...(p.op ? { op: p.op } : {}), status: 'ok', values: [], seeds: 0, diagnostics: p.diagnostics.filter((d) => d.severity === 'error') };
       rows.push(row);
       if (stopRequested) {
         row.status = 'skipped';
@@ -170,7 +182,7 @@ export function createStudy(tf: TF, graph: GraphDoc, registry: NodeRegistry, dat
         const r = await trainAndScore(tf, p.graph, registry, rowData, { ...opts.config, seed: base + i }, split, {
           isStopped: () => stopRequested,
           onTrainer: (t) => (current = t),
-          onProgress: (epoch, epochs, batch, batches) => opts.onProgress?.({ row: k + 1, rows: planned.length, name: p.name, seed: i + 1, seeds, epoch, epochs, batch, batches }),
+          onProgress: (epoch, epochs, batch, batches) => opts.onProgress?.({ row: k + 1, rows: planned.length, name: p.name, kind: p.kind, ...(p.inputId ? { inputId: p.inputId } : {}), ...(p.op ? { op: p.op } : {}), seed: i + 1, seeds, epoch, epochs, batch, batches }),
         });
         if (r.params !== undefined) row.params = r.params;
         if (r.status === 'failed') {
@@ -182,6 +194,10 @@ export function createStudy(tf: TF, graph: GraphDoc, registry: NodeRegistry, dat
         if (r.status === 'stopped') break;
         metric ??= r.metric;
         row.values.push(r.value ?? NaN);
+        if (r.collapsed !== undefined) {
+          row.collapsed = r.collapsed;
+          row.collapsedSeeds = (row.collapsedSeeds ?? 0) + 1;
+        }
         if (r.seconds !== undefined) seconds.push(r.seconds);
       }
       row.seeds = row.values.length;

@@ -405,3 +405,12 @@ export function tokensInput(inputs: Record<string, TensorType[]>, vocabSize: num
   if (t.shape[0] < 1) return [{ severity: 'error', code: 'bad-shape', message: 'The token sequence is empty.', portId: 'in' }];
   return t;
 }
+
+/**
+ * The input nodes' `missing` param (engine/data/missing.ts): skip a row whose cell is empty, or
+ * keep it with the input missing (train-mean filled, with a presence channel the model sees).
+ */
+export const missingParam = z
+  .enum(['skip', 'keep'])
+  .default('skip')
+  .describe('A row whose cell for this input is empty: skip it, or keep it with this input missing — filled with the train mean and marked by one more channel (1 = present, 0 = missing) that the model sees; text gets no channel, an empty text is all padding.');

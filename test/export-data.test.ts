@@ -14,6 +14,7 @@ import { exportProgram } from '../engine/export';
 import type { GraphDoc } from '../engine/graph';
 import { registry } from '../nodes';
 import { graph } from './fixtures/graphs';
+import { keptMissingFiles, keptMissingGraph } from './fixtures/kept-missing';
 import { loadTemplate, python, writeFiles } from './fixtures/export-harness';
 
 const AVMNIST = path.resolve(__dirname, '../../shared/datasets/avmnist');
@@ -100,6 +101,15 @@ describe('exported data.py matches engine/data', () => {
     }
     await compare(loadTemplate('demo'), root, 'demo');
   }, 180_000);
+
+  it('kept-missing rows: 30 % of the images empty, filled and marked by the presence channel as the app does', async () => {
+    const root = writeFiles('kept-missing-dataset', {});
+    for (const [p, bytes] of keptMissingFiles(60)) {
+      fs.mkdirSync(path.dirname(path.join(root, p)), { recursive: true });
+      fs.writeFileSync(path.join(root, p), bytes);
+    }
+    await compare(keptMissingGraph(), root, 'kept-missing');
+  }, 120_000);
 
   it('text, numbers, categories, multi-label and two-value regression targets (quoted CSV cells)', async () => {
     const words = ['red', 'green', 'blue', 'cat', 'dog', 'fish', "don't", 'Café', 'naïve', '!'];

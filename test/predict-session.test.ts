@@ -24,7 +24,7 @@ import { sessionHarness, signsDataset, signsGraph } from './fixtures/signs';
 const signs = signsGraph();
 const signsData = () => signsDataset(signs, { seed: 7, rows: 240, trainEnd: 180, valEnd: 210 });
 
-const CONFIG: PanelConfig = { optimizer: 'adam', learningRate: 0.05, momentum: 0.9, batchSize: 16, epochs: 4, patience: 0, seed: 3 };
+const CONFIG: PanelConfig = { optimizer: 'adam', learningRate: 0.05, momentum: 0.9, batchSize: 16, epochs: 4, patience: 0, seed: 3, modalityDropout: 0 };
 
 
 beforeAll(async () => {

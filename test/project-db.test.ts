@@ -74,4 +74,29 @@ describe('stored Train panel results', () => {
     expect(back?.final).not.toBeNull();
     expect(restoredView('nope')).toBeNull();
   });
+
+  it('keeps a Compare study with the project, and drops one it cannot draw', () => {
+    const report = {
+      split: 'test',
+      count: 20,
+      metric: 'accuracy',
+      seeds: 3,
+      stopped: false,
+      takeaway: 'Fusion helps.',
+      rows: [
+        { name: 'fused', kind: 'fused', status: 'ok', values: [0.9, 0.95, 1], seeds: 3, mean: 0.95, ci95: [0.83, 1], params: 10, seconds: 1, diagnostics: [] },
+        { name: 'a only', kind: 'single', inputId: 'a', status: 'ok', values: [0.5, 0.6, 0.55], seeds: 3, mean: 0.55, ci95: [0.43, 0.67], diagnostics: [] },
+      ],
+    };
+    const v = { ...initialView(), status: 'finished' as const, compare: { status: 'done' as const, request: { seeds: 3, sweep: true }, progress: null, report: report as never, error: null } };
+    const back = restoredView(JSON.parse(JSON.stringify(persistedView(v))));
+    expect(back?.compare).toEqual({ status: 'done', request: { seeds: 3, sweep: true }, progress: null, report, error: null });
+    // The single-seed comparison of an older version, or a row with text for a number: dropped.
+    const old = { status: 'done', report: { split: 'test', count: 20, metric: 'accuracy', fused: { value: 1, loss: 0 }, rows: [{ inputId: 'a', status: 'ok', value: 0.5, epochs: 3, diagnostics: [] }], stopped: false } };
+    expect(restoredView({ status: 'finished', compare: old })?.compare).toBeNull();
+    const bad = { ...persistedView(v).compare, report: { ...report, rows: [{ ...report.rows[0], mean: '0.9' }] } };
+    expect(restoredView({ status: 'finished', compare: bad })?.compare).toBeNull();
+    // A running one is not kept.
+    expect(persistedView({ ...v, compare: { ...v.compare, status: 'running' } }).compare).toBeNull();
+  });
 });

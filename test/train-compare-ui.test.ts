@@ -1,20 +1,21 @@
 /**
  * The Compare button's worker protocol and panel state: the session (plain CPU backend) trains,
  * sends the worst samples with previews, compares the trained model with its single-input
- * variants (progress, Stop, a new Train cancels it), and the pure reducer / takeaway text.
+ * variants over seeds (engine/study.ts: progress, Stop, a new Train cancels it), and the pure
+ * reducer, leaderboard and takeaway text.
  */
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { compareStarting, compareStopping, progressFraction, progressText, reduceCompare, takeaway } from '../components/train/compareView';
+import { compareRequest, compareStarting, compareStopping, leaderboard, progressFraction, progressText, reduceCompare, rowLabel, takeaway } from '../components/train/compareView';
 import { initialView, reduceView, type FromWorker, type PanelConfig } from '../components/train/protocol';
 import { wasmBinaryUrls } from '../components/train/wasmUrls';
-import type { ComparisonReport } from '../engine/compare';
+import type { StudyProgress, StudyReport, StudyRow } from '../engine/study';
 import { sessionHarness, signsDataset, twoNumbersGraph } from './fixtures/signs';
 
 const graph = twoNumbersGraph;
 const dataset = () => signsDataset(twoNumbersGraph(), { seed: 11, rows: 400, trainEnd: 280, valEnd: 320 });
 
-const CONFIG: PanelConfig = { optimizer: 'adam', learningRate: 0.05, momentum: 0.9, batchSize: 32, epochs: 3, patience: 0, seed: 5 };
+const CONFIG: PanelConfig = { optimizer: 'adam', learningRate: 0.05, momentum: 0.9, batchSize: 32, epochs: 3, patience: 0, seed: 5, modalityDropout: 0 };
 
 
 describe('compare in the train session', () => {
@@ -50,7 +51,7 @@ describe('compare in the train session', () => {
 
     const before = tf.memory().numTensors;
     const t0 = h.got.length;
-    await h.handle({ type: 'compare' });
+    await h.handle({ type: 'compare', seeds: 2 });
     const msgs = h.got.slice(t0);
     const progress = msgs.filter((m) => m.type === 'compare-progress');
     expect(progress.length).toBeGreaterThan(1);
@@ -58,18 +59,26 @@ describe('compare in the train session', () => {
     const report = result?.report;
     if (!report) throw new Error(`no report: ${result?.error}`);
     expect(report.split).toBe(done.evaluation?.split);
-    expect(report.fused?.value).toBeCloseTo(done.evaluation?.outputs.find((o) => o.nodeId === 'out')?.accuracy ?? -1, 6);
-    expect(report.rows.map((r) => [r.inputId, r.status, r.epochs])).toEqual([
-      ['a', 'ok', 3],
-      ['b', 'ok', 3],
+    expect(report.seeds).toBe(2);
+    expect(report.rows.map((r) => [r.kind, r.inputId ?? '', r.status, r.seeds])).toEqual([
+      ['fused', '', 'ok', 2],
+      ['single', 'a', 'ok', 2],
+      ['single', 'b', 'ok', 2],
     ]);
+    // Seed 1 of the fused row is the trained model's own run (same settings, same seed).
+    expect(report.rows[0].values[0]).toBeCloseTo(done.evaluation?.outputs.find((o) => o.nodeId === 'out')?.accuracy ?? -1, 6);
+    for (const r of report.rows) {
+      expect(r.ci95![0]).toBeLessThanOrEqual(r.mean!);
+      expect(r.ci95![1]).toBeGreaterThanOrEqual(r.mean!);
+      expect(r.params).toBeGreaterThan(0);
+    }
     expect(tf.memory().numTensors).toBe(before);
     // The reducer turns the messages into the panel's state.
     const view = msgs.reduce(reduceView, { ...initialView(), compare: compareStarting() });
     expect(view.compare?.status).toBe('done');
     expect(view.compare?.report).toEqual(report);
 
-    // Stop during a comparison: the first variant stops, the second is skipped.
+    // Stop during a comparison: the first row stops, the others are skipped.
     h.onMessage((m) => {
       if (m.type === 'compare-progress' && m.p.batch > 0) void h.handle({ type: 'stop' });
     });
@@ -78,7 +87,7 @@ describe('compare in the train session', () => {
     h.onMessage(null);
     const stopped = h.got.slice(t1).find((m): m is Extract<FromWorker, { type: 'compare-done' }> => m.type === 'compare-done');
     expect(stopped?.report?.stopped).toBe(true);
-    expect(stopped?.report?.rows.map((r) => r.status)).toEqual(['stopped', 'skipped']);
+    expect(stopped?.report?.rows.map((r) => r.status)).toEqual(['stopped', 'skipped', 'skipped']);
 
     // Train while comparing: the comparison ends first, then training starts afresh.
     const t2 = h.got.length;
@@ -95,28 +104,33 @@ describe('compare in the train session', () => {
 });
 
 describe('compare view', () => {
-  const report: ComparisonReport = {
+  const row = (o: Partial<StudyRow> & Pick<StudyRow, 'name' | 'kind'>): StudyRow => ({ status: 'ok', values: [], seeds: 3, diagnostics: [], ...o });
+  const report: StudyReport = {
     split: 'test',
     count: 200,
     metric: 'accuracy',
-    fused: { value: 1, loss: 0.01 },
+    seeds: 3,
     rows: [
-      { inputId: 'picture', status: 'ok', metric: 'accuracy', value: 0.33, loss: 1.3, epochs: 8, diagnostics: [] },
-      { inputId: 'tone', status: 'ok', metric: 'accuracy', value: 0.477, loss: 1.1, epochs: 8, diagnostics: [] },
-      { inputId: 'numbers', status: 'failed', epochs: 0, reason: 'does not compile', diagnostics: [] },
+      row({ name: 'fused', kind: 'fused', mean: 0.9, ci95: [0.85, 0.95], params: 9000, seconds: 2 }),
+      row({ name: 'Picture only', kind: 'single', inputId: 'picture', mean: 0.33, ci95: [0.3, 0.36] }),
+      row({ name: 'Tone only', kind: 'single', inputId: 'tone', mean: 0.477, ci95: [0.4, 0.55] }),
+      row({ name: 'fusion.gated', kind: 'fusion-op', op: 'fusion.gated', mean: 0.95, ci95: [0.9, 1] }),
+      row({ name: 'Numbers only', kind: 'single', inputId: 'numbers', status: 'failed', seeds: 0, reason: 'does not compile' }),
     ],
     stopped: false,
+    takeaway: 'Fusion helps: fused 0.900 [0.850, 0.950] against the best single input (Tone only) 0.477 [0.400, 0.550], the 95 % intervals apart.',
   };
   const labels = { picture: 'Picture', tone: 'Tone' };
+  const p: StudyProgress = { row: 3, rows: 4, name: 'Tone only', kind: 'single', inputId: 'tone', seed: 2, seeds: 3, epoch: 3, epochs: 8, batch: 5, batches: 10 };
 
   it('reduces progress and the result', () => {
-    let v = reduceCompare(compareStarting(), { type: 'compare-progress', p: { variant: 2, variants: 4, inputId: 'tone', epoch: 3, epochs: 8, batch: 5, batches: 10 } });
+    let v = reduceCompare(compareStarting({ seeds: 3 }), { type: 'compare-progress', p });
     expect(v.status).toBe('running');
-    expect(progressText(v, labels)).toBe('Training “Tone” alone (variant 2 of 4): epoch 3 of 8, batch 5 of 10');
-    expect(progressFraction(v)).toBeCloseTo((1 + 2.5 / 8) / 4, 6);
+    expect(progressText(v, labels)).toBe('Training “Tone alone” (row 3 of 4), seed 2 of 3: epoch 3 of 8, batch 5 of 10');
+    expect(progressFraction(v)).toBeCloseTo((2 + (1 + 2.5 / 8) / 3) / 4, 6);
     v = compareStopping(v) ?? v;
     expect(v.status).toBe('stopping');
-    expect(reduceCompare(v, { type: 'compare-progress', p: { variant: 2, variants: 4, inputId: 'tone', epoch: 3, epochs: 8, batch: 6, batches: 10 } }).status).toBe('stopping');
+    expect(reduceCompare(v, { type: 'compare-progress', p: { ...p, batch: 6 } }).status).toBe('stopping');
     expect(reduceCompare(v, { type: 'compare-done', report: { ...report, stopped: true } }).status).toBe('stopped');
     const done = reduceCompare(v, { type: 'compare-done', report });
     expect(done).toMatchObject({ status: 'done', report, error: null });
@@ -126,17 +140,22 @@ describe('compare view', () => {
     expect(view.compare).toBeNull();
   });
 
-  it('says what fusion adds in one sentence', () => {
-    expect(takeaway(report, labels)).toBe('Fused 100.0% vs best single input 47.7% (Tone): fusion pays off.');
-    expect(takeaway({ ...report, fused: { value: 0.48, loss: 1 } }, labels)).toBe('Fused 48.0% vs best single input 47.7% (Tone): fusion adds little here.');
-    expect(takeaway({ ...report, rows: [], stopped: true }, labels)).toMatch(/Stopped before/);
-    // Worse than its best single input: said, with what to try.
-    expect(takeaway({ ...report, fused: { value: 0.3, loss: 1 } }, labels)).toMatch(/^Fused 30\.0% vs best single input 47\.7% \(Tone\): one input alone does better: the fused model is worse than its best single input/);
-    // A fused model that collapsed to one class: the training is blamed, not the fusion.
-    const collapsed = takeaway({ ...report, fused: { value: 0.3, loss: 1, collapsed: 'match-low' } }, labels);
-    expect(collapsed).toMatch(/answers "match-low" for almost every sample: its training went wrong, so this says nothing about the fusion yet/);
-    expect(collapsed).not.toMatch(/check the fusion|one input alone does better/);
-    const reg: ComparisonReport = { ...report, metric: 'rmse', fused: { value: 0.5, loss: 0.2 }, rows: [{ inputId: 'tone', status: 'ok', metric: 'rmse', value: 0.9, loss: 0.8, epochs: 8, diagnostics: [] }, { inputId: 'picture', status: 'ok', metric: 'rmse', value: 1.2, loss: 1, epochs: 8, diagnostics: [] }] };
-    expect(takeaway(reg, labels)).toBe('Fused RMSE 0.500 vs best single input RMSE 0.900 (Tone): fusion pays off.');
+  it('bounds the request, ranks the leaderboard best first, names rows as people read them', () => {
+    expect(compareRequest({})).toEqual({ seeds: 3, sweep: false });
+    expect(compareRequest({ seeds: 99, sweep: true })).toEqual({ seeds: 10, sweep: true });
+    expect(compareRequest({ seeds: 0 })).toEqual({ seeds: 1, sweep: false });
+    expect(compareRequest({ seeds: Number.NaN })).toEqual({ seeds: 3, sweep: false });
+    expect(leaderboard(report).map((r) => r.name)).toEqual(['fusion.gated', 'fused', 'Tone only', 'Picture only', 'Numbers only']);
+    expect(leaderboard({ ...report, metric: 'rmse' }).map((r) => r.name)).toEqual(['Picture only', 'Tone only', 'fused', 'fusion.gated', 'Numbers only']);
+    expect(rowLabel(report.rows[0], labels)).toBe('Fused (all inputs)');
+    expect(rowLabel(report.rows[2], labels)).toBe('Tone alone');
+    expect(rowLabel(report.rows[3], labels, { 'fusion.gated': 'Gated fusion' })).toBe('Gated fusion');
+  });
+
+  it('takes the study\'s sentence, and blames the training when the fused model collapsed', () => {
+    expect(takeaway(report)).toBe(report.takeaway);
+    const collapsed = takeaway({ ...report, rows: [{ ...report.rows[0], collapsed: 'match-low', collapsedSeeds: 2 }, ...report.rows.slice(1)] });
+    expect(collapsed).toMatch(/^The fused model answers "match-low" for almost every sample in 2 of 3 seed\(s\): its training went wrong there/);
+    expect(takeaway({ ...report, stopped: true, rows: report.rows.map((r) => ({ ...r, mean: undefined })) })).toMatch(/Stopped before any row/);
   });
 });

@@ -20,7 +20,7 @@ import { sessionHarness, signsDataset, signsGraph } from './fixtures/signs';
 const graph = signsGraph;
 const dataset = () => signsDataset(signsGraph(), { seed: 5, rows: 200, trainEnd: 140, valEnd: 170, rule: 'difference' });
 
-const CONFIG: PanelConfig = { optimizer: 'adam', learningRate: 0.05, momentum: 0.9, batchSize: 16, epochs: 3, patience: 0, seed: 3 };
+const CONFIG: PanelConfig = { optimizer: 'adam', learningRate: 0.05, momentum: 0.9, batchSize: 16, epochs: 3, patience: 0, seed: 3, modalityDropout: 0 };
 
 function compiled(seed: number) {
   const c = compileGraph(graph(), registry, { tf, seed });

@@ -122,8 +122,8 @@ describe('helpers', () => {
   });
 
   it('checkConfig names each bad field', () => {
-    const good = { optimizer: 'adam' as const, learningRate: 0.001, momentum: 0.9, batchSize: 32, epochs: 10, patience: 0, seed: 1 };
+    const good = { optimizer: 'adam' as const, learningRate: 0.001, momentum: 0.9, batchSize: 32, epochs: 10, patience: 0, seed: 1, modalityDropout: 0.3 };
     expect(checkConfig(good)).toEqual({});
-    expect(Object.keys(checkConfig({ ...good, learningRate: 0, batchSize: 1.5, epochs: 0, patience: -1, seed: 0.5, momentum: 1 })).sort()).toEqual(['batchSize', 'epochs', 'learningRate', 'momentum', 'patience', 'seed']);
+    expect(Object.keys(checkConfig({ ...good, learningRate: 0, batchSize: 1.5, epochs: 0, patience: -1, seed: 0.5, momentum: 1, modalityDropout: 0.95 })).sort()).toEqual(['batchSize', 'epochs', 'learningRate', 'modalityDropout', 'momentum', 'patience', 'seed']);
   });
 });

@@ -18,7 +18,7 @@ import { sessionHarness, signsDataset, signsGraph } from './fixtures/signs';
 const graph = signsGraph;
 const dataset = () => signsDataset(signsGraph(), { seed: 7, rows: 240, trainEnd: 180, valEnd: 210 });
 
-const CONFIG: PanelConfig = { optimizer: 'adam', learningRate: 0.05, momentum: 0.9, batchSize: 16, epochs: 4, patience: 0, seed: 3 };
+const CONFIG: PanelConfig = { optimizer: 'adam', learningRate: 0.05, momentum: 0.9, batchSize: 16, epochs: 4, patience: 0, seed: 3, modalityDropout: 0 };
 
 
 describe('train session (protocol)', () => {

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initNodeBackend } from '../../engine/backend/node-backend';
 import type { LoadedDataset } from '../../engine/data/loader';
 import type { Split } from '../../engine/data/split';
-import { ablateInputs, evaluateModel, inputMeans } from '../../engine/evaluate';
+import { ablateInputs, evaluateModel, missingFill } from '../../engine/evaluate';
 import { robustnessReport } from '../../engine/evaluate/robustness';
 import { isProjectFile, readModelFile, type ProjectDataset } from '../../engine/project/project-file';
 import { registerCustomLayers } from '../../nodes/shared';
@@ -65,7 +65,7 @@ export async function evaluateCommand(argv: string[]): Promise<number> {
   if (ds.count === 0) throw new Error(`The ${split} split of ${dataName} is empty.`);
   const evalData = { heads: data.heads, fitted };
   const report = evaluateModel(tf, model, meta.io, evalData, ds);
-  const ablation = args.flags.has('ablate') ? ablateInputs(tf, model, meta.io, evalData, ds, data.splits.train.count > 0 ? inputMeans(data.splits.train) : undefined) : undefined;
+  const ablation = args.flags.has('ablate') ? ablateInputs(tf, model, meta.io, evalData, ds, data.splits.train.count > 0 ? missingFill(data.inputs, data.splits.train, data.fitted) : undefined) : undefined;
   const noise = positiveOption(args, 'noise', 0.5);
   const robust = args.flags.has('robustness') ? robustnessReport(tf, model, meta.io, evalData, ds, data.splits.train, { noise, kinds: Object.fromEntries(data.inputs.map((i) => [i.nodeId, i.kind])) }) : undefined;
   if (json) {

@@ -23,12 +23,12 @@ import type { GraphDoc } from '../../engine/graph';
 import { PROJECT_LIMITS, newProject, type ProjectDoc, type ProjectTrainSettings } from '../../engine/project/project';
 import { isProjectFile, projectDatasetSource, readProjectFile, writeProjectFile, type ProjectDataset, type ProjectFileRead } from '../../engine/project/project-file';
 import { evaluationNumbers, prepareRun, type OutputNumbers, type SplitName } from '../../engine/run';
-import { DEFAULT_TRAIN_CONFIG, OPTIMIZERS, type ModelIO, type OptimizerName, type OutputMetrics, type TrainConfig } from '../../engine/train';
+import { DEFAULT_TRAIN_CONFIG, MAX_MODALITY_DROPOUT, OPTIMIZERS, type ModelIO, type OptimizerName, type OutputMetrics, type TrainConfig } from '../../engine/train';
 import { registry } from '../../nodes';
-import { integerOption, parseArgs, positiveOption, UsageError, type ParsedArgs } from '../args';
+import { integerOption, parseArgs, positiveOption, shareOption, UsageError, type ParsedArgs } from '../args';
 import { formatDiagnostic, modelLimitsFromEnv, printJson, readGraphFile, sayErr, terminalSafe, writeFileAtomic } from '../io';
 
-const USAGE = 'usage: fusionlab train <graph.json|project.fusionlab> --data <dir|zip> [--epochs N] [--batch-size N] [--lr X] [--seed N] [--optimizer adam|sgd|rmsprop] [--patience N] [--out bundle.zip|project.fusionlab] [--manifest table.csv] [--keep-graph] [--compare] [--json]\n  (a project file that includes its dataset needs no --data; its train settings are the defaults)';
+const USAGE = 'usage: fusionlab train <graph.json|project.fusionlab> --data <dir|zip> [--epochs N] [--batch-size N] [--lr X] [--seed N] [--optimizer adam|sgd|rmsprop] [--patience N] [--modality-dropout P] [--out bundle.zip|project.fusionlab] [--manifest table.csv] [--keep-graph] [--compare] [--json]\n  (a project file that includes its dataset needs no --data; its train settings are the defaults)';
 
 /** `--manifest NAME`: the table to read when a dataset's top level holds several. */
 export function manifestOption(args: ParsedArgs): string | undefined {
@@ -131,8 +131,8 @@ async function readProjectInput(file: string): Promise<ProjectFileRead | undefin
 
 /** The settings a run used, as a project keeps them. */
 function projectSettings(config: TrainConfig): ProjectTrainSettings {
-  const { optimizer, learningRate, momentum, batchSize, epochs, patience, seed } = config;
-  return { optimizer, learningRate, momentum, batchSize, epochs, patience, seed };
+  const { optimizer, learningRate, momentum, batchSize, epochs, patience, seed, modalityDropout } = config;
+  return { optimizer, learningRate, momentum, batchSize, epochs, patience, seed, ...(modalityDropout > 0 ? { modalityDropout } : {}) };
 }
 
 /**
@@ -172,7 +172,7 @@ async function checkOutPath(out: string): Promise<void> {
 
 /** `fusionlab train`. */
 export async function trainCommand(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, ['data', 'epochs', 'batch-size', 'lr', 'seed', 'optimizer', 'patience', 'out', 'backend', 'metrics-every', 'manifest']);
+  const args = parseArgs(argv, ['data', 'epochs', 'batch-size', 'lr', 'seed', 'optimizer', 'patience', 'out', 'backend', 'metrics-every', 'manifest', 'modality-dropout']);
   const file = args.positional[0];
   const dataFlag = args.flags.get('data');
   if (!file || dataFlag === true) throw new UsageError(USAGE);
@@ -196,6 +196,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     patience: integerOption(args, 'patience', defaults.patience, 0),
     optimizer,
     metricsEvery: integerOption(args, 'metrics-every', 1, 1),
+    modalityDropout: shareOption(args, 'modality-dropout', defaults.modalityDropout, MAX_MODALITY_DROPOUT),
   };
   if (project?.project.train.momentum !== undefined) config.momentum = project.project.train.momentum;
   const backend = backendOption(args);

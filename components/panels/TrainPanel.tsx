@@ -170,6 +170,7 @@ export default function TrainPanel({ graph, analysis, notify }: PanelProps) {
           <NumberField id="epochs" label="Epochs" value={config.epochs} step={1} min={1} help="Passes over the training data. Raise it and press Resume to train further." error={errors.epochs} disabled={busy} onChange={(v) => trainActions.setConfig({ epochs: v })} />
           <NumberField id="patience" label="Patience" value={config.patience} step={1} min={0} help="Stop when the validation loss has not improved for this many epochs; 0 = train every epoch. Either way the model ends on the weights of its best validation epoch." error={errors.patience} disabled={busy} onChange={(v) => trainActions.setConfig({ patience: v })} />
           <NumberField id="seed" label="Seed" value={config.seed} step={1} help="Seeds the initial weights, shuffling and augmentation: the same seed gives the same run." error={errors.seed} disabled={busy} onChange={(v) => trainActions.setConfig({ seed: v })} />
+          <NumberField id="modalityDropout" label="Modality dropout" value={config.modalityDropout} step={0.05} min={0} help="Share of inputs masked per training sample (each modality replaced by its train mean, never all of a sample's inputs at once), so the model learns to answer when one is missing. 0 = off; 0.2–0.3 is typical." error={errors.modalityDropout} disabled={busy} onChange={(v) => trainActions.setConfig({ modalityDropout: v })} />
         </div>
         <div className={styles.backend}>
           <label className={styles.fieldInline}>

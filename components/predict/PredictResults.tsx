@@ -5,7 +5,7 @@
  * the saliency maps over the image and spectrogram inputs.
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { saliencyPixels, type InputSaliency, type OutputPrediction, type PredictModelInfo } from '@/engine/predict';
+import { saliencyPixels, type InputSaliency, type OutputPrediction, type PredictModelInfo, type SampleAttribution } from '@/engine/predict';
 import type { PredictResult } from './protocol';
 import styles from './predict.module.css';
 
@@ -86,6 +86,54 @@ function SaliencyCanvas(props: { s: InputSaliency; label: string; opacity: numbe
 }
 
 /** The result of one prediction. */
+/** "What each input counted for": the mask-based contribution per input, and each fusion layer's own weights. */
+function Attribution({ a, label, answer }: { a: SampleAttribution; label: (id: string) => string; answer: string }) {
+  const c = a.contributions;
+  const regress = c.classIndex < 0;
+  const show = (x: number) => (regress ? `${x >= 0 ? '+' : '−'}${Math.abs(x).toPrecision(3)}` : `${x >= 0 ? '+' : '−'}${Math.abs(100 * x).toFixed(1)} pts`);
+  return (
+    <div className={styles.section} data-testid="predict-attribution">
+      <h3>What each input counted for in {answer}</h3>
+      <div className={styles.rows}>
+        {c.inputs.map((x) => (
+          <div key={x.nodeId} className={`${styles.row} ${styles.attrRow}`} title={`${label(x.nodeId)} missing (${a.trainMean ? 'its train mean sample' : 'zeros: this bundle keeps no train mean'}) changes the score by ${show(-x.contribution)}`}>
+            <span className={styles.rowLabel}>{label(x.nodeId)}</span>
+            <span className={styles.track}>
+              <span className={`${styles.barFill} ${x.contribution < 0 ? styles.barAgainst : ''}`} style={{ width: `${(100 * x.share).toFixed(1)}%` }} />
+            </span>
+            <span className={styles.value} data-testid={`predict-contribution-${x.nodeId}`} data-value={x.contribution} data-share={x.share}>
+              {show(x.contribution)}
+            </span>
+          </div>
+        ))}
+      </div>
+      <p className={styles.note}>
+        {regress ? 'The predicted value (standardised)' : 'The probability of the answer'} with every input, minus the same with that input missing ({a.trainMean ? 'filled with its train mean sample, as in the ablation' : 'filled with zeros: this bundle keeps no train mean'}). Bars: share of the total change; an orange bar worked against the answer.
+      </p>
+      {a.fusion.map((f) => (
+        <div key={f.nodeId} data-testid={`predict-fusion-weights-${f.nodeId}`}>
+          <h3>
+            Weights {label(f.nodeId)} gave each input for this sample <span className={styles.kind}>{f.className.replace('FusionLab>', '')}</span>
+          </h3>
+          <div className={styles.rows}>
+            {f.modalities.map((m, k) => (
+              <div key={m.join('+') || k} className={styles.row}>
+                <span className={styles.rowLabel}>{m.map(label).join(' + ') || `input ${k + 1}`}</span>
+                <span className={styles.track}>
+                  <span className={styles.barFill} style={{ width: `${(100 * (f.weights[k] ?? 0)).toFixed(1)}%` }} />
+                </span>
+                <span className={styles.value} data-testid={`predict-weight-${f.nodeId}-${k}`} data-value={f.weights[k] ?? ''} data-modality={m.join('+')}>
+                  {((f.weights[k] ?? 0) * 100).toFixed(1)}%
+                </span>
+              </div>
+            ))}
+          </div>
+        </div>
+      ))}
+    </div>
+  );
+}
+
 export default function PredictResults(props: { result: PredictResult; info: PredictModelInfo; stamp: number; expected?: { label: string; column?: string } }) {
   const { result, info } = props;
   const [opacity, setOpacity] = useState(0.6);
@@ -124,6 +172,7 @@ export default function PredictResults(props: { result: PredictResult; info: Pre
           <OutputCard key={o.nodeId} o={o} label={label(o.nodeId)} primary={o === primary} branchOf={branchOf.get(o.nodeId)} />
         ))}
       </div>
+      {result.attribution && <Attribution a={result.attribution} label={label} answer={primary?.task === 'regress' ? 'the predicted value' : `“${primary?.ranked?.[0]?.name ?? answer}”`} />}
       {sal.length > 0 && (
         <div className={styles.section}>
           <h3>Saliency: where a change moves &ldquo;{sal[0].className}&rdquo; most (|∂p/∂input|)</h3>

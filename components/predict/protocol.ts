@@ -5,7 +5,7 @@
  */
 import type { BundleTraining } from '@/engine/bundle';
 import type { GraphDoc } from '@/engine/graph';
-import type { InputSaliency, PredictionReport, PredictModelInfo } from '@/engine/predict';
+import type { InputSaliency, PredictionReport, PredictModelInfo, SampleAttribution } from '@/engine/predict';
 
 /**
  * A file cell of a sample. Images and WAV audio go as bytes (decoded in the worker). Audio the
@@ -32,6 +32,8 @@ export interface PredictResult {
   report: PredictionReport;
   /** Image and spectrogram inputs: the saliency of the answer's class, with a preview of the input. */
   saliency: InputSaliency[];
+  /** How much each modality counted in this answer (more than one input). */
+  attribution?: SampleAttribution;
   source: 'trained' | 'bundle';
   ms: number;
   /** Plain-words warnings about the sample (a category the model never saw). */

@@ -1,38 +1,59 @@
 'use client';
 /**
- * "Fusion vs each input alone": the Compare button trains the single-modality variants of the
- * trained model's graph (each input alone through its encoder to the same head, same settings)
- * in the training worker, then draws their accuracy (RMSE for regression) beside the fused model.
+ * "Is fusion really helping?": the Compare button trains the fused graph and each input alone
+ * (through its own encoder to the same head, same settings) over several seeds in the training
+ * worker; "Sweep fusion" adds every compatible fusion operator and the late variants. The panel
+ * draws a leaderboard: mean with its 95 % interval, parameters and seconds per seed, and a
+ * takeaway that only claims what the intervals show.
  */
-import { Bar, BarChart, CartesianGrid, Cell, LabelList, ResponsiveContainer, XAxis, YAxis } from 'recharts';
-import { progressFraction, progressText, takeaway } from './compareView';
+import { useMemo, useState } from 'react';
+import { registry } from '@/nodes';
+import { DEFAULT_COMPARE_SEEDS, leaderboard, MAX_COMPARE_SEEDS, progressFraction, progressText, rowLabel, takeaway } from './compareView';
 import type { TrainView } from './protocol';
 import { trainActions } from './trainStore';
 import styles from './compare.module.css';
 
-const FUSED = '#fbbf24';
-const SINGLE = '#9aabff';
+const COLOUR = { fused: '#fbbf24', single: '#9aabff', 'fusion-op': '#5eead4', late: '#f0abfc' } as const;
+const KIND_TEXT = { fused: 'fused', single: 'one input', 'fusion-op': 'fusion operator', late: 'late fusion' } as const;
+
+function formatParams(n: number | undefined): string {
+  if (n === undefined) return '—';
+  return n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} k` : String(n);
+}
 
 export default function TrainCompare({ view, labels }: { view: TrainView; labels: Record<string, string> }) {
   const c = view.compare;
+  const [seeds, setSeeds] = useState(String(c?.request.seeds ?? DEFAULT_COMPARE_SEEDS));
+  const [sweep, setSweep] = useState(c?.request.sweep ?? false);
+  const kindLabels = useMemo(() => Object.fromEntries(registry.all().map((s) => [s.kind, s.label])), []);
   const trained = view.status === 'finished' || view.status === 'early-stopped';
   const running = c?.status === 'running' || c?.status === 'stopping';
   if (!trained && !c) return null;
   const r = c?.report ?? null;
   const acc = r ? r.metric === 'accuracy' : true;
   const show = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '—' : acc ? `${(100 * x).toFixed(1)}%` : x.toPrecision(3));
-  const bars = r
-    ? [
-        ...(r.fused ? [{ key: 'fused', name: 'Fused (all inputs)', value: r.fused.value, fused: true }] : []),
-        ...r.rows.filter((x) => x.status === 'ok').map((x) => ({ key: x.inputId, name: `${labels[x.inputId] ?? x.inputId} alone`, value: x.value ?? 0, fused: false })),
-      ]
-    : [];
-  const top = acc ? 1 : Math.max(...bars.map((b) => b.value), 1e-9);
+  const rows = r ? leaderboard(r) : [];
+  const bars = rows
+    .filter((x) => x.mean !== undefined)
+    .map((x) => ({ key: `${x.kind}:${x.name}`, name: rowLabel(x, labels, kindLabels), value: x.mean ?? 0, ci: x.ci95 && x.seeds > 1 ? x.ci95 : undefined, kind: x.kind }));
+  const top = acc ? 1 : Math.max(...rows.map((x) => x.ci95?.[1] ?? x.mean ?? 0), 1e-9);
+  // Position on the track, 0 – top (accuracy: 0 – 100 %).
+  const pos = (v: number) => `${Math.max(0, Math.min(100, (100 * v) / top)).toFixed(2)}%`;
+  const nSeeds = Math.max(1, Math.min(MAX_COMPARE_SEEDS, Math.floor(Number(seeds)) || DEFAULT_COMPARE_SEEDS));
+  const testId = (x: (typeof rows)[number]) => (x.kind === 'fused' ? 'compare-fused' : x.kind === 'single' ? `compare-${x.inputId}` : `compare-${x.op ?? x.name}`);
   return (
     <section className={styles.section} aria-label="Fusion against each input alone" data-testid="compare-section">
       <div className={styles.head}>
-        <h3>Fusion vs each input alone</h3>
-        <button type="button" className="btn" data-testid="btn-compare" disabled={!trained || running} title={trained ? 'Train one model per input (that input alone, same encoder, head and settings) and compare' : 'Train the model first'} onClick={() => trainActions.compare()}>
+        <h3>Is fusion really helping?</h3>
+        <label className={styles.inline} title={`Each row trains this many times (seed, seed + 1, …); the table shows the mean and its 95 % interval. 1 to ${MAX_COMPARE_SEEDS}.`}>
+          Seeds
+          <input type="number" min={1} max={MAX_COMPARE_SEEDS} step={1} value={seeds} disabled={running} data-testid="compare-seeds" onChange={(e) => setSeeds(e.target.value)} />
+        </label>
+        <label className={styles.inline} title="Also train the graph with every compatible fusion operator in place of its fusion node, and late fusion (average, vote, stack) over one head per input: all with the same budget.">
+          <input type="checkbox" checked={sweep} disabled={running} data-testid="compare-sweep" onChange={(e) => setSweep(e.target.checked)} />
+          Sweep fusion operators
+        </label>
+        <button type="button" className="btn" data-testid="btn-compare" disabled={!trained || running} title={trained ? 'Train the fused model and one model per input (same encoder, head and settings) over the seeds, and compare' : 'Train the model first'} onClick={() => trainActions.compare({ seeds: nSeeds, sweep })}>
           ⚖ Compare
         </button>
         {running && (
@@ -41,10 +62,14 @@ export default function TrainCompare({ view, labels }: { view: TrainView; labels
           </button>
         )}
       </div>
-      {!c && <p className={styles.hint}>Compare trains one model per input — that input alone, through its own encoder to the same head, with the same settings — and shows each beside the fused model: what fusion adds.</p>}
+      {!c && (
+        <p className={styles.hint}>
+          Compare trains the fused model and one model per input — that input alone, through its own encoder to the same head, with the same settings — over {nSeeds} seed{nSeeds === 1 ? '' : 's'}, and shows each row&apos;s mean with its 95 % interval: what fusion adds, and whether the difference is real. With the sweep it also tries every fusion operator that fits and late fusion.
+        </p>
+      )}
       {c && running && (
         <div className={styles.progress} data-testid="compare-progress">
-          <span>{progressText(c, labels)}</span>
+          <span>{progressText(c, labels, kindLabels)}</span>
           <div className={styles.bar}>
             <div className={styles.fill} style={{ width: `${(100 * progressFraction(c)).toFixed(1)}%` }} />
           </div>
@@ -58,50 +83,56 @@ export default function TrainCompare({ view, labels }: { view: TrainView; labels
       {r && (
         <div data-testid="compare-result" data-status={c?.status}>
           <p className={styles.takeaway} data-testid="compare-takeaway">
-            {takeaway(r, labels)}
+            {takeaway(r)}
           </p>
           <div className={styles.result}>
-            <figure className={styles.chart} data-testid="compare-chart">
-              <ResponsiveContainer width="100%" height={Math.max(90, 34 * bars.length + 30)}>
-                <BarChart data={bars} layout="vertical" margin={{ top: 4, right: 48, bottom: 0, left: 4 }}>
-                  <CartesianGrid stroke="#272f3d" strokeDasharray="3 3" horizontal={false} />
-                  <XAxis type="number" domain={[0, top]} tick={{ fill: '#8089a0', fontSize: 11 }} stroke="#343e50" tickFormatter={(v: number) => (acc ? `${Math.round(v * 100)}%` : v.toPrecision(2))} />
-                  <YAxis type="category" dataKey="name" width={130} tick={{ fill: '#b6bdcc', fontSize: 11.5 }} stroke="#343e50" />
-                  <Bar dataKey="value" isAnimationActive={false} radius={[0, 4, 4, 0]} barSize={18}>
-                    {bars.map((b) => (
-                      <Cell key={b.key} fill={b.fused ? FUSED : SINGLE} />
-                    ))}
-                    <LabelList dataKey="value" position="right" formatter={(v: unknown) => (typeof v === 'number' ? show(v) : '')} style={{ fill: '#e6e9f0', fontSize: 11 }} />
-                  </Bar>
-                </BarChart>
-              </ResponsiveContainer>
+            <figure className={styles.chart} data-testid="compare-chart" aria-label="Mean score per row with its 95 % interval">
+              {bars.map((b) => (
+                <div key={b.key} className={styles.chartRow} data-testid="compare-bar" title={`${b.name}: ${show(b.value)}${b.ci ? `, 95 % interval ${show(b.ci[0])} – ${show(b.ci[1])}` : ''}`}>
+                  <span className={styles.chartLabel}>{b.name}</span>
+                  <span className={styles.chartTrack}>
+                    <span className={styles.chartBar} style={{ width: pos(b.value), background: COLOUR[b.kind] }} />
+                    {b.ci && <span className={styles.whisker} data-testid="compare-whisker" style={{ left: pos(b.ci[0]), width: `calc(${pos(b.ci[1])} - ${pos(b.ci[0])})` }} />}
+                  </span>
+                  <span className={styles.chartValue}>{show(b.value)}</span>
+                </div>
+              ))}
             </figure>
-            <table className={styles.table}>
+            <table className={styles.table} data-testid="compare-table">
+              <thead>
+                <tr>
+                  <th>#</th>
+                  <th>Model</th>
+                  <th>{acc ? 'Accuracy' : 'RMSE'}</th>
+                  <th>95 % interval</th>
+                  <th>Params</th>
+                  <th>s / seed</th>
+                </tr>
+              </thead>
               <tbody>
-                {r.fused && (
-                  <tr className={styles.fusedRow}>
-                    <td>Fused model (all inputs)</td>
-                    <td data-testid="compare-fused" data-value={r.fused.value}>
-                      {show(r.fused.value)}
-                    </td>
-                  </tr>
-                )}
-                {r.rows.map((x) => (
-                  <tr key={x.inputId}>
+                {rows.map((x, i) => (
+                  <tr key={`${x.kind}:${x.name}`} className={x.kind === 'fused' ? styles.fusedRow : undefined} data-kind={x.kind}>
+                    <td>{x.mean !== undefined ? i + 1 : ''}</td>
                     <td>
-                      {labels[x.inputId] ?? x.inputId} alone
-                      {x.status !== 'ok' && <div className={styles.why}>{x.status === 'failed' ? x.reason : x.status === 'stopped' ? 'stopped' : 'not trained (stopped)'}</div>}
+                      {rowLabel(x, labels, kindLabels)} <span className={styles.why}>{KIND_TEXT[x.kind]}</span>
+                      {x.status !== 'ok' && <div className={styles.why}>{x.status === 'failed' ? x.reason : x.status === 'stopped' ? `stopped after ${x.seeds} seed(s)` : 'not trained (stopped)'}</div>}
+                      {x.collapsed !== undefined && <div className={styles.why}>answers &quot;{x.collapsed}&quot; for almost everything in {x.collapsedSeeds} seed(s)</div>}
                     </td>
-                    <td data-testid={`compare-${x.inputId}`} data-value={x.value ?? ''} data-status={x.status}>
-                      {x.status === 'ok' ? show(x.value) : '—'}
+                    <td data-testid={testId(x)} data-value={x.mean ?? ''} data-status={x.status} data-seeds={x.seeds}>
+                      {show(x.mean)}
                     </td>
+                    <td data-testid={`${testId(x)}-ci`} data-lo={x.ci95?.[0] ?? ''} data-hi={x.ci95?.[1] ?? ''}>
+                      {x.ci95 && x.seeds > 1 ? `${show(x.ci95[0])} – ${show(x.ci95[1])}` : '—'}
+                    </td>
+                    <td>{formatParams(x.params)}</td>
+                    <td>{x.seconds === undefined ? '—' : x.seconds.toFixed(1)}</td>
                   </tr>
                 ))}
               </tbody>
             </table>
           </div>
           <p className={styles.hint}>
-            {acc ? 'Accuracy' : 'RMSE (lower is better)'} on the {r.split} split ({r.count} samples), each model trained from scratch with the fused model&apos;s settings. A single input that scores far below the fused model cannot answer alone: the task needs the modalities together.
+            {acc ? 'Accuracy' : 'RMSE (lower is better)'} on the {r.split} split ({r.count} samples); every row trained from scratch with the fused model&apos;s settings over {r.seeds} seed{r.seeds === 1 ? '' : 's'}. The interval is the 95 % Student-t interval of the mean over the seeds: two rows differ clearly only when their intervals do not overlap. A single input that scores far below the fused model cannot answer alone: the task needs the modalities together.
           </p>
         </div>
       )}

@@ -1,15 +1,15 @@
 /**
- * The worker side of the Compare button, called from session.ts:
- * train the single-modality variants of the trained model's graph with the same settings
- * (engine/compare.ts), streaming throttled progress. (The worst samples with their previews come
- * with the run's report, engine/run.ts.)
+ * The worker side of the Compare button, called from session.ts: the study of the trained model's
+ * graph (engine/study.ts) — fused, each input alone and, with the sweep, every compatible fusion
+ * operator and the late variants, over N seeds with the same settings — streaming throttled
+ * progress. (The worst samples with their previews come with the run's report, engine/run.ts.)
  */
 import * as tf from '@tensorflow/tfjs';
-import { createComparison, type Comparison, type CompareProgress } from '@/engine/compare';
+import { createStudy, type Study, type StudyProgress } from '@/engine/study';
 import type { GraphDoc } from '@/engine/graph';
 import type { ModelIO, TrainConfig, TrainingSet } from '@/engine/train/types';
 import { registry } from '@/nodes';
-import type { CompareFromWorker } from './compareView';
+import { compareRequest, type CompareFromWorker, type CompareRequest } from './compareView';
 
 /** What the session holds about the trained (fused) model. */
 export interface TrainedModel {
@@ -27,23 +27,25 @@ const PROGRESS_MS = 150;
 export const WORST_SAMPLES = 8;
 
 export function createCompareRunner(post: (msg: CompareFromWorker) => void) {
-  let current: { comparison: Comparison; done: Promise<void> } | null = null;
+  let current: { comparison: Study; done: Promise<void> } | null = null;
 
-  async function run(a: TrainedModel): Promise<void> {
+  async function run(a: TrainedModel, request: Partial<CompareRequest> = {}): Promise<void> {
     if (current) return;
+    const req = compareRequest(request);
     let last = 0;
-    let lastVariant = 0;
-    const progress = (p: CompareProgress) => {
+    let lastKey = '';
+    const progress = (p: StudyProgress) => {
       const now = Date.now();
       const end = p.batches > 0 && p.batch === p.batches && p.epoch === p.epochs;
-      if (p.variant !== lastVariant || end || now - last >= PROGRESS_MS) {
+      const key = `${p.row}/${p.seed}`;
+      if (key !== lastKey || end || now - last >= PROGRESS_MS) {
         last = now;
-        lastVariant = p.variant;
+        lastKey = key;
         post({ type: 'compare-progress', p });
       }
     };
-    // The variants train exactly as the fused model did (its config, incl. epochs, seed, batch size).
-    const comparison = createComparison(tf, a.graph, registry, a.data, { config: { ...a.trainer.config }, fused: { model: a.model, io: a.io }, onProgress: progress });
+    // Every row trains exactly as the fused model did (its config: epochs, batch size, optimizer…); seed i is its seed + i.
+    const comparison = createStudy(tf, a.graph, registry, a.data, { seeds: req.seeds, sweep: req.sweep, config: { ...a.trainer.config }, onProgress: progress });
     const done = comparison.result.then(
       (report) => post({ type: 'compare-done', report }),
       (e: unknown) => post({ type: 'compare-done', error: `The comparison failed: ${e instanceof Error ? e.message : String(e)}` }),

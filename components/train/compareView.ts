@@ -1,29 +1,48 @@
 /**
  * The Compare button's messages and panel state (pure, no DOM, no React; unit tested in
- * test/train-compare-view.test.ts): the worker trains the single-modality variants of the trained
- * model's graph (engine/compare.ts, driven by compareSession.ts) and streams progress; the panel
- * shows the fused model beside each variant.
+ * test/train-compare-ui.test.ts): the worker trains the fused graph and each input alone over
+ * several seeds and, with the sweep, every compatible fusion operator and the model-level
+ * variants (engine/study.ts, driven by compareSession.ts), streaming progress; the panel shows a
+ * leaderboard of mean and 95 % interval per row.
  */
-import type { CompareProgress, ComparisonReport } from '@/engine/compare';
+import type { StudyProgress, StudyReport, StudyRow } from '@/engine/study';
 
-/** Page → worker: compare the trained model with its single-modality variants (same settings as its training). */
-export type CompareToWorker = { type: 'compare' };
+/** Seeds the panel offers by default, and at most (each seed is a whole training run per row). */
+export const DEFAULT_COMPARE_SEEDS = 3;
+export const MAX_COMPARE_SEEDS = 10;
+
+/** What Compare is asked to do. */
+export interface CompareRequest {
+  seeds: number;
+  /** Also every compatible fusion operator and the late variants. */
+  sweep: boolean;
+}
+
+/** Page → worker: train the study with the trained model's settings. */
+export type CompareToWorker = { type: 'compare' } & Partial<CompareRequest>;
 
 /** Worker → page. */
 export type CompareFromWorker =
-  | { type: 'compare-progress'; p: CompareProgress }
-  | { type: 'compare-done'; report?: ComparisonReport; error?: string };
+  | { type: 'compare-progress'; p: StudyProgress }
+  | { type: 'compare-done'; report?: StudyReport; error?: string };
 
 export interface CompareView {
   status: 'running' | 'stopping' | 'done' | 'stopped' | 'failed';
-  progress: CompareProgress | null;
-  report: ComparisonReport | null;
+  request: CompareRequest;
+  progress: StudyProgress | null;
+  report: StudyReport | null;
   error: string | null;
 }
 
+/** The request as the worker runs it: seeds a whole number in [1, {@link MAX_COMPARE_SEEDS}]. */
+export function compareRequest(r: Partial<CompareRequest>): CompareRequest {
+  const s = Math.floor(Number(r.seeds ?? DEFAULT_COMPARE_SEEDS));
+  return { seeds: Number.isFinite(s) ? Math.max(1, Math.min(MAX_COMPARE_SEEDS, s)) : DEFAULT_COMPARE_SEEDS, sweep: r.sweep === true };
+}
+
 /** The state right after Compare is pressed. */
-export function compareStarting(): CompareView {
-  return { status: 'running', progress: null, report: null, error: null };
+export function compareStarting(request: Partial<CompareRequest> = {}): CompareView {
+  return { status: 'running', request: compareRequest(request), progress: null, report: null, error: null };
 }
 
 /** The state right after Stop is pressed while comparing. */
@@ -47,46 +66,59 @@ export function reduceCompare(v: CompareView | null, msg: CompareFromWorker): Co
   }
 }
 
-/** "Training “Tone” alone (variant 3 of 4): epoch 2 of 8, batch 10 of 44". */
-export function progressText(v: CompareView, labels: Record<string, string>): string {
+/** A row's name as the panel shows it: "Fused (all inputs)", "Tone alone", "Gated fusion". */
+export function rowLabel(r: Pick<StudyRow, 'kind' | 'name' | 'inputId' | 'op'>, labels: Record<string, string>, kindLabels: Record<string, string> = {}): string {
+  switch (r.kind) {
+    case 'fused':
+      return 'Fused (all inputs)';
+    case 'single':
+      return `${(r.inputId && labels[r.inputId]) || r.name.replace(/ only$/, '')} alone`;
+    case 'fusion-op':
+    case 'late':
+      return (r.op && kindLabels[r.op]) || r.name;
+    default: {
+      const _x: never = r.kind;
+      return _x;
+    }
+  }
+}
+
+/** "Training “Tone alone” (row 3 of 6), seed 2 of 3: epoch 2 of 8, batch 10 of 44". */
+export function progressText(v: CompareView, labels: Record<string, string>, kindLabels: Record<string, string> = {}): string {
   const p = v.progress;
   if (v.status === 'stopping') return 'Stopping after this batch…';
-  if (!p) return 'Evaluating the fused model…';
-  const name = labels[p.inputId] ?? p.inputId;
-  return `Training “${name}” alone (variant ${p.variant} of ${p.variants}): epoch ${p.epoch} of ${p.epochs}${p.batches ? `, batch ${p.batch} of ${p.batches}` : ''}`;
+  if (!p) return 'Preparing the rows…';
+  const name = rowLabel(p, labels, kindLabels);
+  return `Training “${name}” (row ${p.row} of ${p.rows}), seed ${p.seed} of ${p.seeds}: epoch ${p.epoch} of ${p.epochs}${p.batches ? `, batch ${p.batch} of ${p.batches}` : ''}`;
 }
 
-/** Share of the whole comparison done, 0–1. */
+/** Share of the whole study done, 0–1. */
 export function progressFraction(v: CompareView): number {
   const p = v.progress;
-  if (!p || p.variants === 0 || p.epochs === 0) return 0;
-  const inVariant = (p.epoch - 1 + (p.batches ? p.batch / p.batches : 0)) / p.epochs;
-  return Math.max(0, Math.min(1, (p.variant - 1 + inVariant) / p.variants));
+  if (!p || p.rows === 0 || p.seeds === 0 || p.epochs === 0) return 0;
+  const inSeed = (p.epoch - 1 + (p.batches ? p.batch / p.batches : 0)) / p.epochs;
+  const inRow = (p.seed - 1 + inSeed) / p.seeds;
+  return Math.max(0, Math.min(1, (p.row - 1 + inRow) / p.rows));
 }
 
-const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-
 /**
- * The one-sentence takeaway: "Fused 100.0% vs best single input 47.7% (Tone)". For regression
- * (RMSE, lower is better) the best single input is the lowest.
+ * The takeaway: the study's own sentence (it claims a difference only when the 95 % intervals are
+ * apart), preceded by a warning when the fused model answered one class for everything in some
+ * seed: then the training went wrong, and the comparison says nothing about the fusion.
  */
-export function takeaway(r: ComparisonReport, labels: Record<string, string>): string {
-  const ok = r.rows.filter((x) => x.status === 'ok' && x.value !== undefined && Number.isFinite(x.value));
-  const acc = r.metric === 'accuracy';
-  const show = (x: number) => (acc ? pct(x) : `RMSE ${x.toPrecision(3)}`);
-  if (ok.length === 0) return r.stopped ? 'Stopped before any single-input variant finished.' : 'No single-input variant could be trained (see the reasons below).';
-  const best = ok.reduce((a, b) => ((acc ? (b.value ?? 0) > (a.value ?? 0) : (b.value ?? 0) < (a.value ?? 0)) ? b : a));
-  const bestText = `best single input ${show(best.value ?? NaN)} (${labels[best.inputId] ?? best.inputId})`;
-  if (!r.fused) return `The ${bestText}.`;
-  const f = r.fused.value;
-  const gain = acc ? f - (best.value ?? 0) : (best.value ?? 0) - f;
-  // A fused model that answers one class for everything failed to train: that says nothing about the fusion.
-  if (r.fused.collapsed !== undefined) return `Fused ${show(f)} vs ${bestText}, but the fused model answers "${r.fused.collapsed}" for almost every sample: its training went wrong, so this says nothing about the fusion yet. See the warning above and train again.`;
-  const verdict =
-    gain > (acc ? 0.02 : 0)
-      ? 'fusion pays off'
-      : gain < (acc ? -0.02 : 0)
-        ? 'one input alone does better: the fused model is worse than its best single input (try early stopping with Patience, a lower learning rate, or a simpler fusion)'
-        : 'fusion adds little here';
-  return `Fused ${show(f)} vs ${bestText}: ${verdict}.`;
+export function takeaway(r: StudyReport): string {
+  const fused = r.rows.find((x) => x.kind === 'fused');
+  if (fused?.collapsed !== undefined) {
+    return `The fused model answers "${fused.collapsed}" for almost every sample in ${fused.collapsedSeeds ?? 1} of ${fused.seeds} seed(s): its training went wrong there, so this says little about the fusion yet (try a lower learning rate or more epochs). ${r.takeaway}`;
+  }
+  if (r.stopped && !r.rows.some((x) => x.mean !== undefined)) return 'Stopped before any row finished a seed.';
+  return r.takeaway;
+}
+
+/** The rows with a score, best first (accuracy: highest; RMSE: lowest); the leaderboard's order. */
+export function leaderboard(r: StudyReport): StudyRow[] {
+  const higher = r.metric === 'accuracy';
+  const scored = r.rows.filter((x) => x.mean !== undefined && Number.isFinite(x.mean));
+  const rest = r.rows.filter((x) => !scored.includes(x));
+  return [...scored.sort((a, b) => (higher ? (b.mean ?? 0) - (a.mean ?? 0) : (a.mean ?? 0) - (b.mean ?? 0))), ...rest];
 }

@@ -8,6 +8,8 @@
  * arrays of points with finite numbers, sizes are bounded, and the parts the panels format as
  * numbers must be numbers; anything else is dropped rather than drawn.
  */
+import type { StudyReport } from '@/engine/study';
+import type { CompareView } from './compareView';
 import { initialView, MAX_BATCH_POINTS, type ChartPoint, type PanelStatus, type TrainView } from './protocol';
 
 /** The view as stored (plain data; typed arrays in the worst-sample previews are kept). */
@@ -71,8 +73,40 @@ function plain(v: unknown, depth = 0): boolean {
   if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return true;
   if (ArrayBuffer.isView(v)) return true;
   if (Array.isArray(v)) return v.length <= 100_000 && v.every((x) => plain(x, depth + 1));
-  if (isRecord(v)) return Object.entries(v).every(([k, x]) => (/^(count|loss|accuracy|mae|rmse|macroF1|baseline|value|drop|epoch|epochs|seconds|params|index|trueProbability|predictedProbability|width|height)$/.test(k) ? x === undefined || x === null || typeof x === 'number' : plain(x, depth + 1)));
+  if (isRecord(v)) return Object.entries(v).every(([k, x]) => (/^(count|loss|accuracy|mae|rmse|macroF1|baseline|value|drop|noisy|noise|mean|epoch|epochs|seconds|params|seeds|index|trueProbability|predictedProbability|width|height)$/.test(k) ? x === undefined || x === null || typeof x === 'number' : plain(x, depth + 1)));
   return false;
+}
+
+const ROW_KINDS: readonly string[] = ['fused', 'single', 'fusion-op', 'late'];
+const ROW_STATUSES: readonly string[] = ['ok', 'failed', 'stopped', 'skipped'];
+const COMPARE_STATUSES: readonly string[] = ['done', 'stopped', 'failed'];
+
+/**
+ * A stored Compare study (compareView.ts), or null when it is not one the panel can draw (e.g. the
+ * single-seed comparison of an older version: Compare runs again).
+ */
+function compareOf(v: unknown): CompareView | null {
+  if (!isRecord(v) || !plain(v) || !COMPARE_STATUSES.includes(v.status as string)) return null;
+  const r = v.report;
+  const req = isRecord(v.request) ? v.request : {};
+  const request = { seeds: fin(req.seeds) ?? 1, sweep: req.sweep === true };
+  const error = typeof v.error === 'string' ? v.error.slice(0, 2000) : null;
+  if (r === null || r === undefined) return v.status === 'failed' ? { status: 'failed', request, progress: null, report: null, error } : null;
+  if (!isRecord(r) || !Array.isArray(r.rows) || r.rows.length > 200 || typeof r.takeaway !== 'string' || (r.metric !== 'accuracy' && r.metric !== 'rmse') || fin(r.count) === undefined || fin(r.seeds) === undefined) return null;
+  const num = (x: unknown) => typeof x === 'number' && Number.isFinite(x);
+  const rowOk = (x: unknown) =>
+    isRecord(x) &&
+    typeof x.name === 'string' &&
+    ROW_KINDS.includes(x.kind as string) &&
+    ROW_STATUSES.includes(x.status as string) &&
+    Array.isArray(x.values) &&
+    x.values.every((y) => typeof y === 'number') &&
+    num(x.seeds) &&
+    (x.mean === undefined || num(x.mean)) &&
+    (x.ci95 === undefined || (Array.isArray(x.ci95) && x.ci95.length === 2 && x.ci95.every(num))) &&
+    Array.isArray(x.diagnostics);
+  if (!r.rows.every(rowOk)) return null;
+  return { status: v.status as CompareView['status'], request, progress: null, report: r as unknown as StudyReport, error: null };
 }
 
 /**
@@ -104,7 +138,7 @@ export function restoredView(stored: unknown, modelEpoch?: number): TrainView | 
     final: pick('final'),
     warnings: Array.isArray(stored.warnings) && plain(stored.warnings) ? (stored.warnings as TrainView['warnings']) : [],
     ablation: pick('ablation'),
-    compare: pick('compare'),
+    compare: compareOf(stored.compare),
     error: isRecord(stored.error) && typeof stored.error.message === 'string' ? { message: stored.error.message, suggestion: typeof stored.error.suggestion === 'string' ? stored.error.suggestion : undefined } : null,
     restored: true,
   };

@@ -164,7 +164,7 @@ export function createPredictor(post: Post, deps: PredictorDeps) {
     try {
       const out = predictSample(tf, c.model, c.io, c.fitted, s.inputs, { graph: c.graph });
       const transfer = out.saliency.flatMap((m) => [m.values.buffer as ArrayBuffer, m.preview.buffer as ArrayBuffer]);
-      post({ type: 'prediction', id, result: { report: out.report, saliency: out.saliency, source: c.source, ms: performance.now() - t0, warnings: s.warnings.map((w) => w.message) } }, transfer);
+      post({ type: 'prediction', id, result: { report: out.report, saliency: out.saliency, ...(out.attribution ? { attribution: out.attribution } : {}), source: c.source, ms: performance.now() - t0, warnings: s.warnings.map((w) => w.message) } }, transfer);
     } catch (e) {
       post({ type: 'predict-error', id, message: `The model could not predict: ${errorText(e)}` });
     }

@@ -11,7 +11,7 @@ import type { PredictFromWorker, PredictToWorker } from '@/components/predict/pr
 import type { OutputEvaluation } from '@/engine/evaluate';
 import type { ExportTarget } from '@/engine/spec';
 import type { GraphDoc } from '@/engine/graph';
-import type { BatchMetrics, EpochMetrics, HeadTask, TrainConfig, TrainingSet, TrainStatus } from '@/engine/train/types';
+import { MAX_MODALITY_DROPOUT, type BatchMetrics, type EpochMetrics, type HeadTask, type TrainConfig, type TrainingSet, type TrainStatus } from '@/engine/train/types';
 import type { RunReport } from '@/engine/run';
 import type { RunWarning } from '@/engine/train/warnings';
 
@@ -39,7 +39,7 @@ export interface BackendReport {
 }
 
 /** Settings the panel edits: the engine's TrainConfig subset exposed in the UI. */
-export type PanelConfig = Pick<TrainConfig, 'optimizer' | 'learningRate' | 'momentum' | 'batchSize' | 'epochs' | 'patience' | 'seed'>;
+export type PanelConfig = Pick<TrainConfig, 'optimizer' | 'learningRate' | 'momentum' | 'batchSize' | 'epochs' | 'patience' | 'seed' | 'modalityDropout'>;
 
 /** One output's evaluation, trimmed to what the panel draws (all plain numbers, cloneable). */
 export type OutputReport = Omit<OutputEvaluation, 'worst'>;
@@ -65,8 +65,14 @@ export interface AblationSummary {
   metric: 'accuracy' | 'loss';
   /** The full model's metric on the split. */
   baseline: number;
-  /** Per input node: the metric with it masked, and how much worse that is (positive = the input helps). */
-  rows: { nodeId: string; value: number; drop: number }[];
+  /**
+   * Per input node: the metric with it masked, and how much worse that is (positive = the input
+   * helps); `noisy`: the metric with Gaussian noise of `noise` × each feature's train σ added to it
+   * (engine/evaluate/robustness.ts).
+   */
+  rows: { nodeId: string; value: number; drop: number; noisy?: number }[];
+  /** The noise level of the `noisy` scores. */
+  noise?: number;
 }
 
 /** Page → worker. */
@@ -385,5 +391,6 @@ export function checkConfig(c: PanelConfig): Partial<Record<keyof PanelConfig, s
   if (!(Number.isInteger(c.epochs) && c.epochs >= 1 && c.epochs <= 10_000)) out.epochs = 'a whole number from 1 to 10000';
   if (!(Number.isInteger(c.patience) && c.patience >= 0)) out.patience = 'a whole number, 0 = off';
   if (!Number.isInteger(c.seed)) out.seed = 'a whole number';
+  if (!(c.modalityDropout >= 0 && c.modalityDropout <= MAX_MODALITY_DROPOUT)) out.modalityDropout = `a share from 0 to ${MAX_MODALITY_DROPOUT}, 0 = off`;
   return out;
 }

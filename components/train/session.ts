@@ -130,6 +130,11 @@ export function createSession(post: Post, opts: { mainThread: boolean; mainThrea
     if (!ab) return undefined;
     const rep = ab.report;
     const regress = rep.baseline.accuracy === undefined;
+    const robust = r.robustness;
+    const noisy = (id: string) => {
+      const x = robust?.robustness.find((y) => y.input === id);
+      return x ? { noisy: regress ? x.noisyLoss : x.noisy } : {};
+    };
     return {
       split: ab.split,
       count: ab.count,
@@ -137,7 +142,8 @@ export function createSession(post: Post, opts: { mainThread: boolean; mainThrea
       metric: regress ? 'loss' : 'accuracy',
       baseline: regress ? rep.baseline.loss : (rep.baseline.accuracy ?? 0),
       // For regression the drop is the loss gained when the input is masked (the engine's drop is RMSE).
-      rows: rep.rows.map((x) => (regress ? { nodeId: x.nodeId, value: x.loss, drop: x.loss - rep.baseline.loss } : { nodeId: x.nodeId, value: x.accuracy ?? 0, drop: x.drop })),
+      rows: rep.rows.map((x) => ({ ...(regress ? { nodeId: x.nodeId, value: x.loss, drop: x.loss - rep.baseline.loss } : { nodeId: x.nodeId, value: x.accuracy ?? 0, drop: x.drop }), ...noisy(x.nodeId) })),
+      ...(robust ? { noise: robust.noise } : {}),
     };
   }
 
@@ -316,10 +322,10 @@ export function createSession(post: Post, opts: { mainThread: boolean; mainThrea
           return;
         case 'compare':
           if (running || !active) {
-            post({ type: 'compare-done', error: running ? 'Training is running: compare when it has finished.' : 'Train a model first: Compare trains each input alone with the same settings.' });
+            post({ type: 'compare-done', error: running ? 'Training is running: compare when it has finished.' : 'Train a model first: Compare trains the fused model and each input alone with the same settings.' });
             return;
           }
-          await compare.run(active.run);
+          await compare.run(active.run, { seeds: msg.seeds, sweep: msg.sweep });
           return;
         case 'reset':
           if (running) active?.run.trainer.stop();

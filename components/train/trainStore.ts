@@ -13,7 +13,7 @@ import { initialView, reduceView, type BackendPreference, type FromWorker, type 
 import { wasmBinaryUrls } from './wasmUrls';
 import { exposeTestHooks, needsFreshRuntime, workerSwitchedOff } from './failures';
 import { save } from '../code/download';
-import { compareStarting, compareStopping } from './compareView';
+import { compareStarting, compareStopping, type CompareRequest } from './compareView';
 
 export interface TrainState {
   view: TrainView;
@@ -33,6 +33,7 @@ let state: TrainState = {
     epochs: DEFAULT_TRAIN_CONFIG.epochs,
     patience: DEFAULT_TRAIN_CONFIG.patience,
     seed: DEFAULT_TRAIN_CONFIG.seed,
+    modalityDropout: DEFAULT_TRAIN_CONFIG.modalityDropout,
   },
   preference: 'auto',
 };
@@ -263,9 +264,10 @@ export const trainActions = {
     send({ type: 'export', target });
   },
   /** Compare: train each input alone with the trained model's settings (compareSession.ts). */
-  compare(): void {
-    set({ view: { ...state.view, compare: compareStarting() } }, true);
-    send({ type: 'compare' });
+  compare(request: Partial<CompareRequest> = {}): void {
+    const c = compareStarting(request);
+    set({ view: { ...state.view, compare: c } }, true);
+    send({ type: 'compare', ...c.request });
   },
   stopCompare(): void {
     set({ view: { ...state.view, compare: compareStopping(state.view.compare) } }, true);

@@ -12,6 +12,7 @@ import type { PlatformAdapter } from './adapter';
 import { countNonFinite } from './inputs/row';
 import { inputData, type FittedInput, type InputBinding, type Prepared, type RawInput, type RowCtx } from './inputs';
 import { fitClasses, splitMultiLabel } from './labels';
+import { fillSample, fitMissing, hasPresence, MAX_FILL_VALUES, withoutPresence, writeWithPresence } from './missing';
 import { matchedByNameProblem, openDataset, shownName, sourceLocator } from './layout';
 import { isInputKind, type InputKind, type InputParamsByKind } from './params';
 import { DEFAULT_LIMITS, problem, type DataLimits, type DataProblem } from './problems';
@@ -333,7 +334,12 @@ async function loadDatasetUnsafe(source: FileSource, opts: LoadOptions): Promise
   // Decode and prepare every row.
   const rawInputs: (RawInput | null)[][] = bound.inputs.map(() => new Array<RawInput | null>(m.rows.length).fill(null));
   const rawLabels: (RawLabel | null)[][] = bound.heads.map(() => new Array<RawLabel | null>(m.rows.length).fill(null));
+  // Kept-missing cells (an input with missing = keep whose every cell is empty), per input and row.
+  const absent: Uint8Array[] = bound.inputs.map(() => new Uint8Array(m.rows.length));
   const total = m.rows.length;
+  // The shape each kind featurises to (a kept-missing input's presence channel is added when encoding).
+  const presence = bound.inputs.map((b) => hasPresence(b.kind, b.params));
+  const baseShapes = bound.inputs.map((b, k) => (presence[k] ? withoutPresence(b.shape) : b.shape));
   const rowProblems: DataProblem[][] = new Array(total);
   const prepareRow = async (i: number): Promise<void> => {
     const r = m.rows[i];
@@ -344,6 +350,10 @@ async function loadDatasetUnsafe(source: FileSource, opts: LoadOptions): Promise
     for (let k = 0; k < bound.inputs.length; k++) {
       const b = bound.inputs[k];
       const cells = b.columns.map((c) => r.values[colIdx.get(c) as number]);
+      if (b.params.missing === 'keep' && cells.every((c) => c.trim() === '')) {
+        absent[k][i] = 1;
+        continue;
+      }
       let results: Prepared<RawInput>[];
       try {
         results = await inputData(b.kind).prepare(b, cells, ctx);
@@ -355,8 +365,8 @@ async function loadDatasetUnsafe(source: FileSource, opts: LoadOptions): Promise
         else if (res.value instanceof Float32Array && countNonFinite(res.value) > 0) {
           // A safety net behind the decoders: one NaN would poison the fitted mean of every row.
           found.push(problem('non-finite', `Row ${r.row}: "${b.nodeId}" produced ${countNonFinite(res.value)} NaN or infinite value(s) from "${cells[0].slice(0, 80)}"; the row is skipped.`, { row: r.row, line: r.line, nodeId: b.nodeId, column: b.columns[0] }));
-        } else if (inputData(b.kind).rawLength(res.value, b.shape) !== sizeOf(b.shape)) {
-          found.push(problem('shape-mismatch', `Row ${r.row}: "${b.nodeId}" produced ${inputData(b.kind).rawLength(res.value, b.shape)} values but its shape [${b.shape.join(', ')}] needs ${sizeOf(b.shape)}.`, { row: r.row, line: r.line, nodeId: b.nodeId, column: b.columns[0] }));
+        } else if (inputData(b.kind).rawLength(res.value, baseShapes[k]) !== sizeOf(baseShapes[k])) {
+          found.push(problem('shape-mismatch', `Row ${r.row}: "${b.nodeId}" produced ${inputData(b.kind).rawLength(res.value, baseShapes[k])} values but its shape [${baseShapes[k].join(', ')}] needs ${sizeOf(baseShapes[k])}.`, { row: r.row, line: r.line, nodeId: b.nodeId, column: b.columns[0] }));
         } else rawInputs[k][i] = res.value;
       }
     }
@@ -396,7 +406,15 @@ async function loadDatasetUnsafe(source: FileSource, opts: LoadOptions): Promise
   });
   const fitted = emptyFitted();
   bound.inputs.forEach((b, k) => {
-    fitted.inputs[b.nodeId] = inputData(b.kind).fit(b, trainIdx.map((i) => rawInputs[k][i] as RawInput), problems);
+    // Fitted on the train rows that have this input (a kept-missing row has none to learn from).
+    fitted.inputs[b.nodeId] = inputData(b.kind).fit(b, trainIdx.filter((i) => !absent[k][i]).map((i) => rawInputs[k][i] as RawInput), problems);
+  });
+  bound.inputs.forEach((b, k) => {
+    let n = 0;
+    m.rows.forEach((_, i) => {
+      if (absent[k][i] && !skip.has(i)) n++;
+    });
+    if (n > 0) problems.push(problem('kept-missing', `Input "${b.nodeId}": ${n} row(s) have no value in ${b.columns.map((c) => `"${c}"`).join(', ')}; they are kept with this input missing (${b.kind === 'input.text' ? 'an empty text' : 'the train mean, presence channel 0'}).`, { nodeId: b.nodeId, column: b.columns[0] }, 'warning'));
   });
   bound.heads.forEach((h, k) => {
     const train = trainIdx.map((i) => rawLabels[k][i] as RawLabel);
@@ -476,7 +494,16 @@ async function loadDatasetUnsafe(source: FileSource, opts: LoadOptions): Promise
       const size = sizeOf(b.shape);
       const out = new Float32Array(idx.length * size);
       const encode = encoders.get(b.nodeId) as (raw: RawInput, out: Float32Array, offset: number) => void;
-      idx.forEach((i, n) => encode(rawInputs[k][i] as RawInput, out, n * size));
+      if (presence[k]) {
+        const c = baseShapes[k][baseShapes[k].length - 1];
+        const base = new Float32Array(sizeOf(baseShapes[k]));
+        idx.forEach((i, n) => {
+          if (absent[k][i]) return; // filled below, once the train mean is known
+          base.fill(0);
+          encode(rawInputs[k][i] as RawInput, base, 0);
+          writeWithPresence(base, c, 1, out, n * size);
+        });
+      } else idx.forEach((i, n) => !absent[k][i] && encode(rawInputs[k][i] as RawInput, out, n * size)); // absent text: all padding
       st.inputs[b.nodeId] = out;
     });
     bound.heads.forEach((h, k) => {
@@ -512,6 +539,28 @@ async function loadDatasetUnsafe(source: FileSource, opts: LoadOptions): Promise
     });
     if (opts.onProgress) opts.onProgress({ stage: 'encode', done: SPLITS.indexOf(s) + 1, total: 3 });
   }
+  // What each input is when missing: its train mean sample, kept for prediction (missing.ts). A
+  // kept-missing input's is the mean of the train rows that have it, with presence 0, and it
+  // fills the rows without it in every split.
+  bound.inputs.forEach((b, k) => {
+    const train = splits.train.inputs[b.nodeId];
+    if (!presence[k]) {
+      const fill = fitMissing(b.kind, train, splits.train.count, b.shape);
+      if (fill) fitted.inputs[b.nodeId].missing = fill;
+      return;
+    }
+    const c = baseShapes[k][baseShapes[k].length - 1];
+    const size = sizeOf(b.shape);
+    const present = bySplit.train.map((i, n) => (absent[k][i] ? -1 : n)).filter((n) => n >= 0);
+    const kept = new Float32Array(present.length * size);
+    present.forEach((n, j) => kept.set(train.subarray(n * size, (n + 1) * size), j * size));
+    const mean = fitMissing(b.kind, kept, present.length, b.shape);
+    const sample = new Float32Array(size);
+    if (mean) sample.set(fillSample({ shape: b.shape, missing: mean }));
+    for (let j = c; j < size; j += c + 1) sample[j] = 0;
+    fitted.inputs[b.nodeId].missing = sample.length <= MAX_FILL_VALUES ? { values: Array.from(sample) } : { channels: Array.from({ length: c + 1 }, (_, j) => (j === c ? 0 : (mean && 'channels' in mean ? mean.channels[j] : sample[j]))) };
+    for (const s of SPLITS) bySplit[s].forEach((i, n) => absent[k][i] && splits[s].inputs[b.nodeId].set(sample, n * size));
+  });
   if (splits.train.count === 0) problems.push(problem('no-rows', 'No train row could be loaded, so nothing can be learnt; see the problems above.'));
 
   const loaded = splits.train.count + splits.val.count + splits.test.count;
@@ -561,6 +610,13 @@ export async function featuriseSample(
       problems.push(problem('missing-column', `Input "${nodeId}" needs ${missing.map((c) => `"${c}"`).join(', ')}.`, { nodeId, column: missing[0] }));
       continue;
     }
+    const presence = hasPresence(f.kind, f.params);
+    if (f.params.missing === 'keep' && f.columns.every((c) => cells[c].trim() === '')) {
+      // Kept-missing: the input is missing, as in training (the train mean, presence 0; text: all padding).
+      inputs[nodeId] = f.kind === 'input.text' ? new Float32Array(sizeOf(f.shape)) : fillSample(f);
+      continue;
+    }
+    const baseShape = presence ? withoutPresence(f.shape) : f.shape;
     const b = { nodeId, kind: f.kind, columns: f.columns, params: f.params, shape: f.shape } as InputBinding;
     try {
       const handler = inputData(f.kind);
@@ -573,7 +629,11 @@ export async function featuriseSample(
       const raw = (res[0] as { ok: true; value: RawInput }).value;
       warnings.push(...(handler.sampleWarnings?.(f, raw) ?? []).map((w) => ({ ...w, nodeId })));
       const out = new Float32Array(sizeOf(f.shape));
-      handler.encoder(f)(raw, out, 0);
+      if (presence) {
+        const base = new Float32Array(sizeOf(baseShape));
+        handler.encoder(f)(raw, base, 0);
+        writeWithPresence(base, baseShape[baseShape.length - 1], 1, out, 0);
+      } else handler.encoder(f)(raw, out, 0);
       inputs[nodeId] = out;
     } catch (e) {
       problems.push(problem('undecodable', `Input "${nodeId}": ${e instanceof Error ? e.message : String(e)}`, { nodeId }));

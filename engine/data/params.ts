@@ -7,11 +7,13 @@
 import type { AudioAugmentParams, AudioFeatureParams } from './audio';
 import type { ImageFeatureParams } from './image';
 import type { CategoricalColumn } from './tabular';
+import type { MissingPolicy } from './missing';
 import type { Tokenizer } from './text';
 
 /** The featuriser's params (featurise-core.ts) plus the column and the augmentations. */
 export interface ImageInputParams extends ImageFeatureParams {
   column: string;
+  missing?: MissingPolicy;
   flip: boolean;
   shift: number;
   brightness: number;
@@ -19,6 +21,7 @@ export interface ImageInputParams extends ImageFeatureParams {
 
 export interface TextInputParams {
   column: string;
+  missing?: MissingPolicy;
   tokenizer: Tokenizer;
   vocabSize: number;
   seqLength: number;
@@ -29,16 +32,19 @@ export interface TextInputParams {
 /** The featuriser's params (featurise-core.ts, with standardisation) plus the column and the augmentations. */
 export interface AudioInputParams extends AudioFeatureParams, AudioAugmentParams {
   column: string;
+  missing?: MissingPolicy;
 }
 
 export interface TabularInputParams {
   columns: string[];
+  missing?: MissingPolicy;
   categorical: CategoricalColumn[];
   standardise: boolean;
 }
 
 export interface VideoInputParams {
   column: string;
+  missing?: MissingPolicy;
   frames: number;
   height: number;
   width: number;

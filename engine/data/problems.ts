@@ -29,6 +29,7 @@ export const DATA_PROBLEM_CODES = {
   'undecodable': 'A file could not be decoded (wrong format, truncated, corrupt).',
   'needs-app': 'This file type can only be decoded in the browser app.',
   'empty-value': 'A cell that must hold a value is empty (e.g. empty text).',
+  'kept-missing': "Rows whose cell for an input with missing = keep is empty: kept, with that input missing (train mean, presence channel 0).",
   'wrong-type': 'A cell holds the wrong type of value (e.g. text in a numeric column).',
   'missing-label': 'The label cell is empty.',
   'unknown-label': 'The label is not one of the classes learnt from the train split.',

@@ -5,6 +5,8 @@
  * metric is computed on the CPU from the predictions (one read per batch).
  */
 import type * as tfTypes from '@tensorflow/tfjs';
+import { fillSample } from '../data/missing';
+import type { FittedState } from '../data/loader';
 import { sizeOf } from '../spec';
 import { gatherRows } from '../train/batches';
 import { planExecution, runPlan } from '../train/executor';
@@ -214,6 +216,24 @@ export function inputMeans(split: SplitData): Record<string, Float32Array> {
     out[id] = Float32Array.from(m, (v) => (split.count > 0 ? v / split.count : 0));
   }
   return out;
+}
+
+/**
+ * What a missing input is filled with, wherever one is missing: the ablation, robustness and
+ * modality dropout in training. The fill the fitted state keeps (engine/data/missing.ts: the
+ * train mean sample; for a kept-missing input the mean of the rows that have it, presence 0),
+ * else the train split's mean sample; token inputs (`input.text`), where a mean of token ids
+ * means nothing, get all padding, an empty text.
+ */
+export function missingFill(inputs: readonly { nodeId: string; kind: string }[], train: SplitData, fitted?: FittedState): Record<string, Float32Array> {
+  const means = inputMeans(train);
+  for (const i of inputs) {
+    if (!means[i.nodeId]) continue;
+    const f = fitted?.inputs[i.nodeId];
+    if (i.kind === 'input.text') means[i.nodeId] = new Float32Array(means[i.nodeId].length);
+    else if (f?.missing && sizeOf(f.shape) === means[i.nodeId].length) means[i.nodeId] = fillSample(f);
+  }
+  return means;
 }
 
 export interface AblationRow {

@@ -8,7 +8,9 @@
  */
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { FittedInput, FittedState } from '../data/loader';
+import { withoutChannel } from '../data/augment';
 import { inputData } from '../data/inputs';
+import { hasPresence, stripPresence } from '../data/missing';
 import type { InputPreview } from '../data/preview-values';
 import { sizeOf } from '../spec';
 import type { ModelIO, SplitData, TrainingSet } from '../train/types';
@@ -21,7 +23,10 @@ export { detokenize, envelope, heatColor, valueRange } from '../data/preview-val
 
 /** The preview of one featurised input value (`size(shape)` numbers) using its fitted state (each kind's module in engine/data/inputs). */
 export function previewInput(nodeId: string, f: FittedInput, values: Float32Array): InputPreview {
-  return inputData(f.kind).preview(nodeId, f, values);
+  if (!hasPresence(f.kind, f.params)) return inputData(f.kind).preview(nodeId, f, values);
+  // A kept-missing input: the preview of its values without the presence channel.
+  const c = f.shape[f.shape.length - 1] - 1;
+  return inputData(f.kind).preview(nodeId, withoutChannel(f), stripPresence(values, c));
 }
 
 /** Previews of every input of sample `index` of a split (in the order of `inputs`). */

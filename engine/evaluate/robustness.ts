@@ -1,6 +1,6 @@
 /**
  * Robustness to a missing or noisy modality at test time: the primary output's score with each
- * input in turn missing (filled with the train split's mean sample, as the ablation does) and with
+ * input in turn missing (filled as the ablation does: `missingFill`) and with
  * Gaussian noise added to it (σ = `noise` × that feature's train standard deviation; for text,
  * each token replaced by <unk> with probability min(noise, 1)); seeded, so a report repeats. MultiBench reports this axis beside accuracy; it shows whether a fused
  * model leans on one input so much that losing it breaks the model.
@@ -9,7 +9,7 @@ import type * as tfTypes from '@tensorflow/tfjs';
 import { UNK_ID } from '../data/featurise-core';
 import { mulberry32 } from '../data/rng';
 import type { ModelIO, SplitData, TrainingSet } from '../train/types';
-import { ablateInputs, evaluateModel, inputMeans } from './index';
+import { ablateInputs, evaluateModel, missingFill } from './index';
 
 type TF = typeof tfTypes;
 
@@ -20,6 +20,8 @@ export interface RobustnessRow {
   missing: number;
   /** Score with noise added to this input. */
   noisy: number;
+  /** The primary output's loss with noise added to this input. */
+  noisyLoss: number;
 }
 
 export interface RobustnessReport {
@@ -66,7 +68,7 @@ export function robustnessReport(
   opts: { noise?: number; seed?: number; batchSize?: number; kinds?: Record<string, string> } = {},
 ): RobustnessReport {
   const noise = opts.noise ?? 0.5;
-  const means = inputMeans(train);
+  const means = missingFill(Object.entries(opts.kinds ?? {}).map(([nodeId, kind]) => ({ nodeId, kind })), train, data.fitted);
   const stds = inputStds(train, means);
   const ablation = ablateInputs(tf, model, io, data, split, train.count > 0 ? means : undefined, { batchSize: opts.batchSize });
   const regress = ablation.baseline.rmse !== undefined && ablation.baseline.accuracy === undefined;
@@ -86,7 +88,7 @@ export function robustnessReport(
     } else for (let i = 0; i < x.length; i++) noisy[i] = x[i] + noise * (size ? s[i % size] : 0) * rand();
     const rep = evaluateModel(tf, model, io, data, { ...split, inputs: { ...split.inputs, [inp.nodeId]: noisy } }, { batchSize: opts.batchSize, worst: 0 });
     const missing = ablation.rows.find((r) => r.nodeId === inp.nodeId);
-    rows.push({ input: inp.nodeId, missing: missing ? score(missing) : NaN, noisy: score(rep.outputs[ablation.primary]) });
+    rows.push({ input: inp.nodeId, missing: missing ? score(missing) : NaN, noisy: score(rep.outputs[ablation.primary]), noisyLoss: rep.outputs[ablation.primary].loss });
   });
   return { primary: ablation.primary, metric: regress ? 'rmse' : 'accuracy', clean: score(ablation.baseline), noise, robustness: rows };
 }

@@ -7,7 +7,7 @@
  * checked and bounded before it is used, and anything unreadable is a diagnostic, never a throw.
  */
 import { parseGraph, type GraphDoc } from '../graph';
-import { OPTIMIZERS, type OptimizerName, type TrainConfig } from '../train/types';
+import { MAX_MODALITY_DROPOUT, OPTIMIZERS, type OptimizerName, type TrainConfig } from '../train/types';
 
 export const PROJECT_FORMAT = 'fusionlab/project';
 export const PROJECT_VERSION = 1;
@@ -31,7 +31,7 @@ export interface GraphVersion {
 }
 
 /** The Train panel's settings, as the CLI flags name them. */
-export type ProjectTrainSettings = Partial<Pick<TrainConfig, 'optimizer' | 'learningRate' | 'momentum' | 'batchSize' | 'epochs' | 'patience' | 'seed'>>;
+export type ProjectTrainSettings = Partial<Pick<TrainConfig, 'optimizer' | 'learningRate' | 'momentum' | 'batchSize' | 'epochs' | 'patience' | 'seed' | 'modalityDropout'>>;
 
 /** Where the project's trained model stands. */
 export interface ProjectModelInfo {
@@ -136,6 +136,8 @@ export function parseTrainSettings(v: unknown): ProjectTrainSettings {
   if (pa !== undefined) out.patience = pa;
   const seed = int('seed', -(2 ** 31), 2 ** 31 - 1);
   if (seed !== undefined) out.seed = seed;
+  const md = num('modalityDropout');
+  if (md !== undefined && md >= 0 && md <= MAX_MODALITY_DROPOUT) out.modalityDropout = md;
   return out;
 }
 

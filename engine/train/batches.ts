@@ -47,10 +47,13 @@ export function batchTensor(
   rows: ArrayLike<number>,
   dtype: 'float32' | 'int32',
   augment?: { fn: Augmenter; rng: Rng },
+  /** Modality dropout: samples `i` with `dropped[i] = 1` become `fill` (after augmentation, so the fill stays as it is). */
+  mask?: { dropped: Uint8Array; fill: Float32Array },
 ): tfTypes.Tensor {
   const size = sizeOf(shape);
   const out = gatherRows(data, size, rows);
   if (augment) for (let i = 0; i < rows.length; i++) augment.fn(out.subarray(i * size, (i + 1) * size), augment.rng);
+  if (mask) for (let i = 0; i < rows.length; i++) if (mask.dropped[i]) out.set(mask.fill, i * size);
   const full = [rows.length, ...shape];
   return dtype === 'int32' ? tf.tensor(Int32Array.from(out), full, 'int32') : tf.tensor(out, full, 'float32');
 }

@@ -13,6 +13,7 @@ import type * as tfTypes from '@tensorflow/tfjs';
 import { createRng, hashString, type Rng } from '../data/rng';
 import { sizeOf } from '../spec';
 import { batchTensor, buildAugmenters, permutation, type Augmenter } from './batches';
+import { dropModalities, modalityDropoutRate, modalityFill } from './modality-dropout';
 import { findBatchNormSites, recomputeBatchNormStats, type BatchNormSite } from './bn-stats';
 import { planExecution, runPlan, type ExecutionPlan } from './executor';
 import { findFrozenFrontier } from './frozen';
@@ -118,6 +119,8 @@ export class Trainer {
   private trainPlan!: ExecutionPlan;
   private bnSites: BatchNormSite[] = [];
   private readonly augmenters: Record<string, Augmenter>;
+  /** Modality dropout's fill sample per input (null when it is off). */
+  private dropFill: Record<string, Float32Array> | null = null;
   private readonly varList: tfTypes.Variable[];
 
   constructor(opts: TrainerOptions) {
@@ -154,7 +157,7 @@ export class Trainer {
       this.optimizer.dispose();
       this.optimizer = this.makeOptimizer();
     }
-    if (before.seed !== this.config.seed || before.validationFraction !== this.config.validationFraction || before.cacheFrozen !== this.config.cacheFrozen || before.augment !== this.config.augment) {
+    if (before.seed !== this.config.seed || before.validationFraction !== this.config.validationFraction || before.cacheFrozen !== this.config.cacheFrozen || before.augment !== this.config.augment || before.modalityDropout !== this.config.modalityDropout) {
       this.prepared = false; // views and caches depend on these
     }
   }
@@ -287,6 +290,10 @@ export class Trainer {
     this.model.inputs.forEach((t, i) => inputByTensor.set(t.id, this.io.inputs[i].nodeId));
     const augmented = new Set<number>();
     if (c.augment) this.model.inputs.forEach((t) => inputByTensor.get(t.id) !== undefined && this.augmenters[inputByTensor.get(t.id) as string] && augmented.add(t.id));
+    // A masked input changes from batch to batch: what it feeds cannot be cached either.
+    const dropout = modalityDropoutRate(c);
+    if (dropout > 0 && this.model.inputs.length > 1) this.model.inputs.forEach((t) => augmented.add(t.id));
+    this.dropFill = dropout > 0 && this.model.inputs.length > 1 ? modalityFill(this.model.inputs.map((t) => ({ nodeId: inputByTensor.get(t.id) as string, int: t.dtype === 'int32' })), train, trainRows, this.data.fitted) : null;
     const frontier = c.cacheFrozen ? findFrozenFrontier(this.model, augmented) : { feeds: [...this.model.inputs], cached: [] };
     const feedTensors = frontier.cached.length > 0 ? frontier.feeds : [...this.model.inputs];
     this.feeds = feedTensors.map((t) => ({
@@ -319,8 +326,8 @@ export class Trainer {
     this.prepared = true;
   }
 
-  /** One feed's batch tensor for view positions `pos`. */
-  private feedTensor(f: FeedSource, v: View, pos: Int32Array, rng: Rng | null): Tensor {
+  /** One feed's batch tensor for view positions `pos`; `dropped`: the samples whose input is masked. */
+  private feedTensor(f: FeedSource, v: View, pos: Int32Array, rng: Rng | null, dropped?: Map<string, Uint8Array>): Tensor {
     const cached = v.cache.get(f.tensor.id);
     if (cached) return batchTensor(this.tf, cached, f.shape, pos, f.dtype);
     if (!f.nodeId) throw new Error(`internal: no data for ${f.tensor.name}`);
@@ -328,7 +335,9 @@ export class Trainer {
     if (!data) throw new Error(`The data has no values for input "${f.nodeId}".`);
     const rows = pos.map((p) => v.rows[p]);
     const aug = rng && this.config.augment ? this.augmenters[f.nodeId] : undefined;
-    return batchTensor(this.tf, data, f.shape, rows, f.dtype, aug && rng ? { fn: aug, rng } : undefined);
+    const mask = dropped?.get(f.nodeId);
+    const fill = this.dropFill?.[f.nodeId];
+    return batchTensor(this.tf, data, f.shape, rows, f.dtype, aug && rng ? { fn: aug, rng } : undefined, mask && fill ? { dropped: mask, fill } : undefined);
   }
 
   private targetTensors(v: View, pos: Int32Array): Tensor[] {
@@ -404,7 +413,8 @@ export class Trainer {
         const b = this.batchInEpoch;
         const pos = this.perm.subarray(b * bs, Math.min(n, (b + 1) * bs));
         const rng = createRng(hashString(`aug${e}/${b}`, c.seed));
-        const xs = this.feeds.map((f) => this.feedTensor(f, this.trainView, pos, rng));
+        const dropped = this.dropFill ? dropModalities(Object.keys(this.dropFill), pos.length, modalityDropoutRate(c), createRng(hashString(`drop${e}/${b}`, c.seed))) : undefined;
+        const xs = this.feeds.map((f) => this.feedTensor(f, this.trainView, pos, rng, dropped));
         const ys = this.targetTensors(this.trainView, pos);
         let metrics: Tensor | null = null;
         const cost = this.optimizer.minimize(

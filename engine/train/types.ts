@@ -53,6 +53,13 @@ export interface TrainConfig {
   validationFraction: number;
   /** Apply the input nodes' augmentation params in training. */
   augment: boolean;
+  /**
+   * Modality dropout: in training, each input of each sample is masked with this probability
+   * (0 = off, at most {@link MAX_MODALITY_DROPOUT}), never every input of a sample at once. A masked
+   * input gets what a missing one gets at test time: the train split's mean sample (all padding
+   * for token inputs), so the model learns to answer when a modality is absent.
+   */
+  modalityDropout: number;
   /** Cache the features of a frozen prefix of the model (see `frozen.ts`). */
   cacheFrozen: boolean;
   /** Read batch metrics from the backend every this many batches (1 = every batch; raise on WebGL). */
@@ -70,6 +77,9 @@ export interface TrainConfig {
   restoreBest: boolean;
 }
 
+/** Highest modality dropout rate a config may ask for (above it too little of each sample is left). */
+export const MAX_MODALITY_DROPOUT = 0.9;
+
 /**
  * The defaults of the app's Train panel and of `fusionlab train` alike. Adam at 0.003 for 15
  * epochs reached ≥ 95 % on the demo in every trial run, and 0.001 needs about 40 epochs there.
@@ -84,6 +94,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   patience: 0,
   validationFraction: 0.1,
   augment: true,
+  modalityDropout: 0,
   cacheFrozen: true,
   metricsEvery: 1,
   evalBatchSize: 128,

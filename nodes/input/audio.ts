@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { defineNode, type NodeDiagnostic } from '../../engine/spec';
+import { presenceShape } from '../../engine/data/missing';
+import { missingParam } from '../shared';
 
 /** The params of `input.audio` (exported for the data pipeline's type check). */
 export const audioParams = z.object({
@@ -15,6 +17,7 @@ export const audioParams = z.object({
   timeShift: z.number().min(0).max(0.5).default(0).describe('Augmentation (training only): largest random shift in time as a fraction of the clip (0 = off).'),
   gainDb: z.number().min(0).max(24).default(0).describe('Augmentation (training only): largest random volume change in dB (0 = off).'),
   noise: z.number().min(0).max(1).default(0).describe('Augmentation (training only): standard deviation of added Gaussian noise in feature units (0 = off).'),
+  missing: missingParam,
 });
 
 type AudioParams = z.infer<typeof audioParams>;
@@ -53,12 +56,12 @@ Reference: Davis & Mermelstein (1980), mel-scale features for speech recognition
     const n = Math.round(p.sampleRate * p.clipSeconds);
     if (p.representation === 'logmel' && n < p.frameLength) {
       const d: NodeDiagnostic = { severity: 'warning', code: 'bad-shape', message: `The clip (${n} samples) is shorter than one frame (${p.frameLength}); the spectrogram has a single frame. Lengthen clipSeconds or shorten frameLength.`, path: ['params', 'frameLength'] };
-      return { ok: true, outputs: { out: { kind: 'audio', shape: audioShape(p) } }, diagnostics: [d] };
+      return { ok: true, outputs: { out: { kind: 'audio', shape: presenceShape('input.audio', audioShape(p), p) } }, diagnostics: [d] };
     }
-    return { ok: true, outputs: { out: { kind: 'audio', shape: audioShape(p) } } };
+    return { ok: true, outputs: { out: { kind: 'audio', shape: presenceShape('input.audio', audioShape(p), p) } } };
   },
   build(ctx, _inputs, p) {
-    return { out: ctx.tf.input({ shape: audioShape(p), name: ctx.name('input') }) };
+    return { out: ctx.tf.input({ shape: presenceShape('input.audio', audioShape(p), p), name: ctx.name('input') }) };
   },
   input: { columns: (p) => [p.column] },
 });

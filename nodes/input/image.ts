@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { defineNode } from '../../engine/spec';
+import { presenceShape } from '../../engine/data/missing';
+import { missingParam } from '../shared';
 
 /** The params of `input.image` (exported for the data pipeline's type check). */
 export const imageParams = z.object({
@@ -12,6 +14,7 @@ export const imageParams = z.object({
   flip: z.boolean().default(false).describe('Augmentation (training only): mirror left–right at random. Leave off when direction matters (digits, text).'),
   shift: z.number().min(0).max(0.5).default(0).describe('Augmentation (training only): largest random shift as a fraction of the size (0 = off).'),
   brightness: z.number().min(0).max(1).default(0).describe('Augmentation (training only): largest random brightness change as a fraction of the value range (0 = off).'),
+  missing: missingParam,
 });
 
 export default defineNode({
@@ -32,9 +35,9 @@ Use it for photos, drawings, scans, spectrogram images. Small sizes (28–64 px)
 browser; grow them only when detail matters.`,
   params: imageParams,
   ports: () => ({ inputs: [], outputs: [{ id: 'out', label: 'Image', accepts: ['image'] }] }),
-  infer: (_inputs, p) => ({ ok: true, outputs: { out: { kind: 'image', shape: [p.height, p.width, p.channels] } } }),
+  infer: (_inputs, p) => ({ ok: true, outputs: { out: { kind: 'image', shape: presenceShape('input.image', [p.height, p.width, p.channels], p) } } }),
   build(ctx, _inputs, p) {
-    return { out: ctx.tf.input({ shape: [p.height, p.width, p.channels], name: ctx.name('input') }) };
+    return { out: ctx.tf.input({ shape: presenceShape('input.image', [p.height, p.width, p.channels], p), name: ctx.name('input') }) };
   },
   input: { columns: (p) => [p.column] },
 });

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { defineNode } from '../../engine/spec';
+import { presenceShape } from '../../engine/data/missing';
+import { missingParam } from '../shared';
 
 /** The params of `input.tabular` (exported for the data pipeline's type check). */
 export const tabularParams = z.object({
@@ -15,6 +17,7 @@ export const tabularParams = z.object({
     .default([])
     .describe('Categorical columns, one-hot encoded after the numeric ones.'),
   standardise: z.boolean().default(true).describe('Subtract the train split mean and divide by its standard deviation, per numeric column.'),
+  missing: missingParam,
 });
 
 type TabularParams = z.infer<typeof tabularParams>;
@@ -47,10 +50,10 @@ Connect it to a tabular MLP or a dense block. Use it for measurements, counts an
     const names = [...p.columns, ...p.categorical.map((c) => c.column)];
     const dup = names.find((c, i) => names.indexOf(c) !== i);
     if (dup) return { ok: false, diagnostics: [{ severity: 'error', code: 'bad-params', message: `The column "${dup}" is listed twice.`, path: ['params', 'columns'] }] };
-    return { ok: true, outputs: { out: { kind: 'tabular', shape: [n] } } };
+    return { ok: true, outputs: { out: { kind: 'tabular', shape: presenceShape('input.tabular', [n], p) } } };
   },
   build(ctx, _inputs, p) {
-    return { out: ctx.tf.input({ shape: [width(p)], name: ctx.name('input') }) };
+    return { out: ctx.tf.input({ shape: presenceShape('input.tabular', [width(p)], p), name: ctx.name('input') }) };
   },
   input: { columns: (p) => [...p.columns, ...p.categorical.map((c) => c.column)] },
 });

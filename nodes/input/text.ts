@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineNode } from '../../engine/spec';
+import { missingParam } from '../shared';
 
 /** The params of `input.text` (exported for the data pipeline's type check). */
 export const textParams = z.object({
@@ -9,6 +10,7 @@ export const textParams = z.object({
   seqLength: z.number().int().min(1).max(4096).default(32).describe('Tokens per sample: longer texts are cut, shorter ones padded with id 0.'),
   lowercase: z.boolean().default(true).describe('Lower-case the text before splitting, so "Cat" and "cat" are one token.'),
   tokenDropout: z.number().min(0).max(0.5).default(0).describe('Augmentation (training only): chance that each token is replaced by <unk> (0 = off).'),
+  missing: missingParam,
 });
 
 export default defineNode({

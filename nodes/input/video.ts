@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { defineNode } from '../../engine/spec';
+import { presenceShape } from '../../engine/data/missing';
+import { missingParam } from '../shared';
 
 /** The params of `input.video` (exported for the data pipeline's type check). */
 export const videoParams = z.object({
@@ -8,6 +10,7 @@ export const videoParams = z.object({
   height: z.number().int().min(4).max(512).default(64).describe('Frame height in pixels.'),
   width: z.number().int().min(4).max(512).default(64).describe('Frame width in pixels.'),
   channels: z.union([z.literal(1), z.literal(3)]).default(3).describe('1 = grayscale, 3 = colour (RGB).'),
+  missing: missingParam,
 });
 
 export default defineNode({
@@ -26,9 +29,9 @@ Connect it to a video encoder (a CNN per frame, then pooling or a GRU over time)
 size small: 8 frames of 64×64 is already 98,304 numbers per sample.`,
   params: videoParams,
   ports: () => ({ inputs: [], outputs: [{ id: 'out', label: 'Video', accepts: ['video'] }] }),
-  infer: (_inputs, p) => ({ ok: true, outputs: { out: { kind: 'video', shape: [p.frames, p.height, p.width, p.channels] } } }),
+  infer: (_inputs, p) => ({ ok: true, outputs: { out: { kind: 'video', shape: presenceShape('input.video', [p.frames, p.height, p.width, p.channels], p) } } }),
   build(ctx, _inputs, p) {
-    return { out: ctx.tf.input({ shape: [p.frames, p.height, p.width, p.channels], name: ctx.name('input') }) };
+    return { out: ctx.tf.input({ shape: presenceShape('input.video', [p.frames, p.height, p.width, p.channels], p), name: ctx.name('input') }) };
   },
   input: { columns: (p) => [p.column] },
 });

@@ -1,9 +1,10 @@
 /**
  * Issue 5's teaching point in the browser: train the demo, see the worst-classified samples with
- * their inputs, press Compare, and see the fused model far above every input alone.
+ * their inputs and each input missing or noisy, press Compare, and see the fused model above
+ * every input alone over 3 seeds with intervals; then sweep every fusion operator.
  */
 import type { Page } from 'playwright-core';
-import { assert, openPanel, test, waitFor } from './lib';
+import { assert, openPanel, tallDock, test, waitFor } from './lib';
 
 const INPUTS = ['picture', 'caption', 'tone', 'numbers'];
 
@@ -62,36 +63,83 @@ test('compare the demo: worst samples with their inputs, then fusion against eac
   await waitFor(async () => (await status(page)) === 'finished', 'training finished', 300_000);
   console.log(`  trained 12 epochs in ${((Date.now() - t0) / 1000).toFixed(1)} s; test accuracy ${await page.getByTestId('metric-test-accuracy').textContent()}`);
 
-  // Compare: each input alone, same settings, beside the fused model.
+  // Robustness, beside the ablation: each input missing and noisy.
+  const chart = page.getByTestId('ablation-chart');
+  await waitFor(() => chart.isVisible(), 'the ablation and robustness chart', 30_000);
+  const robust: string[] = [];
+  for (const id of INPUTS) {
+    const v = Number(await page.getByTestId(`robust-noisy-${id}`).getAttribute('data-value'));
+    const drop = Number(await page.getByTestId(`ablation-${id}`).getAttribute('data-drop'));
+    assert(Number.isFinite(v) && v >= 0 && v <= 1, `${id} with noise has an accuracy: ${v}`);
+    assert(Number.isFinite(drop), `${id} missing has a drop: ${drop}`);
+    robust.push(`${id} missing −${(100 * drop).toFixed(1)} pts, noisy ${(100 * v).toFixed(1)}%`);
+  }
+  console.log(`  robustness: ${robust.join(' · ')}`);
+  await chart.scrollIntoViewIfNeeded();
+  await screenshot('compare-robustness');
+
+  await tallDock(page);
+  // Compare over 3 seeds: the fused model and each input alone, same settings, mean and 95 % interval per row.
   const button = page.getByTestId('btn-compare');
   assert(await button.isEnabled(), 'Compare is enabled after training');
+  assert((await page.getByTestId('compare-seeds').inputValue()) === '3', 'three seeds by default');
   const t1 = Date.now();
   await button.click();
   const line = await waitFor(async () => ((await page.getByTestId('compare-progress').isVisible()) ? await page.getByTestId('compare-progress').textContent() : ''), 'the compare progress line', 30_000);
-  assert(/alone \(variant \d of 4\)|Evaluating/.test(line ?? ''), `progress line: ${line}`);
+  assert(/\(row \d of 5\), seed \d of 3|Preparing/.test(line ?? ''), `progress line: ${line}`);
   assert(!(await button.isEnabled()), 'Compare is disabled while comparing');
   await page.getByTestId('compare-section').scrollIntoViewIfNeeded();
   await screenshot('compare-running');
   await waitFor(async () => (await page.getByTestId('compare-result').getAttribute('data-status').catch(() => null)) === 'done', 'the comparison result', 600_000);
-  console.log(`  compared 4 variants in ${((Date.now() - t1) / 1000).toFixed(1)} s`);
+  console.log(`  compared 5 rows × 3 seeds in ${((Date.now() - t1) / 1000).toFixed(1)} s`);
 
-  const fused = Number(await page.getByTestId('compare-fused').getAttribute('data-value'));
+  const cell = async (id: string) => {
+    const c = page.getByTestId(`compare-${id}`);
+    const ci = page.getByTestId(`compare-${id}-ci`);
+    return { value: Number(await c.getAttribute('data-value')), status: await c.getAttribute('data-status'), seeds: Number(await c.getAttribute('data-seeds')), lo: Number(await ci.getAttribute('data-lo')), hi: Number(await ci.getAttribute('data-hi')) };
+  };
+  const fused = await cell('fused');
+  assert(fused.seeds === 3 && fused.lo <= fused.value && fused.value <= fused.hi, `the fused row: 3 seeds, an interval around its mean: ${JSON.stringify(fused)}`);
   const alone: string[] = [];
+  let best = 0;
   for (const id of INPUTS) {
-    const cell = page.getByTestId(`compare-${id}`);
-    const v = Number(await cell.getAttribute('data-value'));
-    assert((await cell.getAttribute('data-status')) === 'ok', `the ${id} variant trained`);
-    assert(Number.isFinite(v) && v >= 0 && v <= 0.65, `${id} alone stays ≤ 65 %: ${v}`);
-    alone.push(`${id} ${(100 * v).toFixed(1)}%`);
+    const c = await cell(id);
+    assert(c.status === 'ok' && c.seeds === 3, `the ${id} row trained over 3 seeds: ${JSON.stringify(c)}`);
+    assert(c.lo <= c.value && c.value <= c.hi, `the ${id} interval holds its mean: ${JSON.stringify(c)}`);
+    assert(c.value <= 0.65, `${id} alone stays ≤ 65 %: ${c.value}`);
+    best = Math.max(best, c.value);
+    alone.push(`${id} ${(100 * c.value).toFixed(1)}% [${(100 * c.lo).toFixed(1)}, ${(100 * c.hi).toFixed(1)}]`);
   }
   const takeaway = (await page.getByTestId('compare-takeaway').textContent()) ?? '';
-  console.log(`  fused ${(100 * fused).toFixed(1)}% · ${alone.join(' · ')}\n  “${takeaway}”`);
-  assert(fused >= 0.95, `the fused model reaches ≥ 95 %: ${fused}`);
-  assert(/^Fused \d+\.\d% vs best single input \d+\.\d% \((Picture|Caption|Tone|Numbers)\)/.test(takeaway), `the takeaway sentence: ${takeaway}`);
-  // One bar per model: the fused one and four single-input ones.
-  const bars = await page.getByTestId('compare-chart').locator('.recharts-bar-rectangle').count();
+  console.log(`  fused ${(100 * fused.value).toFixed(1)}% [${(100 * fused.lo).toFixed(1)}, ${(100 * fused.hi).toFixed(1)}] · ${alone.join(' · ')}\n  “${takeaway}”`);
+  assert(fused.value > best, `the fused mean beats every input alone: ${fused.value} against ${best}`);
+  assert(/^(Fusion helps|No clear difference|A single input does better)/.test(takeaway), `the takeaway sentence: ${takeaway}`);
+  // One bar per row: the fused one and four single-input ones, each with its interval.
+  const bars = await page.getByTestId('compare-bar').count();
   assert(bars === 5, `five bars in the chart (got ${bars})`);
+  const whiskers = await page.getByTestId('compare-whisker').count();
+  assert(whiskers === 5, `five interval whiskers in the chart (got ${whiskers})`);
   await page.getByTestId('compare-section').scrollIntoViewIfNeeded();
   await screenshot('compare-result');
+
+  // The sweep: every fusion operator that fits and late fusion, 2 seeds each, as a leaderboard.
+  await page.getByTestId('compare-seeds').fill('2');
+  await page.getByTestId('compare-sweep').check();
+  const t2 = Date.now();
+  await button.click();
+  await waitFor(async () => (await page.getByTestId('compare-result').getAttribute('data-status').catch(() => null)) === 'running' || (await page.getByTestId('compare-progress').isVisible()), 'the sweep started', 30_000);
+  await waitFor(async () => (await page.getByTestId('compare-result').getAttribute('data-status').catch(() => null)) === 'done', 'the sweep result', 900_000);
+  const kinds = await page.getByTestId('compare-table').locator('tbody tr').evaluateAll((trs) => trs.map((tr) => `${tr.getAttribute('data-kind')}:${tr.querySelector('[data-status]')?.getAttribute('data-status')}`));
+  const ops = kinds.filter((k) => k === 'fusion-op:ok').length;
+  const late = kinds.filter((k) => k === 'late:ok').length;
+  console.log(`  swept ${kinds.length} rows (${ops} fusion operators, ${late} late) × 2 seeds in ${((Date.now() - t2) / 1000).toFixed(1)} s`);
+  assert(ops >= 6, `at least six fusion operators in the leaderboard (got ${ops})`);
+  assert(late === 3, `average, vote and stack (got ${late})`);
+  // Ranked best first.
+  const means = await page.getByTestId('compare-table').locator('tbody tr td:nth-child(3)').evaluateAll((tds) => tds.map((td) => Number(td.getAttribute('data-value') || 'NaN')));
+  const ranked = means.filter((m) => Number.isFinite(m));
+  assert(ranked.every((m, i) => i === 0 || m <= ranked[i - 1]), `the leaderboard is ranked: ${ranked.join(', ')}`);
+  await page.getByTestId('compare-table').scrollIntoViewIfNeeded();
+  await screenshot('compare-sweep');
   assert(pageErrors.length === 0, `no page errors: ${pageErrors.join(' | ')}`);
 });

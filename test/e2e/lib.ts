@@ -121,3 +121,14 @@ export async function predictOnce(page: Page): Promise<{ probs: Record<string, n
   const note = (await page.getByTestId('predict-sample-note').count()) ? ((await page.getByTestId('predict-sample-note').textContent()) ?? '') : '';
   return { probs: await probabilities(page, primary), predicted: (await result.getAttribute('data-predicted')) ?? '', label: (await result.getAttribute('data-label')) ?? '', note };
 }
+
+/** Make the dock tall so that the screenshots show the whole panel. */
+export async function tallDock(page: Page): Promise<void> {
+  const box = await page.locator('.dock-resize').boundingBox();
+  if (!box) return;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width / 2, box.y - 300, { steps: 8 });
+  await page.mouse.up();
+  await page.evaluate(() => window.getSelection()?.removeAllRanges());
+}

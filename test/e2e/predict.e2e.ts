@@ -10,7 +10,7 @@ import { generateDemoDataset } from '../../engine/data/demo';
 import type { GraphDoc } from '../../engine/graph';
 import { storageWith } from './fixtures';
 import type { Page } from 'playwright-core';
-import { assert, nodeCount, openPanel, predictOnce, probabilities, RESULTS_DIR, test, waitFor } from './lib';
+import { assert, nodeCount, openPanel, predictOnce, probabilities, RESULTS_DIR, tallDock, test, waitFor } from './lib';
 
 /** Pixels of a canvas that are not plain gray (heat drawn over the input), and how many differ at all. */
 async function canvasStats(page: Page, testId: string): Promise<{ coloured: number; distinct: number; total: number }> {
@@ -28,16 +28,6 @@ async function canvasStats(page: Page, testId: string): Promise<{ coloured: numb
   });
 }
 
-/** Make the dock tall so that the screenshots show the whole panel. */
-async function tallDock(page: Page): Promise<void> {
-  const box = await page.locator('.dock-resize').boundingBox();
-  if (!box) return;
-  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-  await page.mouse.down();
-  await page.mouse.move(box.x + box.width / 2, box.y - 300, { steps: 8 });
-  await page.mouse.up();
-  await page.evaluate(() => window.getSelection()?.removeAllRanges());
-}
 
 test('predict: one sample gives probabilities and saliency; a downloaded bundle opened after a reload predicts the same', async ({ page, open, screenshot, pageErrors }) => {
   await open();
@@ -78,6 +68,24 @@ test('predict: one sample gives probabilities and saliency; a downloaded bundle 
   }
   await page.getByTestId('panel-predict').evaluate((el) => el.scrollTo(0, 0));
   await screenshot('predict-panel-trained');
+
+  // Attribution: what each input counted for in this answer (mask-based), shares summing to 1.
+  const attribution = page.getByTestId('predict-attribution');
+  assert(await attribution.isVisible(), 'the attribution section is shown');
+  let shares = 0;
+  const counted: string[] = [];
+  for (const id of ['picture', 'caption', 'tone', 'numbers']) {
+    const cell = page.getByTestId(`predict-contribution-${id}`);
+    const v = Number(await cell.getAttribute('data-value'));
+    const s = Number(await cell.getAttribute('data-share'));
+    assert(Number.isFinite(v) && s >= 0 && s <= 1, `a contribution for ${id}: ${v} (share ${s})`);
+    shares += s;
+    counted.push(`${id} ${(100 * v).toFixed(1)} pts`);
+  }
+  assert(Math.abs(shares - 1) < 1e-3, `the shares sum to 1 (${shares})`);
+  console.log(`  attribution: ${counted.join(' · ')}`);
+  await attribution.scrollIntoViewIfNeeded();
+  await screenshot('predict-attribution');
 
   // More samples: a well-trained demo model gets clear samples right.
   let right = first.predicted === first.label ? 1 : 0;
@@ -242,6 +250,23 @@ test('predict with model-level fusion: each branch beside the fused answer', asy
     const ps = [branch.picture_head[c], branch.caption_head[c], branch.tone_head[c]];
     assert(p >= Math.min(...ps) - 1e-6 && p <= Math.max(...ps) + 1e-6, `fused ${c} lies between the branches: ${p} vs ${ps.join(', ')}`);
   }
+  // The late-average weights the model gave each branch for this sample, named by the branch's input.
+  const weights = page.getByTestId('predict-fusion-weights-late');
+  assert(await weights.isVisible(), 'the late weights are shown');
+  let total = 0;
+  const named: string[] = [];
+  for (let k = 0; k < 3; k++) {
+    const cell = page.getByTestId(`predict-weight-late-${k}`);
+    const w = Number(await cell.getAttribute('data-value'));
+    assert(w > 0 && w < 1, `weight ${k} is a share: ${w}`);
+    total += w;
+    named.push(`${await cell.getAttribute('data-modality')} ${(100 * w).toFixed(1)}%`);
+  }
+  assert(Math.abs(total - 1) < 1e-4, `the weights sum to 1 (${total})`);
+  assert(named.some((n) => n.startsWith('picture ')) && named.some((n) => n.startsWith('tone ')), `each weight is named by its input: ${named.join(', ')}`);
+  console.log(`  late weights: ${named.join(' · ')}`);
+  await weights.scrollIntoViewIfNeeded();
+  await screenshot('predict-late-weights');
   console.log(`  fused ${r.predicted}; branches ${Object.entries(branch).map(([id, ps]) => `${id}: ${Object.entries(ps).sort((a, b) => b[1] - a[1])[0][0]}`).join(', ')}`);
   await page.getByTestId('panel-predict').evaluate((el) => el.scrollTo(0, 0));
   await screenshot('predict-panel-late');

@@ -15,7 +15,7 @@ import { zipSync } from 'fflate';
 import { writeCsv } from '../../engine/data';
 import { mulberry32 } from '../../engine/data/rng';
 import { chainGraph, storageWith } from './fixtures';
-import { assert, assertEqual, clickNode, openPanel, predictOnce, RESULTS_DIR, test, waitFor } from './lib';
+import { assert, assertEqual, clickNode, openPanel, predictOnce, RESULTS_DIR, tallDock, test, waitFor } from './lib';
 
 const CLASSES = ['rightward', 'leftward'] as const;
 /** Rows per split and class: 12 + 3 + 3 per class, 36 clips in all. */
@@ -160,17 +160,6 @@ function datasetZip(clips: Clip[]): { zip: Uint8Array; files: Map<string, Uint8A
   const all: Record<string, Uint8Array> = { 'moving-squares/samples.csv': new TextEncoder().encode(writeCsv(['id', 'video', 'audio', 'label', 'split'], rows)) };
   for (const [p, b] of files) all[`moving-squares/${p}`] = b;
   return { zip: zipSync(all), files };
-}
-
-/** Make the dock tall so that the screenshots show the whole panel. */
-async function tallDock(page: Page): Promise<void> {
-  const box = await page.locator('.dock-resize').boundingBox();
-  if (!box) return;
-  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-  await page.mouse.down();
-  await page.mouse.move(box.x + box.width / 2, box.y - 300, { steps: 8 });
-  await page.mouse.up();
-  await page.evaluate(() => window.getSelection()?.removeAllRanges());
 }
 
 async function summaryNumber(page: Page, id: string): Promise<number> {

@@ -9,6 +9,7 @@ import type { PlatformAdapter } from '../adapter';
 import type { Located } from '../layout';
 import type { ManifestRow } from '../manifest';
 import type { AudioInputParams, ImageInputParams, InputKind, InputParamsByKind, TabularInputParams, TextInputParams, VideoInputParams } from '../params';
+import type { MissingFill } from '../missing';
 import type { DataLimits, DataProblem } from '../problems';
 import type { InputPreview } from '../preview-values';
 import type { Rng } from '../rng';
@@ -27,13 +28,17 @@ export interface InputBinding<K extends InputKind = InputKind> {
   shape: number[];
 }
 
-/** Fitted featurisation state of one input (JSON-serialisable; saved in the model bundle). */
-export type FittedInput =
+/**
+ * Fitted featurisation state of one input (JSON-serialisable; saved in the model bundle).
+ * `missing`: what the input is when it is missing (the train mean sample, ../missing.ts).
+ */
+export type FittedInput = (
   | { kind: 'input.image'; columns: string[]; shape: number[]; params: ImageInputParams }
   | { kind: 'input.text'; columns: string[]; shape: number[]; params: TextInputParams; vocab: string[] }
   | { kind: 'input.audio'; columns: string[]; shape: number[]; params: AudioInputParams; mean: number; std: number }
   | { kind: 'input.tabular'; columns: string[]; shape: number[]; params: TabularInputParams; fitted: TabularFitted }
-  | { kind: 'input.video'; columns: string[]; shape: number[]; params: VideoInputParams };
+  | { kind: 'input.video'; columns: string[]; shape: number[]; params: VideoInputParams }
+) & { missing?: MissingFill };
 
 /** The fitted state of kind `K`. */
 export type FittedOf<K extends InputKind> = Extract<FittedInput, { kind: K }>;

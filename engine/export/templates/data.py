@@ -376,6 +376,43 @@ def regress_values(cell, width):
 
 # ----------------------------------------------------------------------------- fitting and loading
 
+def _absent(spec, row):
+    """A kept-missing cell: the input has missing = "keep" and every one of its cells is empty."""
+    return spec["params"].get("missing") == "keep" and all(not str(row.get(c, "")).strip() for c in spec["columns"])
+
+
+def _has_presence(spec):
+    """A kept-missing input other than text carries one more channel: 1 = present, 0 = missing."""
+    return spec["params"].get("missing") == "keep" and spec["kind"] != "input.text"
+
+
+def _base_shape(spec):
+    shape = list(spec["shape"])
+    return shape[:-1] + [shape[-1] - 1] if _has_presence(spec) else shape
+
+
+def _missing_sample(spec, fitted):
+    """What a missing input is (the app's fill: the train mean of the rows that have it, presence 0)."""
+    size = int(np.prod(spec["shape"]))
+    m = (fitted or {}).get("missing")
+    if spec["kind"] == "input.text" or not m:
+        return np.zeros(spec["shape"], np.float32)
+    if "values" in m:
+        return np.array(m["values"], np.float32).reshape(spec["shape"])
+    return np.tile(np.array(m["channels"], np.float32), size // len(m["channels"])).reshape(spec["shape"])
+
+
+def sample_input(spec, row, root, fitted):
+    """One row's model input for `spec`, as the app builds it (kept-missing cells included)."""
+    if _absent(spec, row):
+        return _missing_sample(spec, fitted)
+    x = featurise(spec, _raw_input(spec, row, root), fitted)
+    if not _has_presence(spec):
+        return x
+    x = x.reshape(_base_shape(spec))
+    return np.concatenate([x, np.ones(x.shape[:-1] + (1,), np.float32)], -1)
+
+
 def _raw_input(spec, row, root):
     p, cols = spec["params"], spec["columns"]
     kind = spec["kind"]
@@ -402,6 +439,8 @@ def fit_state(root, rows=None):
         p, entry = spec["params"], {"kind": spec["kind"], "columns": spec["columns"], "shape": spec["shape"], "params": spec["params"]}
         raws = []
         for r in train:
+            if _absent(spec, r):
+                continue
             try:
                 raws.append(_raw_input(spec, r, root))
             except Exception:
@@ -430,6 +469,13 @@ def fit_state(root, rows=None):
                     counts[r[1][j]] = counts.get(r[1][j], 0) + 1
                 cats.append([k for k, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))][:c["cardinality"]])
             entry["fitted"] = {"means": means, "stds": stds, "categories": cats}
+        if _has_presence(spec):
+            # The fill of a kept-missing input: the mean of the train rows that have it, presence 0.
+            base = _base_shape(spec)
+            xs = [featurise(spec, r, entry).reshape(base) for r in raws]
+            mean = np.mean(xs, 0) if xs else np.zeros(base, np.float32)
+            fill = np.concatenate([mean, np.zeros(mean.shape[:-1] + (1,))], -1).astype(np.float32)
+            entry["missing"] = {"values": fill.ravel().tolist()}
         state["inputs"][spec["node_id"]] = entry
     for out in OUTPUTS:
         head, column = out["head_id"], out["label"]
@@ -483,7 +529,7 @@ def featurise(spec, raw, fitted):
         if p.get("representation", "logmel") == "logmel":
             if p.get("standardise", True):
                 raw = (raw - fitted["mean"]) / fitted["std"]
-            return raw.reshape(spec["shape"]).astype(np.float32)
+            return raw.reshape(_base_shape(spec)).astype(np.float32)
         return raw.astype(np.float32)
     if kind == "input.tabular":
         f = fitted["fitted"]
@@ -538,7 +584,7 @@ def load_split(root, split, state, rows=None, limit=None, require=False):
         if s != split:
             continue
         try:
-            sample = {spec["name"]: featurise(spec, _raw_input(spec, row, root), state["inputs"][spec["node_id"]]) for spec in INPUTS}
+            sample = {spec["name"]: sample_input(spec, row, root, state["inputs"][spec["node_id"]]) for spec in INPUTS}
             target = {o["name"]: encode_target(o, row.get(o["label"], ""), state["heads"][o["head_id"]]) for o in OUTPUTS}
         except Exception as e:
             skipped += 1

@@ -61,6 +61,15 @@ export function makeModalityAttention(tf: TF) {
       return [NO_MASK, NO_MASK];
     }
 
+    /** Per-sample weight of each modality (attribution): α, [B, K]. */
+    modalityWeights(inputs: tf.Tensor[]): tf.Tensor {
+      return tf.tidy(() => {
+        const [h, alpha] = this.call(inputs);
+        h.dispose();
+        return alpha;
+      });
+    }
+
     override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor[] {
       return tf.tidy(() => {
         const xs = tensorList(inputs);

@@ -44,6 +44,21 @@ export function makeGatedFusion(tf: TF) {
       return [shapeList(inputShape)[0][0], this.units];
     }
 
+    /**
+     * Per-sample weight of each modality (attribution): the gates averaged over the units, [B, K]
+     * (for K = 2: mean z and 1 − mean z).
+     */
+    modalityWeights(inputs: tf.Tensor[]): tf.Tensor {
+      return tf.tidy(() => {
+        const gate = denseApply(tf, tf.concat(inputs, -1), this.zWeight!.read());
+        if (inputs.length === 2) {
+          const z = tf.mean(tf.sigmoid(gate), -1, true);
+          return tf.concat([z, tf.sub(1, z)], -1);
+        }
+        return tf.mean(tf.softmax(tf.reshape(gate, [-1, this.units, inputs.length]), -1), 1);
+      });
+    }
+
     override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
       return tf.tidy(() => {
         const xs = tensorList(inputs);

@@ -52,6 +52,11 @@ export function makeLateAverage(tf: TF) {
       return tf.tidy(() => (this.mode === 'learned' ? tf.softmax(this.theta!.read()) : tf.tensor1d(this.fixedWeights)));
     }
 
+    /** Per-sample weight of each branch (attribution): w, the same for every sample, [B, K]. */
+    modalityWeights(inputs: tf.Tensor[]): tf.Tensor {
+      return tf.tidy(() => tf.tile(tf.reshape(this.branchWeights(), [1, -1]), [inputs[0].shape[0], 1]));
+    }
+
     override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
       return tf.tidy(() => {
         const p = tf.stack(tensorList(inputs), 1); // [B, K, C]
