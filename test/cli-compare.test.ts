@@ -58,6 +58,25 @@ describe('fusionlab compare', () => {
     expect(out.takeaway.length).toBeGreaterThan(10);
   }, 300_000);
 
+  it('the demo set at 600 rows, 10 epochs, 3 seeds: the fused mean beats every input alone, each interval holds its mean', () => {
+    const data = path.join(dir, 'demo600');
+    expect(cli(['data', 'demo', data, '--rows', '600']).status).toBe(0);
+    const r = cli(['compare', 'templates/demo.json', '--data', data, '--seeds', '3', '--epochs', '10', '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { rows: Row[]; takeaway: string };
+    const fused = out.rows.find((x) => x.kind === 'fused')!;
+    const singles = out.rows.filter((x) => x.kind === 'single');
+    console.log(`  demo 600: ${out.rows.map((x) => `${x.name} ${x.mean?.toFixed(3)} [${x.ci95?.map((v) => v.toFixed(3)).join(', ')}]`).join(' · ')}`);
+    expect(singles).toHaveLength(4);
+    for (const x of [fused, ...singles]) {
+      expect(x.status, x.name).toBe('ok');
+      expect(x.seeds, x.name).toBe(3);
+      expect(x.ci95![0], x.name).toBeLessThanOrEqual(x.mean!);
+      expect(x.ci95![1], x.name).toBeGreaterThanOrEqual(x.mean!);
+    }
+    for (const x of singles) expect(fused.mean!, x.name).toBeGreaterThan(x.mean!);
+  }, 600_000);
+
   it('evaluate --robustness --json: each input missing and noisy, text inputs with token noise', () => {
     const data = path.join(dir, 'demo');
     const bundle = path.join(dir, 'demo.zip');

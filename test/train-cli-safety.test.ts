@@ -77,6 +77,8 @@ describe('fusionlab train when things go wrong', () => {
       ['--lr', '0', /--lr needs a number above 0/],
       ['--lr', 'fast', /--lr needs a number/],
       ['--patience', '-1', /--patience needs a whole number ≥ 0/],
+      ['--modality-dropout', '0.95', /--modality-dropout needs a number from 0 to 0.9/],
+      ['--modality-dropout', '-0.1', /--modality-dropout needs a number from 0 to 0.9/],
     ] as const) {
       const r = run(['train', 'templates/demo.json', '--data', path.join(tmp, 'nowhere'), flag, value], 60_000);
       expect(r.code, `${flag} ${value}`).toBe(2);

@@ -47,7 +47,8 @@ export async function predictCommand(argv: string[]): Promise<number> {
     if (!INPUT_DATA[f.kind].file) continue;
     for (const c of f.columns) {
       const v = cells[c];
-      if (v === undefined) continue;
+      // An empty cell stays empty: a kept-missing input (missing = keep) is then missing, as in training.
+      if (v === undefined || v.trim() === '') continue;
       let bytes: Buffer;
       try {
         bytes = await readFile(v);

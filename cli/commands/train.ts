@@ -132,7 +132,7 @@ async function readProjectInput(file: string): Promise<ProjectFileRead | undefin
 /** The settings a run used, as a project keeps them. */
 function projectSettings(config: TrainConfig): ProjectTrainSettings {
   const { optimizer, learningRate, momentum, batchSize, epochs, patience, seed, modalityDropout } = config;
-  return { optimizer, learningRate, momentum, batchSize, epochs, patience, seed, ...(modalityDropout > 0 ? { modalityDropout } : {}) };
+  return { optimizer, learningRate, momentum, batchSize, epochs, patience, seed, modalityDropout };
 }
 
 /**
