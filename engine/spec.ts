@@ -184,7 +184,31 @@ export interface CustomLayerRef {
   keras: string;
   /** Python for PyTorch: defines `class <Name>` (its imports are dropped when copied). */
   pytorch: string;
+  /** ONNX: the layer as standard operators (the kind's `onnx.ts`); absent = not in the ONNX export yet. */
+  onnx?: OnnxLayerFace;
 }
+
+/** An ONNX attribute: an int, a string, ints, or a float / floats. */
+export type OnnxAttr = number | string | number[] | { float: number } | { floats: number[] };
+
+/** What a custom layer's ONNX face writes with (engine/export/onnx/model-proto.ts OnnxGraph). */
+export interface OnnxOps {
+  /** Add a one-output node; returns its (fresh) output name. */
+  op(opType: string, inputs: string[], output: string, attrs?: Record<string, OnnxAttr>): string;
+  /** Add a multi-output node; returns the output names. */
+  node(opType: string, inputs: string[], outputs: string[], attrs?: Record<string, OnnxAttr>): string[];
+  /** A float32 constant. */
+  floats(name: string, dims: number[], values: ArrayLike<number>): string;
+  /** An int64 constant (shapes, axes). */
+  int64s(name: string, values: number[]): string;
+}
+
+/**
+ * A custom layer written as ONNX operators: its input tensor names, its config (as the emitter
+ * passes it), its weights in the tfjs layer's order, and the input shapes (batch excluded).
+ * Returns one tensor name per output.
+ */
+export type OnnxLayerFace = (g: OnnxOps, inputs: string[], config: Record<string, EmitConfigValue>, weights: { values: Float32Array; shape: number[] }[], io: { name: string; inputShapes: number[][] }) => string[];
 
 export type Emitter<P> = (ctx: EmitContext, params: P) => EmittedCode;
 

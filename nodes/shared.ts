@@ -199,10 +199,10 @@ const definedLayers: CustomLayerRef[] = [];
  * `ctx.layers.custom`.
  */
 export function defineCustomLayer<A>(def: CustomLayerRef & { make: (tf: TF) => CustomLayerClass<A> }): CustomLayer<A> {
-  const { className, make, tfjs, keras, pytorch } = def;
+  const { className, make, tfjs, keras, pytorch, onnx } = def;
   if (layerFactories.has(className)) throw new Error(`custom layer ${className} defined twice`);
   layerFactories.set(className, make as unknown as (tf: TF) => CustomLayerClass<never>);
-  const layer: CustomLayer<A> = { className, tfjs, keras, pytorch, of: (tf) => makeLayerClass(tf, className) as unknown as CustomLayerClass<A> };
+  const layer: CustomLayer<A> = { className, tfjs, keras, pytorch, ...(onnx ? { onnx } : {}), of: (tf) => makeLayerClass(tf, className) as unknown as CustomLayerClass<A> };
   definedLayers.push(layer);
   return layer;
 }

@@ -46,7 +46,7 @@ function prod(s: number[]): number {
 }
 
 /** Shared bookkeeping: variable shapes, names, comments. */
-abstract class BaseLayers implements EmitLayers {
+export abstract class BaseLayers implements EmitLayers {
   readonly code: NodeCode = { init: [], apply: [] };
   protected shapes: Map<string, Shape>;
   /** A frozen node: its layers keep their weights in training (as the compiler marks them). */

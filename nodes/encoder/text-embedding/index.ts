@@ -4,10 +4,11 @@ import { defineCustomLayer, dropoutParam, embeddingParamFields, embedTokens, tok
 import keras from './keras.py?raw';
 import { makeMaskedPool1D, type MaskedPoolArgs } from './layer';
 import tfjs from './layer.ts?raw';
+import { maskedPool1DOnnx } from './onnx';
 import pytorch from './torch.py?raw';
 
 /** `FusionLab>MaskedPool1D` (layer.ts), also used by encoder.text-transformer. */
-export const maskedPool1D = defineCustomLayer<MaskedPoolArgs>({ className: 'FusionLab>MaskedPool1D', make: makeMaskedPool1D, tfjs, keras, pytorch });
+export const maskedPool1D = defineCustomLayer<MaskedPoolArgs>({ className: 'FusionLab>MaskedPool1D', make: makeMaskedPool1D, tfjs, keras, pytorch, onnx: maskedPool1DOnnx });
 
 const params = z.object({
   ...embeddingParamFields({ dim: 32 }),

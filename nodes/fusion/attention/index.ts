@@ -5,9 +5,10 @@ import { failed, fusedOutputPort, fusionInputPort, fusionInputs } from '../commo
 import keras from './keras.py?raw';
 import { makeModalityAttention, type ModalityAttentionArgs } from './layer';
 import tfjs from './layer.ts?raw';
+import { modalityAttentionOnnx } from './onnx';
 import pytorch from './torch.py?raw';
 
-export const modalityAttention = defineCustomLayer<ModalityAttentionArgs>({ className: 'FusionLab>ModalityAttention', make: makeModalityAttention, tfjs, keras, pytorch });
+export const modalityAttention = defineCustomLayer<ModalityAttentionArgs>({ className: 'FusionLab>ModalityAttention', make: makeModalityAttention, tfjs, keras, pytorch, onnx: modalityAttentionOnnx });
 
 const params = z.object({
   project: projectParam(64),

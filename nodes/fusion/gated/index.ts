@@ -5,9 +5,10 @@ import { failed, fusedOutputPort, fusionInputPort, fusionInputs } from '../commo
 import keras from './keras.py?raw';
 import { makeGatedFusion, type GatedFusionArgs } from './layer';
 import tfjs from './layer.ts?raw';
+import { gatedFusionOnnx } from './onnx';
 import pytorch from './torch.py?raw';
 
-export const gatedFusion = defineCustomLayer<GatedFusionArgs>({ className: 'FusionLab>GatedFusion', make: makeGatedFusion, tfjs, keras, pytorch });
+export const gatedFusion = defineCustomLayer<GatedFusionArgs>({ className: 'FusionLab>GatedFusion', make: makeGatedFusion, tfjs, keras, pytorch, onnx: gatedFusionOnnx });
 
 const params = z.object({
   units: z.number().int().min(1).max(4096).default(64).describe('Width of the fused output h (each modality is mapped to this width before gating).'),

@@ -5,9 +5,10 @@ import { latePorts } from '../common';
 import keras from './keras.py?raw';
 import { makeLateAverage, type LateAverageArgs } from './layer';
 import tfjs from './layer.ts?raw';
+import { lateAverageOnnx } from './onnx';
 import pytorch from './torch.py?raw';
 
-export const lateAverage = defineCustomLayer<LateAverageArgs>({ className: 'FusionLab>LateAverage', make: makeLateAverage, tfjs, keras, pytorch });
+export const lateAverage = defineCustomLayer<LateAverageArgs>({ className: 'FusionLab>LateAverage', make: makeLateAverage, tfjs, keras, pytorch, onnx: lateAverageOnnx });
 
 const params = z.object({
   mode: z

@@ -1,0 +1,111 @@
+/**
+ * ONNX straight from the graph, in the browser and the CLI alike, with no Python: every node is
+ * written by its own emitter through the ONNX layer vocabulary (./layers.ts), with the weights of
+ * the compiled (trained, or freshly seeded) tfjs model as initializers. The graph's inputs are
+ * named by their input nodes' ids, its outputs by the heads' (and model-level fusion nodes') ids;
+ * token inputs are int32, every other tensor float32, with a symbolic batch dimension.
+ *
+ * ```ts
+ * const r = exportOnnx(graph, registry, model);   // model: the compiled tfjs model whose weights go in
+ * if (r.ok) download(r.bytes, 'model.onnx'); else show(r.diagnostics);
+ * ```
+ */
+import type * as tfTypes from '@tensorflow/tfjs';
+import { analyzeGraph, isOutputNode, type GraphAnalysis } from '../../validate';
+import { error, hasErrors, type Diagnostic } from '../../diagnostics';
+import type { GraphDoc } from '../../graph';
+import type { EmitContext, NodeRegistry, TensorType } from '../../spec';
+import { Namer } from '../ident';
+import type { ProgramState } from '../layers';
+import { modelWeights, OnnxLayers, type WeightLookup } from './layers';
+import { DTYPE, ONNX_OPSET, OnnxGraph } from './model-proto';
+
+export { ONNX_OPSET } from './model-proto';
+
+/** A graph input or output of the ONNX model. */
+export interface OnnxTensorInfo {
+  /** The FusionLab node (and the ONNX tensor name). */
+  nodeId: string;
+  kind: string;
+  shape: number[];
+  dtype: 'float32' | 'int32';
+}
+
+export interface OnnxExport {
+  ok: boolean;
+  /** The `.onnx` file (ModelProto), when ok. */
+  bytes?: Uint8Array;
+  diagnostics: Diagnostic[];
+  inputs: OnnxTensorInfo[];
+  outputs: OnnxTensorInfo[];
+}
+
+/** Export `graph` with the weights of `model` (compiled from the same graph) as an ONNX model. */
+export function exportOnnx(graph: GraphDoc, registry: NodeRegistry, model: tfTypes.LayersModel | WeightLookup, opts: { metadata?: Record<string, string> } = {}): OnnxExport {
+  const empty: OnnxExport = { ok: false, diagnostics: [], inputs: [], outputs: [] };
+  let analysis: GraphAnalysis;
+  try {
+    analysis = analyzeGraph(graph, registry);
+  } catch (e) {
+    return { ...empty, diagnostics: [error('build-failed', `The graph could not be analysed: ${String(e)}`)] };
+  }
+  if (hasErrors(analysis.diagnostics)) return { ...empty, diagnostics: analysis.diagnostics };
+  const active = analysis.order.filter((id) => analysis.nodes.get(id)?.reachesOutput);
+  if (active.length === 0) return { ...empty, diagnostics: [...analysis.diagnostics, error('no-output', 'Nothing is connected to a head yet, so there is nothing to export.')] };
+  const weights = typeof model === 'function' ? model : modelWeights(model);
+  const byId = new Map(graph.nodes.map((n) => [n.id, n]));
+  const g = new OnnxGraph();
+  // The graph's own names first: inputs and outputs are named by their node ids.
+  for (const id of active) if (analysis.nodes.get(id)?.spec?.category === 'input' || (analysis.nodes.get(id)?.spec && isOutputNode(analysis.nodes.get(id)!.spec!))) g.fresh(id);
+  const namer = new Namer('snake');
+  const state: ProgramState = { target: 'tfjs', customClasses: new Set(), customLayers: new Map(), weights: [], declared: new Set() };
+  const shapes = new Map<string, number[]>();
+  const outVars = new Map<string, Record<string, string>>();
+  const inputs: OnnxTensorInfo[] = [];
+  const outputs: OnnxTensorInfo[] = [];
+  const diagnostics: Diagnostic[] = [...analysis.diagnostics];
+
+  for (const id of active) {
+    const entry = analysis.nodes.get(id);
+    const node = byId.get(id);
+    const spec = entry?.spec;
+    if (!entry || !spec || !entry.params || !entry.ports || !node) continue;
+    if (spec.category === 'input') {
+      const t = entry.outputs.out as TensorType;
+      const dtype = t.kind === 'tokens' ? 'int32' : 'float32';
+      g.inputs.push(g.valueInfo(id, dtype === 'int32' ? DTYPE.int32 : DTYPE.float, t.shape));
+      shapes.set(id, t.shape);
+      inputs.push({ nodeId: id, kind: spec.kind, shape: t.shape, dtype });
+      outVars.set(id, { out: id });
+      continue;
+    }
+    const emit = spec.emit?.tfjs;
+    if (!emit) {
+      diagnostics.push(error('build-failed', `${spec.label} "${node.label || id}" cannot be exported to ONNX yet.`, { nodeId: id }));
+      continue;
+    }
+    const portVars: Record<string, string[]> = {};
+    for (const port of entry.ports.inputs) portVars[port.id] = (entry.incoming[port.id] ?? []).map((e) => outVars.get(e.source)?.[e.sourcePort] ?? '');
+    const ident = namer.take(node.label || id, id);
+    const layers = new OnnxLayers(state, ident, id, shapes, g, weights);
+    const ctx: EmitContext = { target: 'tfjs', ident, inputs: portVars, inputTypes: entry.inputs, outputTypes: entry.outputs, layers };
+    let result;
+    try {
+      result = emit(ctx, entry.params as never);
+    } catch (e) {
+      diagnostics.push(error('build-failed', `${spec.label} "${node.label || id}" cannot be exported to ONNX yet: ${e instanceof Error ? e.message : String(e)}.`, { nodeId: id }));
+      continue;
+    }
+    outVars.set(id, result.outputs);
+    if (isOutputNode(spec)) {
+      const t = entry.outputs.out as TensorType;
+      // The output tensor carries the node's id exactly (reserved above).
+      g.nodes.push({ opType: 'Identity', input: [result.outputs.out], output: [id], name: g.fresh(`Identity_${id}`), attribute: [] });
+      g.outputs.push(g.valueInfo(id, DTYPE.float, t.shape));
+      outputs.push({ nodeId: id, kind: spec.kind, shape: t.shape, dtype: 'float32' });
+    }
+  }
+  if (hasErrors(diagnostics)) return { ...empty, diagnostics, inputs, outputs };
+  const bytes = g.encode({ graphName: graph.name || 'fusionlab', docString: `FusionLab graph "${graph.name}" (opset ${ONNX_OPSET}). Inputs: ${inputs.map((i) => `${i.nodeId} [batch, ${i.shape.join(', ')}] ${i.dtype}`).join('; ')}.`, metadata: opts.metadata });
+  return { ok: true, bytes, diagnostics, inputs, outputs };
+}
