@@ -11,6 +11,7 @@
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { CustomLayerRef, EmitActivation, EmitConfigValue } from '../../spec';
 import { BaseLayers, type ProgramState } from '../layers';
+import { onnxActivation } from './ops';
 import type { OnnxGraph } from './model-proto';
 
 type Shape = number[];
@@ -88,35 +89,7 @@ export class OnnxLayers extends BaseLayers {
   }
 
   private act(x: string, a: EmitActivation | undefined, out: string): string {
-    const g = this.g;
-    switch (a ?? 'linear') {
-      case 'linear':
-        return x;
-      case 'relu':
-        return g.op('Relu', [x], out);
-      case 'tanh':
-        return g.op('Tanh', [x], out);
-      case 'sigmoid':
-        return g.op('Sigmoid', [x], out);
-      case 'elu':
-        return g.op('Elu', [x], out, { alpha: { float: 1 } });
-      case 'selu':
-        return g.op('Selu', [x], out, { alpha: { float: 1.6732632423543772 }, gamma: { float: 1.0507009873554805 } });
-      case 'swish':
-        return g.op('Mul', [x, g.op('Sigmoid', [x], `${out}_sig`)], out);
-      case 'gelu': {
-        // tfjs: x · ½ (1 + erf(x / √2)).
-        const erf = g.op('Erf', [g.op('Div', [x, g.floats('sqrt2', [], [Math.SQRT2])], `${out}_scaled`)], `${out}_erf`);
-        const cdf = g.op('Mul', [g.op('Add', [erf, g.floats('one', [], [1])], `${out}_1p`), g.floats('half', [], [0.5])], `${out}_cdf`);
-        return g.op('Mul', [x, cdf], out);
-      }
-      case 'softmax':
-        return g.op('Softmax', [x], out, { axis: -1 });
-      default: {
-        const _x: never = a as never;
-        return _x;
-      }
-    }
+    return onnxActivation(this.g, a, x, out);
   }
 
   dense(x: string, name: string, o: { units: number; activation?: EmitActivation; useBias?: boolean; as?: string }): string {

@@ -5,9 +5,10 @@ import { failed, roleInput } from '../common';
 import keras from './keras.py?raw';
 import { makeFiLM, type FiLMArgs } from './layer';
 import tfjs from './layer.ts?raw';
+import { filmOnnx } from './onnx';
 import pytorch from './torch.py?raw';
 
-export const filmLayer = defineCustomLayer<FiLMArgs>({ className: 'FusionLab>FiLM', make: makeFiLM, tfjs, keras, pytorch });
+export const filmLayer = defineCustomLayer<FiLMArgs>({ className: 'FusionLab>FiLM', make: makeFiLM, tfjs, keras, pytorch, onnx: filmOnnx });
 
 const params = z.object({});
 

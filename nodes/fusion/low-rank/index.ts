@@ -5,9 +5,10 @@ import { failed, fusedOutputPort, fusionInputPort, fusionInputs } from '../commo
 import keras from './keras.py?raw';
 import { makeLowRankFusion, type LowRankFusionArgs } from './layer';
 import tfjs from './layer.ts?raw';
+import { lowRankOnnx } from './onnx';
 import pytorch from './torch.py?raw';
 
-export const lowRankFusion = defineCustomLayer<LowRankFusionArgs>({ className: 'FusionLab>LowRankFusion', make: makeLowRankFusion, tfjs, keras, pytorch });
+export const lowRankFusion = defineCustomLayer<LowRankFusionArgs>({ className: 'FusionLab>LowRankFusion', make: makeLowRankFusion, tfjs, keras, pytorch, onnx: lowRankOnnx });
 
 const params = z.object({
   rank: z.number().int().min(1).max(64).default(4).describe('Rank r: how many rank-1 factors approximate the full fusion tensor (more = closer to tensor fusion, more weights).'),

@@ -5,9 +5,10 @@ import { failed, fusedOutputPort, fusionInputPort, fusionInputs } from '../commo
 import keras from './keras.py?raw';
 import { makeMFB, type MFBArgs } from './layer';
 import tfjs from './layer.ts?raw';
+import { mfbOnnx } from './onnx';
 import pytorch from './torch.py?raw';
 
-export const mfbLayer = defineCustomLayer<MFBArgs>({ className: 'FusionLab>MFB', make: makeMFB, tfjs, keras, pytorch });
+export const mfbLayer = defineCustomLayer<MFBArgs>({ className: 'FusionLab>MFB', make: makeMFB, tfjs, keras, pytorch, onnx: mfbOnnx });
 
 const params = z.object({
   factor: z.number().int().min(1).max(32).default(5).describe('Factor k: how many products of the two projections are summed into each output unit (the paper uses 5).'),

@@ -7,9 +7,10 @@ import type { LayerArgs } from '../../../engine/layer-kit';
 import keras from './keras.py?raw';
 import { makeTensorFusion } from './layer';
 import tfjs from './layer.ts?raw';
+import { tensorFusionOnnx } from './onnx';
 import pytorch from './torch.py?raw';
 
-export const tensorFusion = defineCustomLayer<LayerArgs>({ className: 'FusionLab>TensorFusion', make: makeTensorFusion, tfjs, keras, pytorch });
+export const tensorFusion = defineCustomLayer<LayerArgs>({ className: 'FusionLab>TensorFusion', make: makeTensorFusion, tfjs, keras, pytorch, onnx: tensorFusionOnnx });
 
 /** Above this output width the node warns: the next dense layer gets width × units weights. */
 export const TENSOR_WARN_WIDTH = 50_000;

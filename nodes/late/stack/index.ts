@@ -5,9 +5,10 @@ import { latePorts } from '../common';
 import keras from './keras.py?raw';
 import { makeLateStack, type LateStackArgs } from './layer';
 import tfjs from './layer.ts?raw';
+import { lateStackOnnx } from './onnx';
 import pytorch from './torch.py?raw';
 
-export const lateStack = defineCustomLayer<LateStackArgs>({ className: 'FusionLab>LateStack', make: makeLateStack, tfjs, keras, pytorch });
+export const lateStack = defineCustomLayer<LateStackArgs>({ className: 'FusionLab>LateStack', make: makeLateStack, tfjs, keras, pytorch, onnx: lateStackOnnx });
 
 const params = z.object({
   hidden: z.number().int().min(0).max(1024).default(0).describe('Hidden units of the meta-model (0 = none: a softmax regression on the stacked predictions).'),

@@ -6,9 +6,10 @@ import type { LayerArgs } from '../../../engine/layer-kit';
 import keras from './keras.py?raw';
 import { makeLateVote } from './layer';
 import tfjs from './layer.ts?raw';
+import { lateVoteOnnx } from './onnx';
 import pytorch from './torch.py?raw';
 
-export const lateVote = defineCustomLayer<LayerArgs>({ className: 'FusionLab>LateVote', make: makeLateVote, tfjs, keras, pytorch });
+export const lateVote = defineCustomLayer<LayerArgs>({ className: 'FusionLab>LateVote', make: makeLateVote, tfjs, keras, pytorch, onnx: lateVoteOnnx });
 
 const params = z.object({});
 
