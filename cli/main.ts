@@ -15,7 +15,7 @@ const COMMANDS: Record<string, { run: () => Promise<Command>; help: string }> = 
   compare: { run: async () => (await import('./commands/compare')).compareCommand, help: 'compare <graph.json> --data <dir|zip> [--seeds N] [--sweep] [--epochs N] [--json]   fused vs each input alone (and every fusion operator) over seeds' },
   evaluate: { run: async () => (await import('./commands/evaluate')).evaluateCommand, help: 'evaluate <bundle.zip|project.fusionlab> --data <dir|zip> [--split test] [--ablate] [--robustness [--noise X]] [--json]' },
   predict: { run: async () => (await import('./commands/predict')).predictCommand, help: 'predict <bundle.zip|project.fusionlab> --input column=value ... [--json]' },
-  export: { run: async () => (await import('./commands/export')).exportCommand, help: 'export <graph.json|bundle.zip|project.fusionlab> --target tfjs|keras|pytorch [--out file.zip|dir] [--json]' },
+  export: { run: async () => (await import('./commands/export')).exportCommand, help: 'export <graph.json|bundle.zip|project.fusionlab> --target tfjs|keras|pytorch|onnx [--out file.zip|dir|model.onnx] [--json]' },
 };
 
 const SUBCOMMANDS: Record<string, Record<string, { run: () => Promise<Command>; help: string }>> = {

@@ -118,6 +118,15 @@ export default function CodePanel({ graph, dispatch, selectedNodeId, notify }: P
             With trained weights (.zip)
           </button>
         )}
+        <button
+          type="button"
+          className="btn small"
+          data-testid="code-download-onnx"
+          onClick={() => trainActions.downloadOnnx(graph)}
+          title={trained ? 'The trained model as ONNX (opset 17, runs in onnxruntime, TensorRT, OpenVINO), with its preprocessing state beside it, as a zip' : 'The graph as ONNX (opset 17), freshly initialised, with its input and output names, as a zip; train it first to get the trained weights'}
+        >
+          ONNX{trained ? ' (trained)' : ''}
+        </button>
       </div>
       <div className="code-body" data-highlight={ranges.map((r) => `${r.start}-${r.end}`).join(',')}>
         {!shown ? null : !result ? (

@@ -87,6 +87,8 @@ export type ToWorker =
   | { type: 'bundle' }
   /** Export the trained model as code + weights (engine/export exportZip); answered with 'bundle'. */
   | { type: 'export'; target: ExportTarget }
+  /** ONNX (engine/export/onnx): the trained (or opened) model, else `graph` freshly initialised; answered with 'bundle' (a zip of model.onnx and model.preprocess.json). */
+  | { type: 'export-onnx'; graph: GraphDoc }
   /** Test hooks from window.__fusionlabTrain only (see failures.ts, contextLoss.ts): lose the GPU, crash the worker. */
   | { type: 'debug'; action: DebugAction }
   /** Compare button: train the single-modality variants (compareSession.ts). */

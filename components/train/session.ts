@@ -7,11 +7,14 @@ import * as tf from '@tensorflow/tfjs';
 import { generateDemoDataset } from '@/engine/data/demo';
 import { loadDataset } from '@/engine/data/loader';
 import { memorySource } from '@/engine/data/source';
+import { zipSync } from 'fflate';
+import { compileGraph } from '@/engine/compile';
 import { exportZip } from '@/engine/export';
+import { onnxFiles } from '@/engine/export/onnx';
 import { prepareRun, TrainingRun, type RunReport } from '@/engine/run';
 import type { ExportTarget } from '@/engine/spec';
 import type { GraphDoc } from '@/engine/graph';
-import type { TrainingSet } from '@/engine/train';
+import { DEFAULT_TRAIN_CONFIG, type TrainingSet } from '@/engine/train';
 import { registry } from '@/nodes';
 import { startBackend } from './backend';
 import { continueOnCpu, guardGpu, leaveLostGpu, recoveredReport, runDebugAction, type GpuGuard } from './contextLoss';
@@ -292,6 +295,43 @@ export function createSession(post: Post, opts: { mainThread: boolean; mainThrea
     post({ type: 'bundle', bytes: r.zip, name: `${slug}-${target}-trained.zip` }, [r.zip.buffer as ArrayBuffer]);
   }
 
+  /**
+   * ONNX for the Code panel: the trained (or opened) model with its weights and preprocessing
+   * state; before any training, the canvas's graph freshly initialised (seed 42, as Train starts).
+   */
+  async function exportOnnxZip(graph: GraphDoc): Promise<void> {
+    const a = active ? { model: active.run.model, graph: active.run.graph, fitted: active.run.data.fitted } : predictor.openedModel();
+    let fresh: tf.LayersModel | null = null;
+    let use: { model: tf.LayersModel; graph: GraphDoc; fitted?: unknown } | null = a;
+    let why = '';
+    if (!use) {
+      // The backend may still be starting (the Code panel can ask before anything trained).
+      await new Promise((r) => setTimeout(r, 0));
+      await pendingBackend;
+      const c = compileGraph(graph, registry, { tf, seed: DEFAULT_TRAIN_CONFIG.seed });
+      if (c.ok) {
+        fresh = c.model;
+        use = { model: c.model, graph };
+      } else why = c.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message).join(' ');
+    }
+    try {
+      if (!use) {
+        post({ type: 'error', message: `The graph does not compile, so there is no model to write as ONNX: ${why}` });
+        return;
+      }
+      const r = onnxFiles(use.graph, registry, use.model, use.fitted ?? null);
+      if (!r.ok) {
+        post({ type: 'error', message: `The ONNX export could not be written: ${r.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message).join(' ')}` });
+        return;
+      }
+      const slug = use.graph.name.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase() || 'model';
+      const zip = zipSync(Object.fromEntries(Object.entries(r.files).map(([k, v]) => [`${slug}-onnx/${k}`, v])));
+      post({ type: 'bundle', bytes: zip, name: `${slug}-onnx${a ? '-trained' : ''}.zip` }, [zip.buffer as ArrayBuffer]);
+    } finally {
+      fresh?.dispose();
+    }
+  }
+
   /** Handle one message; never throws (errors become 'error' messages). */
   return async function handle(msg: ToWorker): Promise<void> {
     try {
@@ -343,6 +383,9 @@ export function createSession(post: Post, opts: { mainThread: boolean; mainThrea
           return;
         case 'export':
           await exportTrained(msg.target);
+          return;
+        case 'export-onnx':
+          await exportOnnxZip(msg.graph);
           return;
         case 'predict-info':
         case 'predict':

@@ -263,6 +263,10 @@ export const trainActions = {
   downloadTrainedExport(target: ExportTarget): void {
     send({ type: 'export', target });
   },
+  /** ONNX: the trained (or opened) model, else `graph` freshly initialised (the worker answers with a zip). */
+  downloadOnnx(graph: GraphDoc): void {
+    send({ type: 'export-onnx', graph });
+  },
   /** Compare: train each input alone with the trained model's settings (compareSession.ts). */
   compare(request: Partial<CompareRequest> = {}): void {
     const c = compareStarting(request);

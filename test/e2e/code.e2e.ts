@@ -1,6 +1,7 @@
 /** Issue 6's browser tests: the Code panel (Monaco bundled locally, three targets, live, downloads). */
 import { readFileSync } from 'node:fs';
 import { strFromU8, unzipSync } from 'fflate';
+import * as ort from 'onnxruntime-node';
 import type { Page } from 'playwright-core';
 import type { GraphDoc } from '../../engine/graph';
 import { chainGraph, storageWith } from './fixtures';
@@ -108,6 +109,23 @@ test('code panel: targets, live updates, node highlight, downloads, offline Mona
   const names = Object.keys(files).sort();
   for (const f of ['model.py', 'train.py', 'data.py', 'README.md']) assert(names.includes(`e2e-code-pytorch/${f}`), `the zip holds ${f}: ${names.join(', ')}`);
   assertEqual(strFromU8(files['e2e-code-pytorch/model.py']), pyText, 'the zipped model.py equals the single download');
+
+  // ONNX: a zip with model.onnx and its preprocessing state; the model loads and runs in onnxruntime.
+  const onnxZip = await download(page, 'code-download-onnx');
+  assert(/-onnx\.zip$/.test(onnxZip.name), `the ONNX zip name: ${onnxZip.name}`);
+  const onnxFiles = unzipSync(new Uint8Array(onnxZip.bytes));
+  const modelPath = Object.keys(onnxFiles).find((n) => n.endsWith('/model.onnx'));
+  const sidePath = Object.keys(onnxFiles).find((n) => n.endsWith('/model.preprocess.json'));
+  assert(modelPath && sidePath, `model.onnx and model.preprocess.json: ${Object.keys(onnxFiles).join(', ')}`);
+  const side = JSON.parse(strFromU8(onnxFiles[sidePath])) as { opset: number; inputs: { nodeId: string; shape: number[] }[]; outputs: { nodeId: string }[] };
+  const session = await ort.InferenceSession.create(onnxFiles[modelPath]);
+  assertEqual(session.inputNames, side.inputs.map((i) => i.nodeId), 'the ONNX inputs are the graph\'s input nodes');
+  assertEqual(session.outputNames, side.outputs.map((o) => o.nodeId), 'the ONNX outputs are the graph\'s heads');
+  const feeds = Object.fromEntries(side.inputs.map((i) => [i.nodeId, new ort.Tensor('float32', new Float32Array(i.shape.reduce((a, b) => a * b, 1)).fill(0.5), [1, ...i.shape])]));
+  const ran = await session.run(feeds);
+  const first = ran[side.outputs[0].nodeId].data as Float32Array;
+  assert(first.length > 0 && [...first].every(Number.isFinite), `the ONNX model runs: ${[...first].slice(0, 4).join(', ')}`);
+  console.log(`  ONNX download: opset ${side.opset}, ${onnxFiles[modelPath].length} bytes, inputs ${session.inputNames.join(', ')} → ${session.outputNames.join(', ')}`);
 
   // Deselect: the highlight goes away.
   await page.locator('.react-flow__pane').click({ position: { x: 300, y: 80 } });

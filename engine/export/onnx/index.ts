@@ -86,6 +86,8 @@ export function exportOnnx(graph: GraphDoc, registry: NodeRegistry, model: tfTyp
     }
     const portVars: Record<string, string[]> = {};
     for (const port of entry.ports.inputs) portVars[port.id] = (entry.incoming[port.id] ?? []).map((e) => outVars.get(e.source)?.[e.sourcePort] ?? '');
+    // Downstream of a node that could not be written: its diagnostic says it all.
+    if (Object.values(portVars).some((vs) => vs.includes(''))) continue;
     const ident = namer.take(node.label || id, id);
     const layers = new OnnxLayers(state, ident, id, shapes, g, weights);
     const ctx: EmitContext = { target: 'tfjs', ident, inputs: portVars, inputTypes: entry.inputs, outputTypes: entry.outputs, layers };
@@ -108,4 +110,16 @@ export function exportOnnx(graph: GraphDoc, registry: NodeRegistry, model: tfTyp
   if (hasErrors(diagnostics)) return { ...empty, diagnostics, inputs, outputs };
   const bytes = g.encode({ graphName: graph.name || 'fusionlab', docString: `FusionLab graph "${graph.name}" (opset ${ONNX_OPSET}). Inputs: ${inputs.map((i) => `${i.nodeId} [batch, ${i.shape.join(', ')}] ${i.dtype}`).join('; ')}.`, metadata: opts.metadata });
   return { ok: true, bytes, diagnostics, inputs, outputs };
+}
+
+/**
+ * The ONNX export as files: `model.onnx` and `model.preprocess.json` beside it (the inputs and
+ * outputs by name, shape and type, and the fitted preprocessing state of a trained model, null
+ * for an untrained one). The CLI writes them; the app zips them for download.
+ */
+export function onnxFiles(graph: GraphDoc, registry: NodeRegistry, model: tfTypes.LayersModel, fitted: unknown): { ok: true; files: Record<string, Uint8Array>; export: OnnxExport } | { ok: false; diagnostics: Diagnostic[] } {
+  const r = exportOnnx(graph, registry, model, { metadata: { 'fusionlab.graph': graph.name, 'fusionlab.trained': fitted ? 'yes' : 'no' } });
+  if (!r.ok || !r.bytes) return { ok: false, diagnostics: r.diagnostics };
+  const preprocess = { format: 'fusionlab/onnx-preprocess', version: 1, opset: ONNX_OPSET, inputs: r.inputs, outputs: r.outputs, fitted: fitted ?? null };
+  return { ok: true, export: r, files: { 'model.onnx': r.bytes, 'model.preprocess.json': new TextEncoder().encode(JSON.stringify(preprocess, null, 2) + '\n') } };
 }
