@@ -95,6 +95,21 @@ describe('ONNX export', () => {
     if (!r.ok) throw new Error(r.messages.join(' | '));
     expect(r.outputs).toEqual(['out', 'reg']);
     expect(r.delta).toBeLessThan(1e-4);
+    // Cross-attention over a feature context split into 4 tokens (queries, keys, values, 2 heads).
+    const xa = graph(
+      [
+        ['a', 'input.tabular', { columns: ['a', 'b'] }],
+        ['b', 'input.tabular', { columns: ['c', 'd'] }],
+        ['ea', 'encoder.tabular-mlp', { units: 6, layers: 1 }],
+        ['eb', 'encoder.tabular-mlp', { units: 8, layers: 1 }],
+        ['f', 'fusion.cross-attention', { heads: 2, keyDim: 3, tokens: 4 }],
+        ['out', 'head.classify', { column: 'label', classes: 2 }],
+      ],
+      ['a.out->ea.in', 'b.out->eb.in', 'ea.out->f.query', 'eb.out->f.context', 'f.out->out.in'],
+    );
+    const x = await parity(xa);
+    if (!x.ok) throw new Error(`cross-attention: ${x.messages.join(' | ')}`);
+    expect(x.delta, 'cross-attention').toBeLessThan(1e-4);
     for (const op of ['add', 'average', 'multiply', 'max']) {
       const m = graph(
         [

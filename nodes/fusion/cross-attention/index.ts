@@ -5,9 +5,10 @@ import { failed, roleInput } from '../common';
 import keras from './keras.py?raw';
 import { makeCrossAttention, type CrossAttentionArgs } from './layer';
 import tfjs from './layer.ts?raw';
+import { crossAttentionOnnx } from './onnx';
 import pytorch from './torch.py?raw';
 
-export const crossAttention = defineCustomLayer<CrossAttentionArgs>({ className: 'FusionLab>CrossAttention', make: makeCrossAttention, tfjs, keras, pytorch });
+export const crossAttention = defineCustomLayer<CrossAttentionArgs>({ className: 'FusionLab>CrossAttention', make: makeCrossAttention, tfjs, keras, pytorch, onnx: crossAttentionOnnx });
 
 const params = z.object({
   heads: z.number().int().min(1).max(16).default(2).describe('Attention heads: each head learns its own way to match queries with keys.'),
