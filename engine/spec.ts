@@ -188,8 +188,8 @@ export interface CustomLayerRef {
   onnx?: OnnxLayerFace;
 }
 
-/** An ONNX attribute: an int, a string, ints, or a float / floats. */
-export type OnnxAttr = number | string | number[] | { float: number } | { floats: number[] };
+/** An ONNX attribute: an int, a string, ints, or a float / floats / strings. */
+export type OnnxAttr = number | string | number[] | { float: number } | { floats: number[] } | { strings: string[] };
 
 /** What a custom layer's ONNX face writes with (engine/export/onnx/model-proto.ts OnnxGraph). */
 export interface OnnxOps {

@@ -29,14 +29,24 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-/** Seeded inputs for each model input: floats in [-1, 1], token ids in [0, 20) (whole numbers, some 0 = padding). */
+/**
+ * Seeded inputs for each model input: floats in [-1, 1]; token rows as the featuriser writes them,
+ * ids in [1, 20) then padding (0) to the end, one row all padding (an empty text).
+ */
 function randomInputs(model: tf.LayersModel, tokens: boolean[], batch: number): tf.Tensor[] {
   let s = 12345;
   const rnd = () => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   return model.inputs.map((t, k) => {
     const shape = [batch, ...(t.shape.slice(1) as number[])];
     const n = shape.reduce((a, b) => a * b, 1);
-    return tf.tensor(Float32Array.from({ length: n }, () => (tokens[k] ? Math.floor(rnd() * 20) : 2 * rnd() - 1)), shape, t.dtype as 'float32' | 'int32');
+    if (!tokens[k]) return tf.tensor(Float32Array.from({ length: n }, () => 2 * rnd() - 1), shape, t.dtype as 'float32' | 'int32');
+    const len = n / batch;
+    const ids = new Float32Array(n);
+    for (let b = 0; b < batch; b++) {
+      const used = b === batch - 1 ? 0 : 1 + Math.floor(rnd() * len);
+      for (let j = 0; j < used; j++) ids[b * len + j] = 1 + Math.floor(rnd() * 19);
+    }
+    return tf.tensor(ids, shape, t.dtype as 'float32' | 'int32');
   });
 }
 
@@ -77,7 +87,7 @@ async function parity(g: GraphDoc): Promise<{ ok: true; delta: number; outputs: 
 }
 
 describe('ONNX export', () => {
-  it(`writes opset ${ONNX_OPSET} and agrees with tfjs on a graph of dense, convolution, pooling and batch norm, and for every element-wise merge`, async () => {
+  it(`writes opset ${ONNX_OPSET} and agrees with tfjs on dense, convolution, pooling and batch norm, every element-wise merge, GRU and LSTM (one way and both), and cross-attention over tokens`, async () => {
     const g = graph(
       [
         ['img', 'input.image', { column: 'image', height: 12, width: 10, channels: 3 }],
@@ -95,6 +105,21 @@ describe('ONNX export', () => {
     if (!r.ok) throw new Error(r.messages.join(' | '));
     expect(r.outputs).toEqual(['out', 'reg']);
     expect(r.delta).toBeLessThan(1e-4);
+    // Recurrent text encoders: LSTM and GRU, one way and both ways (their last states; the
+    // sequence output has no consumer a head can follow in the catalogue).
+    for (const [cell, bidirectional] of [['lstm', false], ['lstm', true], ['gru', false]] as const) {
+      const r = graph(
+        [
+          ['txt', 'input.text', { column: 'text', seqLength: 7, vocabSize: 20 }],
+          ['rnn', 'encoder.text-rnn', { vocabSize: 20, dim: 5, units: 4, cell, bidirectional }],
+          ['out', 'head.classify', { column: 'label', classes: 3 }],
+        ],
+        ['txt.out->rnn.in', 'rnn.out->out.in'],
+      );
+      const p = await parity(r);
+      if (!p.ok) throw new Error(`${cell} ${bidirectional}: ${p.messages.join(' | ')}`);
+      expect(p.delta, `${cell}${bidirectional ? ' bidirectional' : ''}`).toBeLessThan(1e-4);
+    }
     // Cross-attention over a feature context split into 4 tokens (queries, keys, values, 2 heads).
     const xa = graph(
       [
@@ -205,9 +230,19 @@ describe('ONNX export', () => {
       expect(ran.status, ran.stderr).toBe(0);
       expect(ran.stdout).toMatch(/answer/);
       // A kind that is not in the ONNX export yet: exit 1, the node named, no file.
-      const rnn = cli(['export', 'templates/text-tabular.json', '--target', 'onnx', '--out', path.join(dir, 'tt.onnx')]);
-      expect(rnn.status).toBe(1);
-      expect(rnn.stderr).toMatch(/Bi-GRU" cannot be exported to ONNX yet/);
+      const transformer = graph(
+        [
+          ['txt', 'input.text', { column: 'text', seqLength: 6, vocabSize: 20 }],
+          ['enc', 'encoder.text-transformer', { vocabSize: 20 }],
+          ['out', 'head.classify', { column: 'label', classes: 2 }],
+        ],
+        ['txt.out->enc.in', 'enc.out->out.in'],
+        'Transformer',
+      );
+      writeFileSync(path.join(dir, 'tt.json'), JSON.stringify({ ...transformer, nodes: transformer.nodes.map((n) => (n.id === 'enc' ? { ...n, label: 'Encoder' } : n)) }));
+      const rnn = cli(['export', path.join(dir, 'tt.json'), '--target', 'onnx', '--out', path.join(dir, 'tt.onnx')]);
+      expect(rnn.status, rnn.stderr).toBe(1);
+      expect(rnn.stderr).toMatch(/"Encoder" cannot be exported to ONNX yet/);
       expect(rnn.stderr).not.toMatch(/unknown variable/);
       expect(existsSync(path.join(dir, 'tt.onnx'))).toBe(false);
       expect(cli(['export', 'templates/demo.json', '--target', 'onnx']).status).toBe(2);

@@ -198,8 +198,53 @@ export class OnnxLayers extends BaseLayers {
     return this.set(y, [...this.shapeOf(x), o.dim]);
   }
 
-  rnn(): string {
-    throw new Error('recurrent layers (GRU, LSTM) are not in the ONNX export yet');
+  /**
+   * A tfjs GRU (reset before the recurrent product, hard-sigmoid gates: ONNX GRU with
+   * linear_before_reset 0) or LSTM (gates i, f, c, o reordered to ONNX's i, o, f, c), time-major
+   * inside (onnxruntime's only layout). Padding (token 0, always after the text) becomes `sequence_lens`, as tfjs' mask skips
+   * those steps; an all-padding row gives a zero state, as in tfjs.
+   */
+  rnn(x: string, name: string, o: { cell: 'gru' | 'lstm'; units: number; returnSequences: boolean; bidirectional?: { name: string }; mask?: string; as?: string }): string {
+    const g = this.g;
+    const s = this.shapeOf(x);
+    const [steps, width] = s;
+    const u = o.units;
+    const dirs = o.bidirectional ? 2 : 1;
+    const all = this.weights(this.tfjsName(o.bidirectional ? o.bidirectional.name : name));
+    const gates = o.cell === 'gru' ? 3 : 4;
+    // tfjs LSTM blocks i, f, c, o → ONNX i, o, f, c.
+    const order = o.cell === 'gru' ? [0, 1, 2] : [0, 3, 1, 2];
+    const W = new Float32Array(dirs * gates * u * width);
+    const R = new Float32Array(dirs * gates * u * u);
+    const B = new Float32Array(dirs * 2 * gates * u);
+    for (let d = 0; d < dirs; d++) {
+      const [kernel, recurrent, bias] = all.slice(3 * d, 3 * d + 3);
+      const kt = transposeArray(kernel.values, kernel.shape, [1, 0]).values; // [gates·u, in]
+      const rt = transposeArray(recurrent.values, recurrent.shape, [1, 0]).values; // [gates·u, u]
+      order.forEach((src, dst) => {
+        W.set(kt.subarray(src * u * width, (src + 1) * u * width), (d * gates + dst) * u * width);
+        R.set(rt.subarray(src * u * u, (src + 1) * u * u), (d * gates + dst) * u * u);
+        if (bias) B.set(bias.values.subarray(src * u, (src + 1) * u), d * 2 * gates * u + dst * u); // recurrent bias stays 0
+      });
+    }
+    const out = this.name(o.as);
+    // onnxruntime runs recurrent ops time-major only (layout 0): [T, B, C].
+    const timeMajor = g.op('Transpose', [x], `${out}_tbc`, { perm: [1, 0, 2] });
+    const inputs = [timeMajor, g.floats(`${this.tfjsName(name)}.W`, [dirs, gates * u, width], W), g.floats(`${this.tfjsName(name)}.R`, [dirs, gates * u, u], R), g.floats(`${this.tfjsName(name)}.B`, [dirs, 2 * gates * u], B)];
+    let present: string | null = null;
+    if (o.mask) {
+      const real = g.op('Cast', [g.op('Not', [g.op('Equal', [g.op('Cast', [o.mask], `${out}_tok`, { to: 1 }), g.floats(`${out}_zero`, [], [0])], `${out}_pad`)], `${out}_real`)], `${out}_realf`, { to: 1 });
+      const len = g.op('ReduceSum', [real, g.int64s(`${out}_steps`, [1])], `${out}_lenf`, { keepdims: 0 }); // [B]
+      present = g.op('Unsqueeze', [g.op('Cast', [g.op('Greater', [len, g.floats(`${out}_zero2`, [], [0])], `${out}_any`)], `${out}_anyf`, { to: 1 }), g.int64s(`${out}_ax`, [1])], `${out}_present`); // [B, 1]
+      inputs.push(g.op('Cast', [g.op('Max', [len, g.floats(`${out}_one`, [], [1])], `${out}_len1`)], `${out}_lens`, { to: 6 }));
+    }
+    const activations = o.cell === 'gru' ? ['HardSigmoid', 'Tanh'] : ['HardSigmoid', 'Tanh', 'Tanh'];
+    const attrs = { hidden_size: u, direction: o.bidirectional ? 'bidirectional' : 'forward', activations: { strings: dirs === 2 ? [...activations, ...activations] : activations }, ...(o.cell === 'gru' ? { linear_before_reset: 0 } : {}) };
+    const [y, yh] = g.node(o.cell === 'gru' ? 'GRU' : 'LSTM', inputs, [`${out}_seq`, `${out}_state`], attrs);
+    // Y [T, dirs, B, u] → [B, T, dirs·u]; Y_h [dirs, B, u] → [B, dirs·u] (forward first, as tfjs concatenates).
+    if (o.returnSequences) return this.set(g.op('Reshape', [g.op('Transpose', [y], `${out}_btdu`, { perm: [2, 0, 1, 3] }), g.int64s(`${out}_shape`, [-1, steps, dirs * u])], out), [steps, dirs * u]);
+    const last = g.op('Reshape', [g.op('Transpose', [yh], `${out}_bdu`, { perm: [1, 0, 2] }), g.int64s(`${out}_shape`, [-1, dirs * u])], present ? `${out}_last` : out);
+    return this.set(present ? g.op('Mul', [last, present], out) : last, [dirs * u]);
   }
 
   layerNorm(x: string, name: string, o: { epsilon: number; as?: string }): string {

@@ -17,7 +17,7 @@ export const ONNX_IR_VERSION = 8;
 export const DTYPE = { float: 1, int32: 6, int64: 7 } as const;
 
 /** AttributeProto.AttributeType values used here. */
-const ATTR = { FLOAT: 1, INT: 2, STRING: 3, FLOATS: 6, INTS: 7 } as const;
+const ATTR = { FLOAT: 1, INT: 2, STRING: 3, FLOATS: 6, INTS: 7, STRINGS: 8 } as const;
 
 export type AttrValue = OnnxAttr;
 
@@ -52,6 +52,7 @@ function attribute(name: string, v: AttrValue): Record<string, unknown> {
   if (typeof v === 'number') return { name, type: ATTR.INT, i: v };
   if (Array.isArray(v)) return { name, type: ATTR.INTS, ints: v };
   if ('float' in v) return { name, type: ATTR.FLOAT, f: v.float };
+  if ('strings' in v) return { name, type: ATTR.STRINGS, strings: v.strings.map((x) => new TextEncoder().encode(x)) };
   return { name, type: ATTR.FLOATS, floats: v.floats };
 }
 

@@ -4,9 +4,10 @@ import { defineCustomLayer, dropoutParam, embeddingParamFields, embedTokens, tok
 import keras from './keras.py?raw';
 import { makeMaskSteps, type MaskStepsArgs } from './layer';
 import tfjs from './layer.ts?raw';
+import { maskStepsOnnx } from './onnx';
 import pytorch from './torch.py?raw';
 
-export const maskSteps = defineCustomLayer<MaskStepsArgs>({ className: 'FusionLab>MaskSteps', make: makeMaskSteps, tfjs, keras, pytorch });
+export const maskSteps = defineCustomLayer<MaskStepsArgs>({ className: 'FusionLab>MaskSteps', make: makeMaskSteps, tfjs, keras, pytorch, onnx: maskStepsOnnx });
 
 
 
