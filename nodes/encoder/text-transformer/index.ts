@@ -10,6 +10,7 @@ import positionTfjs from './position-layer.ts?raw';
 import positionKeras from './position_keras.py?raw';
 import positionTorch from './position_torch.py?raw';
 import pytorch from './torch.py?raw';
+import { positionEmbeddingOnnx, transformerBlockOnnx } from './onnx';
 
 export const positionEmbedding = defineCustomLayer<PositionArgs>({
   className: 'FusionLab>PositionEmbedding',
@@ -17,8 +18,9 @@ export const positionEmbedding = defineCustomLayer<PositionArgs>({
   tfjs: positionTfjs,
   keras: positionKeras,
   pytorch: positionTorch,
+  onnx: positionEmbeddingOnnx,
 });
-export const transformerBlock = defineCustomLayer<BlockArgs>({ className: 'FusionLab>TransformerBlock', make: makeTransformerBlock, tfjs, keras, pytorch });
+export const transformerBlock = defineCustomLayer<BlockArgs>({ className: 'FusionLab>TransformerBlock', make: makeTransformerBlock, tfjs, keras, pytorch, onnx: transformerBlockOnnx });
 
 
 
