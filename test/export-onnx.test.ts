@@ -50,15 +50,33 @@ function randomInputs(model: tf.LayersModel, tokens: boolean[], batch: number): 
   });
 }
 
+/**
+ * Every weight of `model` replaced by seeded values far from its initialisation (biases and batch
+ * norm statistics included; variances kept positive), as training leaves them: the export must
+ * map each one to the right place, which freshly initialised zeros and ones cannot show.
+ */
+function scrambleWeights(model: tf.LayersModel): void {
+  let s = 777;
+  const rnd = () => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const next = model.weights.map((w) => {
+    const n = w.shape.reduce((a: number, b) => a * (b ?? 1), 1);
+    const positive = /variance/i.test(w.originalName);
+    return tf.tensor(Float32Array.from({ length: n }, () => (positive ? 0.5 + rnd() : 0.6 * (2 * rnd() - 1))), w.shape as number[]);
+  });
+  model.setWeights(next);
+  tf.dispose(next);
+}
+
 /** Every model written by `parity`, checked by the ONNX project's own checker at the end. */
 const CHECK_DIR = mkdtempSync(path.join(os.tmpdir(), 'fusionlab-onnx-check-'));
 let written = 0;
 
 /** Max |tfjs − onnxruntime| over every output of `g`, or the export's diagnostics. */
-async function parity(g: GraphDoc): Promise<{ ok: true; delta: number; outputs: string[] } | { ok: false; messages: string[] }> {
+async function parity(g: GraphDoc, opts: { scramble?: boolean } = {}): Promise<{ ok: true; delta: number; outputs: string[] } | { ok: false; messages: string[] }> {
   const compiled = compileGraph(g, registry, { tf, seed: 7 });
   if (!compiled.ok) throw new Error(compiled.diagnostics.map((d) => d.message).join(' '));
   const model = compiled.model;
+  if (opts.scramble) scrambleWeights(model);
   const r = exportOnnx(g, registry, model);
   if (!r.ok) {
     model.dispose();
@@ -159,7 +177,11 @@ describe('ONNX export', () => {
       const r = await parity(loadTemplate(name));
       if (r.ok) {
         expect(r.delta, name).toBeLessThan(1e-4);
-        seen.push(`${name}: max |Δ| ${r.delta.toExponential(1)}`);
+        // The same with every weight moved far from its initial value (as a trained model's are).
+        const moved = await parity(loadTemplate(name), { scramble: true });
+        if (!moved.ok) throw new Error(moved.messages.join(' '));
+        expect(moved.delta, `${name}, scrambled weights`).toBeLessThan(1e-4);
+        seen.push(`${name}: max |Δ| ${r.delta.toExponential(1)}, weights moved ${moved.delta.toExponential(1)}`);
       } else {
         for (const m of r.messages) expect(m, name).toMatch(/cannot be exported to ONNX yet/);
         seen.push(`${name}: ${r.messages[0]}`);
@@ -177,13 +199,15 @@ describe('ONNX export', () => {
       const r = await parity(g);
       if (r.ok) {
         expect(r.delta, kind).toBeLessThan(1e-4);
+        const moved = await parity(g, { scramble: true });
+        expect(moved.ok && moved.delta, `${kind}, scrambled weights`).toBeLessThan(1e-4);
         done.push(kind);
       } else {
         for (const m of r.messages) expect(m, kind).toMatch(/cannot be exported to ONNX yet/);
         notYet.push(kind);
       }
     }
-    console.log(`  in ONNX (${done.length}): ${done.join(', ')}`);
+    console.log(`  in ONNX, fresh and scrambled weights (${done.length}): ${done.join(', ')}`);
     expect(notYet).toEqual([]);
   }, 120_000);
 
