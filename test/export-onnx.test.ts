@@ -105,7 +105,7 @@ async function parity(g: GraphDoc, opts: { scramble?: boolean } = {}): Promise<{
 }
 
 describe('ONNX export', () => {
-  it(`writes opset ${ONNX_OPSET} and agrees with tfjs on dense, convolution, pooling and batch norm, every element-wise merge, GRU and LSTM (one way and both), and cross-attention over tokens`, async () => {
+  it(`writes opset ${ONNX_OPSET} and agrees with tfjs on dense, convolution, pooling and batch norm, every element-wise merge, GRU and LSTM (one way and both), and cross-attention over tokens and over a sequence`, async () => {
     const g = graph(
       [
         ['img', 'input.image', { column: 'image', height: 12, width: 10, channels: 3 }],
@@ -137,6 +137,23 @@ describe('ONNX export', () => {
       const p = await parity(r);
       if (!p.ok) throw new Error(`${cell} ${bidirectional}: ${p.messages.join(' | ')}`);
       expect(p.delta, `${cell}${bidirectional ? ' bidirectional' : ''}`).toBeLessThan(1e-4);
+    }
+    // Cross-attention over a sequence context (a recurrent encoder's steps, padding zeroed by its MaskSteps).
+    const seqContext = graph(
+      [
+        ['txt', 'input.text', { column: 'text', seqLength: 6, vocabSize: 20 }],
+        ['tab', 'input.tabular', { columns: ['a'] }],
+        ['rnn', 'encoder.text-rnn', { vocabSize: 20, dim: 4, units: 4, output: 'sequence' }],
+        ['mlp', 'encoder.tabular-mlp', { units: 4, layers: 1 }],
+        ['att', 'fusion.cross-attention', {}],
+        ['out', 'head.classify', { column: 'label', classes: 2 }],
+      ],
+      ['txt.out->rnn.in', 'tab.out->mlp.in', 'mlp.out->att.query', 'rnn.out->att.context', 'att.out->out.in'],
+    );
+    for (const scramble of [false, true]) {
+      const sc = await parity(seqContext, { scramble });
+      if (!sc.ok) throw new Error(`sequence context: ${sc.messages.join(' | ')}`);
+      expect(sc.delta, 'cross-attention over a sequence').toBeLessThan(1e-4);
     }
     // Cross-attention over a feature context split into 4 tokens (queries, keys, values, 2 heads).
     const xa = graph(
@@ -253,24 +270,11 @@ describe('ONNX export', () => {
       expect(ran.status, ran.stderr).toBe(0);
       expect(ran.stdout).toMatch(/answer/);
       // A kind that is not in the ONNX export yet: exit 1, the node named, no file.
-      // Cross-attention over a sequence context (it may carry a padding mask): not in ONNX yet.
-      const seqContext = graph(
-        [
-          ['txt', 'input.text', { column: 'text', seqLength: 6, vocabSize: 20 }],
-          ['tab', 'input.tabular', { columns: ['a'] }],
-          ['rnn', 'encoder.text-rnn', { vocabSize: 20, dim: 4, units: 4, output: 'sequence' }],
-          ['mlp', 'encoder.tabular-mlp', { units: 4, layers: 1 }],
-          ['att', 'fusion.cross-attention', {}],
-          ['out', 'head.classify', { column: 'label', classes: 2 }],
-        ],
-        ['txt.out->rnn.in', 'tab.out->mlp.in', 'mlp.out->att.query', 'rnn.out->att.context', 'att.out->out.in'],
-        'Sequence context',
-      );
-      writeFileSync(path.join(dir, 'tt.json'), JSON.stringify({ ...seqContext, nodes: seqContext.nodes.map((n) => (n.id === 'att' ? { ...n, label: 'Attend' } : n)) }));
-      const rnn = cli(['export', path.join(dir, 'tt.json'), '--target', 'onnx', '--out', path.join(dir, 'tt.onnx')]);
-      expect(rnn.status, rnn.stderr).toBe(1);
-      expect(rnn.stderr).toMatch(/"Attend" cannot be exported to ONNX yet: cross-attention over a sequence context/);
-      expect(rnn.stderr).not.toMatch(/unknown variable/);
+      // A graph with an error: exit 1 with its diagnostics, and no file.
+      writeFileSync(path.join(dir, 'tt.json'), JSON.stringify(graph([['tab', 'input.tabular', { columns: ['a'] }], ['enc', 'encoder.nothing-like-this'], ['out', 'head.classify', { column: 'label', classes: 2 }]], ['tab.out->enc.in', 'enc.out->out.in'])));
+      const bad = cli(['export', path.join(dir, 'tt.json'), '--target', 'onnx', '--out', path.join(dir, 'tt.onnx')]);
+      expect(bad.status, bad.stderr).toBe(1);
+      expect(bad.stderr).toMatch(/error/);
       expect(existsSync(path.join(dir, 'tt.onnx'))).toBe(false);
       expect(cli(['export', 'templates/demo.json', '--target', 'onnx']).status).toBe(2);
     } finally {
