@@ -26,6 +26,10 @@ describe('custom layer runtimes', () => {
         expect(layer.tfjs).toContain(`static className = '${layer.className}'`);
       });
 
+      it('has its ONNX face (test/export-onnx.test.ts checks it against tfjs)', () => {
+        expect(typeof layer.onnx).toBe('function');
+      });
+
       it('its layer file imports only tfjs types and the layer kit, and declares only its own names', () => {
         for (const m of layer.tfjs.matchAll(/^import\b([^;]*);/gm)) {
           const from = /from\s+'([^']+)'/.exec(m[1])?.[1] ?? '';
