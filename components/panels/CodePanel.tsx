@@ -4,7 +4,7 @@
  * Monaco view that follows the canvas live, with copy and download. The selected node's lines
  * are highlighted. When the graph cannot be exported, its problems are listed instead of code.
  */
-import { trainActions, useTrainState } from '../train/trainStore';
+import { onSessionMessage, trainActions, useTrainState } from '../train/trainStore';
 import dynamic from 'next/dynamic';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { LineRange } from '@/engine/export';
@@ -57,6 +57,22 @@ export default function CodePanel({ graph, dispatch, selectedNodeId, notify }: P
       () => notify(`Copied ${result?.main} (${lines} lines).`),
       () => notify('The browser refused the clipboard; select the code and press Ctrl+C.', 'error'),
     );
+  };
+
+  // The ONNX zip comes from the training worker: its problem, if any, is shown here (a toast).
+  const onnxPending = useRef(false);
+  useEffect(
+    () =>
+      onSessionMessage((m) => {
+        if (!onnxPending.current || (m.type !== 'bundle' && m.type !== 'error')) return;
+        onnxPending.current = false;
+        if (m.type === 'error') notify(m.message, 'error');
+      }),
+    [notify],
+  );
+  const downloadOnnx = () => {
+    onnxPending.current = true;
+    trainActions.downloadOnnx(graph);
   };
 
   // A model trained in the Train panel can be exported with its weights (the worker holds it).
@@ -122,7 +138,8 @@ export default function CodePanel({ graph, dispatch, selectedNodeId, notify }: P
           type="button"
           className="btn small"
           data-testid="code-download-onnx"
-          onClick={() => trainActions.downloadOnnx(graph)}
+          disabled={!trained && !result?.ok}
+          onClick={downloadOnnx}
           title={trained ? 'The trained model as ONNX (opset 17, runs in onnxruntime, TensorRT, OpenVINO), with its preprocessing state beside it, as a zip' : 'The graph as ONNX (opset 17), freshly initialised, with its input and output names, as a zip; train it first to get the trained weights'}
         >
           ONNX{trained ? ' (trained)' : ''}

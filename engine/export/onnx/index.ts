@@ -58,6 +58,7 @@ export function exportOnnx(graph: GraphDoc, registry: NodeRegistry, model: tfTyp
   // The graph's own names first: inputs and outputs are named by their node ids.
   for (const id of active) if (analysis.nodes.get(id)?.spec?.category === 'input' || (analysis.nodes.get(id)?.spec && isOutputNode(analysis.nodes.get(id)!.spec!))) g.fresh(id);
   const namer = new Namer('snake');
+  // The layer vocabulary's bookkeeping (custom classes used); ONNX writes no program text, so the code target is moot.
   const state: ProgramState = { target: 'tfjs', customClasses: new Set(), customLayers: new Map(), weights: [], declared: new Set() };
   const shapes = new Map<string, number[]>();
   const outVars = new Map<string, Record<string, string>>();
