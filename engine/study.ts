@@ -111,7 +111,7 @@ interface PlannedRow {
 export function studyRows(graph: GraphDoc, registry: NodeRegistry, sweep: boolean): PlannedRow[] {
   const rows: PlannedRow[] = [{ name: 'fused', kind: 'fused', graph, ok: true, diagnostics: [] }];
   const label = (id: string) => graph.nodes.find((n) => n.id === id)?.label || id;
-  for (const v of singleModalityVariants(graph, registry)) rows.push({ name: `${label(v.inputId)} only`, kind: 'single', inputId: v.inputId, graph: v.graph, ok: v.ok, diagnostics: v.diagnostics });
+  for (const v of singleModalityVariants(graph, registry)) rows.push({ name: `${label(v.inputId)} alone`, kind: 'single', inputId: v.inputId, graph: v.graph, ok: v.ok, diagnostics: v.diagnostics });
   if (sweep) for (const v of sweepVariants(graph, registry)) if (!v.current) rows.push({ name: v.name, kind: v.kind, op: v.op, graph: v.graph, ok: v.ok, diagnostics: v.diagnostics, headAliases: v.headAliases });
   return rows;
 }

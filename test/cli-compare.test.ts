@@ -41,7 +41,7 @@ describe('fusionlab compare', () => {
     expect(out.metric).toBe('accuracy');
     expect(out.seeds).toBe(2);
     expect(out.rows[0]).toMatchObject({ name: 'fused', kind: 'fused', status: 'ok', seeds: 2 });
-    expect(out.rows.filter((x) => x.kind === 'single').map((x) => x.name)).toEqual(['Picture only', 'Caption only', 'Tone only', 'Numbers only']);
+    expect(out.rows.filter((x) => x.kind === 'single').map((x) => x.name)).toEqual(['Picture alone', 'Caption alone', 'Tone alone', 'Numbers alone']);
     const ops = out.rows.filter((x) => x.kind === 'fusion-op');
     expect(ops.filter((x) => x.status === 'ok').length).toBeGreaterThanOrEqual(6);
     expect(ops.filter((x) => x.status === 'failed').map((x) => x.name).sort()).toEqual(['fusion.cross-attention', 'fusion.film', 'fusion.mfb']);

@@ -22,7 +22,7 @@ describe('createStudy', () => {
 
   it('plans fused, each input alone, then every sweep variant but the current operator', () => {
     const plain = studyRows(twoNumbersGraph(), registry, false);
-    expect(plain.map((r) => [r.name, r.kind])).toEqual([['fused', 'fused'], ['a only', 'single'], ['b only', 'single']]);
+    expect(plain.map((r) => [r.name, r.kind])).toEqual([['fused', 'fused'], ['a alone', 'single'], ['b alone', 'single']]);
     const swept = studyRows(twoNumbersGraph(), registry, true);
     const ops = swept.filter((r) => r.kind === 'fusion-op');
     expect(ops.map((r) => r.name)).not.toContain('fusion.concat');

@@ -112,16 +112,16 @@ describe('compare view', () => {
     seeds: 3,
     rows: [
       row({ name: 'fused', kind: 'fused', mean: 0.9, ci95: [0.85, 0.95], params: 9000, seconds: 2 }),
-      row({ name: 'Picture only', kind: 'single', inputId: 'picture', mean: 0.33, ci95: [0.3, 0.36] }),
-      row({ name: 'Tone only', kind: 'single', inputId: 'tone', mean: 0.477, ci95: [0.4, 0.55] }),
+      row({ name: 'Picture alone', kind: 'single', inputId: 'picture', mean: 0.33, ci95: [0.3, 0.36] }),
+      row({ name: 'Tone alone', kind: 'single', inputId: 'tone', mean: 0.477, ci95: [0.4, 0.55] }),
       row({ name: 'fusion.gated', kind: 'fusion-op', op: 'fusion.gated', mean: 0.95, ci95: [0.9, 1] }),
-      row({ name: 'Numbers only', kind: 'single', inputId: 'numbers', status: 'failed', seeds: 0, reason: 'does not compile' }),
+      row({ name: 'Numbers alone', kind: 'single', inputId: 'numbers', status: 'failed', seeds: 0, reason: 'does not compile' }),
     ],
     stopped: false,
-    takeaway: 'Fusion helps: fused 0.900 [0.850, 0.950] against the best single input (Tone only) 0.477 [0.400, 0.550], the 95 % intervals apart.',
+    takeaway: 'Fusion helps: fused 0.900 [0.850, 0.950] against the best single input (Tone alone) 0.477 [0.400, 0.550], the 95 % intervals apart.',
   };
   const labels = { picture: 'Picture', tone: 'Tone' };
-  const p: StudyProgress = { row: 3, rows: 4, name: 'Tone only', kind: 'single', inputId: 'tone', seed: 2, seeds: 3, epoch: 3, epochs: 8, batch: 5, batches: 10 };
+  const p: StudyProgress = { row: 3, rows: 4, name: 'Tone alone', kind: 'single', inputId: 'tone', seed: 2, seeds: 3, epoch: 3, epochs: 8, batch: 5, batches: 10 };
 
   it('reduces progress and the result', () => {
     let v = reduceCompare(compareStarting({ seeds: 3 }), { type: 'compare-progress', p });
@@ -145,8 +145,8 @@ describe('compare view', () => {
     expect(compareRequest({ seeds: 99, sweep: true })).toEqual({ seeds: 10, sweep: true });
     expect(compareRequest({ seeds: 0 })).toEqual({ seeds: 1, sweep: false });
     expect(compareRequest({ seeds: Number.NaN })).toEqual({ seeds: 3, sweep: false });
-    expect(leaderboard(report).map((r) => r.name)).toEqual(['fusion.gated', 'fused', 'Tone only', 'Picture only', 'Numbers only']);
-    expect(leaderboard({ ...report, metric: 'rmse' }).map((r) => r.name)).toEqual(['Picture only', 'Tone only', 'fused', 'fusion.gated', 'Numbers only']);
+    expect(leaderboard(report).map((r) => r.name)).toEqual(['fusion.gated', 'fused', 'Tone alone', 'Picture alone', 'Numbers alone']);
+    expect(leaderboard({ ...report, metric: 'rmse' }).map((r) => r.name)).toEqual(['Picture alone', 'Tone alone', 'fused', 'fusion.gated', 'Numbers alone']);
     expect(rowLabel(report.rows[0], labels)).toBe('Fused (all inputs)');
     expect(rowLabel(report.rows[2], labels)).toBe('Tone alone');
     expect(rowLabel(report.rows[3], labels, { 'fusion.gated': 'Gated fusion' })).toBe('Gated fusion');

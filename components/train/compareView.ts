@@ -72,7 +72,7 @@ export function rowLabel(r: Pick<StudyRow, 'kind' | 'name' | 'inputId' | 'op'>, 
     case 'fused':
       return 'Fused (all inputs)';
     case 'single':
-      return `${(r.inputId && labels[r.inputId]) || r.name.replace(/ only$/, '')} alone`;
+      return `${(r.inputId && labels[r.inputId]) || r.name.replace(/ alone$/, '')} alone`;
     case 'fusion-op':
     case 'late':
       return (r.op && kindLabels[r.op]) || r.name;
