@@ -22,19 +22,21 @@ export interface TrainState {
 }
 
 const listeners = new Set<() => void>();
+/** The panel's settings before any are changed: the same defaults as `fusionlab train` (engine/train/types.ts). */
+const DEFAULT_PANEL_CONFIG: PanelConfig = {
+  optimizer: DEFAULT_TRAIN_CONFIG.optimizer,
+  learningRate: DEFAULT_TRAIN_CONFIG.learningRate,
+  momentum: DEFAULT_TRAIN_CONFIG.momentum,
+  batchSize: DEFAULT_TRAIN_CONFIG.batchSize,
+  epochs: DEFAULT_TRAIN_CONFIG.epochs,
+  patience: DEFAULT_TRAIN_CONFIG.patience,
+  seed: DEFAULT_TRAIN_CONFIG.seed,
+  modalityDropout: DEFAULT_TRAIN_CONFIG.modalityDropout,
+};
+
 let state: TrainState = {
   view: initialView(),
-  config: {
-    optimizer: DEFAULT_TRAIN_CONFIG.optimizer,
-    // The same defaults as `fusionlab train` (engine/train/types.ts).
-    learningRate: DEFAULT_TRAIN_CONFIG.learningRate,
-    momentum: DEFAULT_TRAIN_CONFIG.momentum,
-    batchSize: DEFAULT_TRAIN_CONFIG.batchSize,
-    epochs: DEFAULT_TRAIN_CONFIG.epochs,
-    patience: DEFAULT_TRAIN_CONFIG.patience,
-    seed: DEFAULT_TRAIN_CONFIG.seed,
-    modalityDropout: DEFAULT_TRAIN_CONFIG.modalityDropout,
-  },
+  config: { ...DEFAULT_PANEL_CONFIG },
   preference: 'auto',
 };
 let timer: ReturnType<typeof setTimeout> | null = null;
@@ -252,7 +254,8 @@ export const trainActions = {
    * model the session's model is let go.
    */
   restore(config: Partial<PanelConfig>, view: TrainView | null, model?: { bytes: Uint8Array; name: string }): void {
-    set({ config: { ...state.config, ...config }, view: { ...(view ?? initialView()), backend: state.view.backend } }, true);
+    // A setting the project does not hold (saved by an older version) is the default, not the previous project's.
+    set({ config: { ...DEFAULT_PANEL_CONFIG, ...config }, view: { ...(view ?? initialView()), backend: state.view.backend } }, true);
     if (model) send({ type: 'open-bundle', bytes: model.bytes, name: model.name, restore: true });
     else if (runner) send({ type: 'forget' });
   },
