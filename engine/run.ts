@@ -16,7 +16,7 @@ import { writeBundle } from './bundle';
 import { compileGraph } from './compile';
 import type { ModelLimits } from './model-size';
 import type { Diagnostic } from './diagnostics';
-import { ablateInputs, evaluateModel, missingFill, type AblationReport, type EvaluationReport } from './evaluate';
+import { ablateInputs, evaluateModel, type AblationReport, type EvaluationReport } from './evaluate';
 import { worstWithPreviews, type WorstReport } from './evaluate/preview';
 import { robustnessReport, type RobustnessReport } from './evaluate/robustness';
 import type { GraphDoc } from './graph';
@@ -161,8 +161,11 @@ export class TrainingRun {
     if (canInspect && opts.ablate) {
       const split = inspectionSplit(data);
       const s = data.splits[split];
-      if (s.count > 0) rep.ablation = { split, count: s.count, report: ablateInputs(tf, model, io, data, s, data.splits.train.count > 0 ? missingFill(data.inputs, data.splits.train, data.fitted) : undefined) };
-      if (s.count > 0 && data.splits.train.count > 0) rep.robustness = robustnessReport(tf, model, io, data, s, data.splits.train, { seed: this.trainer.config.seed, kinds: Object.fromEntries(data.inputs.map((i) => [i.nodeId, i.kind])) });
+      if (s.count > 0 && data.splits.train.count > 0) {
+        // One pass gives both: each input missing (the ablation) and each input noisy.
+        rep.robustness = robustnessReport(tf, model, io, data, s, data.splits.train, { seed: this.trainer.config.seed });
+        rep.ablation = { split, count: s.count, report: rep.robustness.ablation };
+      } else if (s.count > 0) rep.ablation = { split, count: s.count, report: ablateInputs(tf, model, io, data, s) };
     }
     // The worst samples go with the evaluation (a stopped run has none to show them with).
     if (judged && (opts.worst ?? 0) > 0) {

@@ -15,6 +15,7 @@ import { evaluateModel } from '../engine/evaluate';
 import { predictSample } from '../engine/predict';
 import { prepareRun } from '../engine/run';
 import { registry } from '../nodes';
+import { graph } from './fixtures/graphs';
 import { keptMissingFiles, keptMissingGraph } from './fixtures/kept-missing';
 
 const files = keptMissingFiles(200);
@@ -60,6 +61,30 @@ describe('kept-missing rows', () => {
     // A missing row of any split holds exactly the fill.
     const missingRow = ds.splits.test.ids.findIndex((id) => Number(id.slice(1)) % 10 < 3);
     expect(Array.from(ds.splits.test.inputs.img.subarray(missingRow * 128, (missingRow + 1) * 128))).toEqual(fill.values.map(Math.fround));
+  });
+
+  it('a table input: a row with every cell empty is kept (presence 0), one with a cell empty is still refused', async () => {
+    const csv = ['x,y,label', '1,2,a', '3,4,b', ',,a', '5,,b', '7,8,a', '2,1,b'].join('\n');
+    const g = graph(
+      [
+        ['num', 'input.tabular', { columns: ['x', 'y'], missing: 'keep' }],
+        ['out', 'head.classify', { column: 'label', classes: 2 }],
+      ],
+      ['num.out->out.in'],
+    );
+    const t = await loadDataset(memorySource('table', { 'samples.csv': new TextEncoder().encode(csv) }), { graph: g, registry, adapter: createWorkerAdapter(), split: { valFraction: 0, testFraction: 0 } });
+    expect(t.summary.loaded).toBe(5);
+    expect(t.problems.filter((p) => p.severity === 'error').map((p) => p.row)).toEqual([4]);
+    expect(t.inputs[0].shape).toEqual([3]);
+    const x = t.splits.train.inputs.num;
+    const row = t.splits.train.rows.indexOf(3);
+    expect(row).toBeGreaterThanOrEqual(0);
+    // The standardised mean of the rows that have it (0), presence 0.
+    const kept = Array.from(x.subarray(row * 3, row * 3 + 3));
+    expect(kept[0]).toBeCloseTo(0, 6);
+    expect(kept[1]).toBeCloseTo(0, 6);
+    expect(kept[2]).toBe(0);
+    for (let n = 0; n < t.splits.train.count; n++) if (n !== row) expect(x[n * 3 + 2]).toBe(1);
   });
 
   it('with skip, the same rows are refused as before', async () => {

@@ -10,9 +10,10 @@ import { createRng } from '../engine/data/rng';
 import { evaluateModel, missingFill } from '../engine/evaluate';
 import { createTrainer } from '../engine/train';
 import { batchTensor } from '../engine/train/batches';
-import { dropModalities, modalityDropoutRate, modalityFill } from '../engine/train/modality-dropout';
+import { dropModalities, modalityDropoutRate } from '../engine/train/modality-dropout';
 import type { TrainingSet } from '../engine/train/types';
 import { registry } from '../nodes';
+import { graph } from './fixtures/graphs';
 import { signsDataset, twoNumbersGraph } from './fixtures/signs';
 
 beforeAll(async () => {
@@ -55,12 +56,13 @@ describe('dropModalities', () => {
 
   it('fills with the train mean, and token inputs with padding', () => {
     const train = { count: 2, labels: {}, inputs: { x: Float32Array.from([1, 2, 3, 4]), t: Float32Array.from([5, 7, 9, 11]) } };
-    const fill = modalityFill([{ nodeId: 'x', int: false }, { nodeId: 't', int: true }], train, [0, 1]);
+    const kinds = [{ nodeId: 'x', kind: 'input.tabular' }, { nodeId: 't', kind: 'input.text' }];
+    const fill = missingFill(kinds, train);
     expect(Array.from(fill.x)).toEqual([2, 3]);
     expect(Array.from(fill.t)).toEqual([0, 0]);
-    expect(Array.from(missingFill([{ nodeId: 'x', kind: 'input.tabular' }, { nodeId: 't', kind: 'input.text' }], train).t)).toEqual([0, 0]);
-    // Only the rows trained on count (the validation hold-out is not seen).
-    expect(Array.from(modalityFill([{ nodeId: 'x', int: false }], train, [1]).x)).toEqual([3, 4]);
+    // The trainer's: only the rows trained on count (the validation hold-out is not seen).
+    expect(Array.from(missingFill(kinds, train, undefined, [1]).x)).toEqual([3, 4]);
+    expect(Array.from(missingFill(kinds, train, undefined, [1]).t)).toEqual([0, 0]);
   });
 });
 
@@ -93,3 +95,45 @@ describe('training with modality dropout', () => {
     expect(on.weights).not.toEqual(off.weights);
   });
 });
+
+describe('the fill modality dropout trains with', () => {
+  it('is padding for a text input (its tfjs input is float32, so the kind decides, not the dtype) and the train mean for numbers', async () => {
+    const g = graph(
+      [
+        ['t', 'input.text', { column: 'text', seqLength: 4, vocabSize: 10 }],
+        ['x', 'input.tabular', { columns: ['x'] }],
+        ['emb', 'encoder.text-embedding', { vocabSize: 10, dim: 3 }],
+        ['mlp', 'encoder.tabular-mlp', { units: 3, layers: 1 }],
+        ['cat', 'fusion.concat'],
+        ['out', 'head.classify', { column: 'label', classes: 2 }],
+      ],
+      ['t.out->emb.in', 'x.out->mlp.in', 'emb.out->cat.in', 'mlp.out->cat.in', 'cat.out->out.in'],
+    );
+    const n = 20;
+    const split = (count: number) => ({
+      count,
+      inputs: { t: Float32Array.from({ length: count * 4 }, (_, i) => 2 + (i % 7)), x: Float32Array.from({ length: count }, (_, i) => i) },
+      labels: { out: Float32Array.from({ length: count * 2 }, (_, i) => ((i >> 1) % 2 === i % 2 ? 1 : 0)) },
+    });
+    const data: TrainingSet = {
+      inputs: [
+        { nodeId: 't', kind: 'input.text', shape: [4] },
+        { nodeId: 'x', kind: 'input.tabular', shape: [1] },
+      ],
+      heads: [{ nodeId: 'out', task: 'classify', column: 'label', classes: ['a', 'b'], shape: [2] }],
+      splits: { train: split(n), val: split(0), test: split(0) },
+    };
+    const compiled = compileGraph(g, registry, { tf, seed: 1 });
+    if (!compiled.ok) throw new Error(compiled.diagnostics.map((d) => d.message).join(' '));
+    expect(compiled.model.inputs[0].dtype).toBe('float32');
+    const trainer = createTrainer(tf, compiled, data, { epochs: 1, batchSize: 8, validationFraction: 0, modalityDropout: 0.5, seed: 2 });
+    await trainer.train();
+    // The trainer's own fill (private): what a dropped sample of each input becomes.
+    const fill = (trainer as unknown as { dropFill: Record<string, Float32Array> }).dropFill;
+    expect(Array.from(fill.t)).toEqual([0, 0, 0, 0]);
+    expect(fill.x[0]).toBeCloseTo((n - 1) / 2, 5);
+    trainer.dispose();
+    compiled.model.dispose();
+  });
+});
+

@@ -65,9 +65,12 @@ export async function evaluateCommand(argv: string[]): Promise<number> {
   if (ds.count === 0) throw new Error(`The ${split} split of ${dataName} is empty.`);
   const evalData = { heads: data.heads, fitted };
   const report = evaluateModel(tf, model, meta.io, evalData, ds);
-  const ablation = args.flags.has('ablate') ? ablateInputs(tf, model, meta.io, evalData, ds, data.splits.train.count > 0 ? missingFill(data.inputs, data.splits.train, data.fitted) : undefined) : undefined;
   const noise = positiveOption(args, 'noise', 0.5);
-  const robust = args.flags.has('robustness') ? robustnessReport(tf, model, meta.io, evalData, ds, data.splits.train, { noise, kinds: Object.fromEntries(data.inputs.map((i) => [i.nodeId, i.kind])) }) : undefined;
+  // A missing input is filled as the data was encoded (its own fitted state).
+  const fill = data.splits.train.count > 0 ? missingFill(data.inputs, data.splits.train, data.fitted) : undefined;
+  const robust = args.flags.has('robustness') ? robustnessReport(tf, model, meta.io, { ...evalData, inputs: data.inputs }, ds, data.splits.train, { noise, fill }) : undefined;
+  // --robustness holds the ablation already (each input missing).
+  const ablation = args.flags.has('ablate') ? (robust?.ablation ?? ablateInputs(tf, model, meta.io, evalData, ds, fill)) : undefined;
   if (json) {
     printJson({
       ok: true,

@@ -12,7 +12,7 @@ import type { PlatformAdapter } from './adapter';
 import { countNonFinite } from './inputs/row';
 import { inputData, type FittedInput, type InputBinding, type Prepared, type RawInput, type RowCtx } from './inputs';
 import { fitClasses, splitMultiLabel } from './labels';
-import { fillSample, fitMissing, hasPresence, MAX_FILL_VALUES, withoutPresence, writeWithPresence } from './missing';
+import { absentFill, fillSample, fitMissing, hasPresence, withoutPresence, writeWithPresence } from './missing';
 import { matchedByNameProblem, openDataset, shownName, sourceLocator } from './layout';
 import { isInputKind, type InputKind, type InputParamsByKind } from './params';
 import { DEFAULT_LIMITS, problem, type DataLimits, type DataProblem } from './problems';
@@ -549,16 +549,13 @@ async function loadDatasetUnsafe(source: FileSource, opts: LoadOptions): Promise
       if (fill) fitted.inputs[b.nodeId].missing = fill;
       return;
     }
-    const c = baseShapes[k][baseShapes[k].length - 1];
     const size = sizeOf(b.shape);
     const present = bySplit.train.map((i, n) => (absent[k][i] ? -1 : n)).filter((n) => n >= 0);
     const kept = new Float32Array(present.length * size);
     present.forEach((n, j) => kept.set(train.subarray(n * size, (n + 1) * size), j * size));
-    const mean = fitMissing(b.kind, kept, present.length, b.shape);
-    const sample = new Float32Array(size);
-    if (mean) sample.set(fillSample({ shape: b.shape, missing: mean }));
-    for (let j = c; j < size; j += c + 1) sample[j] = 0;
-    fitted.inputs[b.nodeId].missing = sample.length <= MAX_FILL_VALUES ? { values: Array.from(sample) } : { channels: Array.from({ length: c + 1 }, (_, j) => (j === c ? 0 : (mean && 'channels' in mean ? mean.channels[j] : sample[j]))) };
+    const fill = absentFill(fitMissing(b.kind, kept, present.length, b.shape), b.shape);
+    fitted.inputs[b.nodeId].missing = fill;
+    const sample = fillSample({ shape: b.shape, missing: fill });
     for (const s of SPLITS) bySplit[s].forEach((i, n) => absent[k][i] && splits[s].inputs[b.nodeId].set(sample, n * size));
   });
   if (splits.train.count === 0) problems.push(problem('no-rows', 'No train row could be loaded, so nothing can be learnt; see the problems above.'));

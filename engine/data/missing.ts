@@ -93,6 +93,17 @@ export function restorePresence(x: Float32Array, base: Float32Array, c: number):
   for (let i = 0; i < n; i++) for (let j = 0; j < c; j++) x[i * (c + 1) + j] = base[i * c + j];
 }
 
+/**
+ * A kept-missing input's fill from the mean of the rows that have it (`mean`; none when no train
+ * row has it: zeros): the same, with the presence channel (the last of `shape`'s channels) at 0.
+ */
+export function absentFill(mean: MissingFill | undefined, shape: number[]): MissingFill {
+  const c = shape[shape.length - 1];
+  if (!mean) return sizeOf(shape) <= MAX_FILL_VALUES ? { values: new Array<number>(sizeOf(shape)).fill(0) } : { channels: new Array<number>(c).fill(0) };
+  if ('channels' in mean) return { channels: mean.channels.map((v, j) => (j === c - 1 ? 0 : v)) };
+  return { values: mean.values.map((v, j) => (j % c === c - 1 ? 0 : v)) };
+}
+
 /** Whether a sample with a presence channel is present (its first indicator is 1). */
 export function isPresent(x: Float32Array, c: number): boolean {
   return x[c] === 1;

@@ -225,15 +225,25 @@ export function inputMeans(split: SplitData): Record<string, Float32Array> {
  * else the train split's mean sample; token inputs (`input.text`), where a mean of token ids
  * means nothing, get all padding, an empty text.
  */
-export function missingFill(inputs: readonly { nodeId: string; kind: string }[], train: SplitData, fitted?: FittedState): Record<string, Float32Array> {
-  const means = inputMeans(train);
+export function missingFill(inputs: readonly { nodeId: string; kind: string }[], train: SplitData, fitted?: FittedState, rows?: ArrayLike<number>): Record<string, Float32Array> {
+  const out: Record<string, Float32Array> = {};
   for (const i of inputs) {
-    if (!means[i.nodeId]) continue;
+    const data = train.inputs[i.nodeId];
+    if (!data) continue;
+    const size = train.count > 0 ? data.length / train.count : 0;
     const f = fitted?.inputs[i.nodeId];
-    if (i.kind === 'input.text') means[i.nodeId] = new Float32Array(means[i.nodeId].length);
-    else if (f?.missing && sizeOf(f.shape) === means[i.nodeId].length) means[i.nodeId] = fillSample(f);
+    if (i.kind === 'input.text') out[i.nodeId] = new Float32Array(size);
+    else if (f?.missing && sizeOf(f.shape) === size) out[i.nodeId] = fillSample(f);
+    else out[i.nodeId] = meanOfRows(data, size, rows ?? Array.from({ length: train.count }, (_, r) => r));
   }
-  return means;
+  return out;
+}
+
+/** The mean of rows `rows` of a `[n, size]` array. */
+function meanOfRows(data: Float32Array, size: number, rows: ArrayLike<number>): Float32Array {
+  const m = new Float64Array(size);
+  for (let i = 0; i < rows.length; i++) for (let j = 0, o = rows[i] * size; j < size; j++) m[j] += data[o + j];
+  return Float32Array.from(m, (v) => (rows.length > 0 ? v / rows.length : 0));
 }
 
 export interface AblationRow {

@@ -9,7 +9,8 @@ import type * as tfTypes from '@tensorflow/tfjs';
 import { UNK_ID } from '../data/featurise-core';
 import { mulberry32 } from '../data/rng';
 import type { ModelIO, SplitData, TrainingSet } from '../train/types';
-import { ablateInputs, evaluateModel, missingFill } from './index';
+import { hasPresence } from '../data/missing';
+import { ablateInputs, evaluateModel, inputMeans, missingFill, type AblationReport } from './index';
 
 type TF = typeof tfTypes;
 
@@ -25,6 +26,8 @@ export interface RobustnessRow {
 }
 
 export interface RobustnessReport {
+  /** The ablation it contains (each input missing), to show or save without computing it again. */
+  ablation: AblationReport;
   primary: string;
   metric: 'accuracy' | 'rmse';
   /** Score with every input as it is. */
@@ -61,16 +64,25 @@ export function robustnessReport(
   tf: TF,
   model: tfTypes.LayersModel,
   io: ModelIO,
-  data: Pick<TrainingSet, 'heads' | 'fitted'>,
+  /** `inputs` gives each input's kind (`input.text` inputs get token noise). */
+  data: Pick<TrainingSet, 'heads' | 'fitted' | 'inputs'>,
   split: SplitData,
   train: SplitData,
-  /** kinds: input node id → its kind (`input.text` inputs get token noise). */
-  opts: { noise?: number; seed?: number; batchSize?: number; kinds?: Record<string, string> } = {},
+  /** fill: each input's missing value (default `missingFill` of `train` and the fitted state). */
+  opts: { noise?: number; seed?: number; batchSize?: number; fill?: Record<string, Float32Array> } = {},
 ): RobustnessReport {
   const noise = opts.noise ?? 0.5;
-  const means = missingFill(Object.entries(opts.kinds ?? {}).map(([nodeId, kind]) => ({ nodeId, kind })), train, data.fitted);
-  const stds = inputStds(train, means);
-  const ablation = ablateInputs(tf, model, io, data, split, train.count > 0 ? means : undefined, { batchSize: opts.batchSize });
+  const fill = opts.fill ?? missingFill(data.inputs, train, data.fitted);
+  const stds = inputStds(train, inputMeans(train));
+  // A kept-missing input's presence channel says present or not: it gets no noise.
+  for (const [id, f] of Object.entries(data.fitted?.inputs ?? {})) {
+    const s = stds[id];
+    if (!s || !hasPresence(f.kind, f.params)) continue;
+    const c = f.shape[f.shape.length - 1];
+    for (let j = c - 1; j < s.length; j += c) s[j] = 0;
+  }
+  const kinds = Object.fromEntries(data.inputs.map((i) => [i.nodeId, i.kind]));
+  const ablation = ablateInputs(tf, model, io, data, split, train.count > 0 ? fill : undefined, { batchSize: opts.batchSize });
   const regress = ablation.baseline.rmse !== undefined && ablation.baseline.accuracy === undefined;
   const score = (o: { accuracy?: number; rmse?: number }) => (regress ? (o.rmse ?? NaN) : (o.accuracy ?? NaN));
   const rows: RobustnessRow[] = [];
@@ -80,7 +92,7 @@ export function robustnessReport(
     const rand = gaussian((opts.seed ?? 7) + 1013 * k);
     const noisy = new Float32Array(x.length);
     const size = s?.length ?? 0;
-    if (opts.kinds?.[inp.nodeId] === 'input.text') {
+    if (kinds[inp.nodeId] === 'input.text') {
       // Token ids are not numbers to perturb: each word becomes <unk> with probability min(noise, 1).
       const p = Math.min(1, noise);
       const u = mulberry32((opts.seed ?? 7) + 1013 * k);
@@ -90,5 +102,5 @@ export function robustnessReport(
     const missing = ablation.rows.find((r) => r.nodeId === inp.nodeId);
     rows.push({ input: inp.nodeId, missing: missing ? score(missing) : NaN, noisy: score(rep.outputs[ablation.primary]), noisyLoss: rep.outputs[ablation.primary].loss });
   });
-  return { primary: ablation.primary, metric: regress ? 'rmse' : 'accuracy', clean: score(ablation.baseline), noise, robustness: rows };
+  return { ablation, primary: ablation.primary, metric: regress ? 'rmse' : 'accuracy', clean: score(ablation.baseline), noise, robustness: rows };
 }

@@ -95,17 +95,28 @@ export function exportProgram(graph: GraphDoc, registry: NodeRegistry, target: E
   }
 }
 
-function exportUnsafe(graph: GraphDoc, registry: NodeRegistry, target: ExportTarget, opts: ExportOptions): ExportResult {
-  const empty: ExportResult = { ok: false, target, files: {}, main: MAIN[target], nodeRanges: new Map(), diagnostics: [], weights: [], inputs: [], outputs: [] };
+/**
+ * What every export starts from: the graph's analysis and the nodes that reach an output, in
+ * build order; or the diagnostics that stop it (errors, nothing connected to a head).
+ */
+export function exportableNodes(graph: GraphDoc, registry: NodeRegistry): { ok: true; analysis: GraphAnalysis; active: string[] } | { ok: false; diagnostics: Diagnostic[] } {
   let analysis: GraphAnalysis;
   try {
     analysis = analyzeGraph(graph, registry);
   } catch (e) {
-    return { ...empty, diagnostics: [error('build-failed', `The graph could not be analysed: ${String(e)}`)] };
+    return { ok: false, diagnostics: [error('build-failed', `The graph could not be analysed: ${String(e)}`)] };
   }
-  if (hasErrors(analysis.diagnostics)) return { ...empty, diagnostics: analysis.diagnostics };
+  if (hasErrors(analysis.diagnostics)) return { ok: false, diagnostics: analysis.diagnostics };
   const active = analysis.order.filter((id) => analysis.nodes.get(id)?.reachesOutput);
-  if (active.length === 0) return { ...empty, diagnostics: [...analysis.diagnostics, error('no-output', 'Nothing is connected to a head yet, so there is nothing to export.')] };
+  if (active.length === 0) return { ok: false, diagnostics: [...analysis.diagnostics, error('no-output', 'Nothing is connected to a head yet, so there is nothing to export.')] };
+  return { ok: true, analysis, active };
+}
+
+function exportUnsafe(graph: GraphDoc, registry: NodeRegistry, target: ExportTarget, opts: ExportOptions): ExportResult {
+  const empty: ExportResult = { ok: false, target, files: {}, main: MAIN[target], nodeRanges: new Map(), diagnostics: [], weights: [], inputs: [], outputs: [] };
+  const start = exportableNodes(graph, registry);
+  if (!start.ok) return { ...empty, diagnostics: start.diagnostics };
+  const { analysis, active } = start;
   const byId = new Map(graph.nodes.map((n) => [n.id, n]));
 
   const style = target === 'tfjs' ? 'camel' : 'snake';

@@ -5,33 +5,13 @@
  * missing one gets at test time (`missingFill`: the train mean sample, padding for tokens), and a
  * sample never loses every input at once: then one of them, drawn at random, stays.
  */
-import type { FittedState } from '../data/loader';
 import type { Rng } from '../data/rng';
-import { missingFill } from '../evaluate';
-import { MAX_MODALITY_DROPOUT, type SplitData, type TrainConfig } from './types';
+import { MAX_MODALITY_DROPOUT, type TrainConfig } from './types';
 
 /** The config's rate, bounded to [0, {@link MAX_MODALITY_DROPOUT}] (NaN is off). */
 export function modalityDropoutRate(c: Pick<TrainConfig, 'modalityDropout'>): number {
   const p = c.modalityDropout;
   return typeof p === 'number' && p > 0 ? Math.min(MAX_MODALITY_DROPOUT, p) : 0;
-}
-
-/** The fill sample per model input over the training rows (`int`: a token input). */
-export function modalityFill(inputs: readonly { nodeId: string; int: boolean }[], train: SplitData, rows: ArrayLike<number>, fitted?: FittedState): Record<string, Float32Array> {
-  const view: SplitData = { count: rows.length, labels: {}, inputs: {} };
-  for (const { nodeId } of inputs) {
-    const data = train.inputs[nodeId];
-    if (!data) continue;
-    const size = train.count > 0 ? data.length / train.count : 0;
-    const out = new Float32Array(rows.length * size);
-    for (let i = 0; i < rows.length; i++) out.set(data.subarray(rows[i] * size, (rows[i] + 1) * size), i * size);
-    view.inputs[nodeId] = out;
-  }
-  return missingFill(
-    inputs.map((i) => ({ nodeId: i.nodeId, kind: i.int ? 'input.text' : 'other' })),
-    view,
-    fitted,
-  );
 }
 
 /**

@@ -13,7 +13,8 @@ import type * as tfTypes from '@tensorflow/tfjs';
 import { createRng, hashString, type Rng } from '../data/rng';
 import { sizeOf } from '../spec';
 import { batchTensor, buildAugmenters, permutation, type Augmenter } from './batches';
-import { dropModalities, modalityDropoutRate, modalityFill } from './modality-dropout';
+import { missingFill } from '../evaluate';
+import { dropModalities, modalityDropoutRate } from './modality-dropout';
 import { findBatchNormSites, recomputeBatchNormStats, type BatchNormSite } from './bn-stats';
 import { planExecution, runPlan, type ExecutionPlan } from './executor';
 import { findFrozenFrontier } from './frozen';
@@ -293,7 +294,9 @@ export class Trainer {
     // A masked input changes from batch to batch: what it feeds cannot be cached either.
     const dropout = modalityDropoutRate(c);
     if (dropout > 0 && this.model.inputs.length > 1) this.model.inputs.forEach((t) => augmented.add(t.id));
-    this.dropFill = dropout > 0 && this.model.inputs.length > 1 ? modalityFill(this.model.inputs.map((t) => ({ nodeId: inputByTensor.get(t.id) as string, int: t.dtype === 'int32' })), train, trainRows, this.data.fitted) : null;
+    // The fill a missing input gets everywhere (missingFill), its mean over the rows trained on.
+    const modelInputs = new Set(this.io.inputs.map((i) => i.nodeId));
+    this.dropFill = dropout > 0 && this.model.inputs.length > 1 ? missingFill(this.data.inputs.filter((i) => modelInputs.has(i.nodeId)), train, this.data.fitted, trainRows) : null;
     const frontier = c.cacheFrozen ? findFrozenFrontier(this.model, augmented) : { feeds: [...this.model.inputs], cached: [] };
     const feedTensors = frontier.cached.length > 0 ? frontier.feeds : [...this.model.inputs];
     this.feeds = feedTensors.map((t) => ({

@@ -11,11 +11,12 @@
  * ```
  */
 import type * as tfTypes from '@tensorflow/tfjs';
-import { analyzeGraph, isOutputNode, type GraphAnalysis } from '../../validate';
+import { isOutputNode } from '../../validate';
 import { error, hasErrors, type Diagnostic } from '../../diagnostics';
 import type { GraphDoc } from '../../graph';
 import type { EmitContext, NodeRegistry, TensorType } from '../../spec';
 import { Namer } from '../ident';
+import { exportableNodes } from '../program';
 import type { ProgramState } from '../layers';
 import { modelWeights, OnnxLayers, type WeightLookup } from './layers';
 import { DTYPE, ONNX_OPSET, OnnxGraph } from './model-proto';
@@ -43,20 +44,17 @@ export interface OnnxExport {
 /** Export `graph` with the weights of `model` (compiled from the same graph) as an ONNX model. */
 export function exportOnnx(graph: GraphDoc, registry: NodeRegistry, model: tfTypes.LayersModel | WeightLookup, opts: { metadata?: Record<string, string> } = {}): OnnxExport {
   const empty: OnnxExport = { ok: false, diagnostics: [], inputs: [], outputs: [] };
-  let analysis: GraphAnalysis;
-  try {
-    analysis = analyzeGraph(graph, registry);
-  } catch (e) {
-    return { ...empty, diagnostics: [error('build-failed', `The graph could not be analysed: ${String(e)}`)] };
-  }
-  if (hasErrors(analysis.diagnostics)) return { ...empty, diagnostics: analysis.diagnostics };
-  const active = analysis.order.filter((id) => analysis.nodes.get(id)?.reachesOutput);
-  if (active.length === 0) return { ...empty, diagnostics: [...analysis.diagnostics, error('no-output', 'Nothing is connected to a head yet, so there is nothing to export.')] };
+  const start = exportableNodes(graph, registry);
+  if (!start.ok) return { ...empty, diagnostics: start.diagnostics };
+  const { analysis, active } = start;
   const weights = typeof model === 'function' ? model : modelWeights(model);
   const byId = new Map(graph.nodes.map((n) => [n.id, n]));
   const g = new OnnxGraph();
   // The graph's own names first: inputs and outputs are named by their node ids.
-  for (const id of active) if (analysis.nodes.get(id)?.spec?.category === 'input' || (analysis.nodes.get(id)?.spec && isOutputNode(analysis.nodes.get(id)!.spec!))) g.fresh(id);
+  for (const id of active) {
+    const spec = analysis.nodes.get(id)?.spec;
+    if (spec && (spec.category === 'input' || isOutputNode(spec))) g.fresh(id);
+  }
   const namer = new Namer('snake');
   // The layer vocabulary's bookkeeping (custom classes used); ONNX writes no program text, so the code target is moot.
   const state: ProgramState = { target: 'tfjs', customClasses: new Set(), customLayers: new Map(), weights: [], declared: new Set() };
