@@ -11,6 +11,7 @@ import { zipSync } from 'fflate';
 import { compileGraph } from '@/engine/compile';
 import { exportZip } from '@/engine/export';
 import { onnxFiles } from '@/engine/export/onnx';
+import { fileSlug } from '../code/targets';
 import { prepareRun, TrainingRun, type RunReport } from '@/engine/run';
 import type { ExportTarget } from '@/engine/spec';
 import type { GraphDoc } from '@/engine/graph';
@@ -63,13 +64,15 @@ export function createSession(post: Post, opts: { mainThread: boolean; mainThrea
   const predictor = createPredictor(post, {
     active: () => active?.run ?? null,
     running: () => running,
-    ready: async () => {
-      // A task later: an 'init' received just before has then set pendingBackend (after its own awaits).
-      await new Promise((r) => setTimeout(r, 0));
-      await pendingBackend;
-    },
+    ready: () => backendReady(),
     dropActive: () => disposeActive(),
   });
+
+  /** Resolves when the backend is up (a task later: an 'init' received just before has then set pendingBackend, after its own awaits). */
+  async function backendReady(): Promise<void> {
+    await new Promise((r) => setTimeout(r, 0));
+    await pendingBackend;
+  }
 
   function disposeActive(): void {
     if (!active) return;
@@ -274,7 +277,7 @@ export function createSession(post: Post, opts: { mainThread: boolean; mainThrea
       post({ type: 'error', message: 'Training failed, so there is no model worth saving: the bundle was not written.', suggestion: 'Lower the learning rate, Reset weights and train again.' });
       return;
     }
-    const name = `${a.graph.name.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase() || 'model'}.fusionlab.zip`;
+    const name = `${fileSlug(a.graph.name)}.fusionlab.zip`;
     post({ type: 'bundle', bytes, name }, [bytes.buffer]);
   }
 
@@ -286,7 +289,7 @@ export function createSession(post: Post, opts: { mainThread: boolean; mainThrea
       post({ type: 'error', message: 'There is no trained model to export yet: train it in the Train panel first, or open a bundle in the Predict panel.' });
       return;
     }
-    const slug = a.graph.name.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase() || 'model';
+    const slug = fileSlug(a.graph.name);
     const r = await exportZip(tf, a.graph, registry, target, { model: a.model, fitted: a.fitted, folder: `${slug}-${target}` });
     if (!r.ok || !r.zip) {
       post({ type: 'error', message: `The trained model could not be exported: ${r.diagnostics.map((d) => d.message).join(' ') || 'unknown problem'}` });
@@ -306,8 +309,7 @@ export function createSession(post: Post, opts: { mainThread: boolean; mainThrea
     let why = '';
     if (!use) {
       // The backend may still be starting (the Code panel can ask before anything trained).
-      await new Promise((r) => setTimeout(r, 0));
-      await pendingBackend;
+      await backendReady();
       const c = compileGraph(graph, registry, { tf, seed: DEFAULT_TRAIN_CONFIG.seed });
       if (c.ok) {
         fresh = c.model;
@@ -324,7 +326,7 @@ export function createSession(post: Post, opts: { mainThread: boolean; mainThrea
         post({ type: 'error', message: `The ONNX export could not be written: ${r.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message).join(' ')}` });
         return;
       }
-      const slug = use.graph.name.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase() || 'model';
+      const slug = fileSlug(use.graph.name);
       const zip = zipSync(Object.fromEntries(Object.entries(r.files).map(([k, v]) => [`${slug}-onnx/${k}`, v])));
       post({ type: 'bundle', bytes: zip, name: `${slug}-onnx${a ? '-trained' : ''}.zip` }, [zip.buffer as ArrayBuffer]);
     } finally {
