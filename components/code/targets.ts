@@ -11,7 +11,7 @@ export interface TargetInfo {
 
 export const TARGETS: readonly TargetInfo[] = [
   { id: 'tfjs', title: 'TypeScript (tfjs)', language: 'typescript' },
-  { id: 'keras', title: 'Python (Keras)', language: 'python' },
+  { id: 'keras', title: 'Python (Keras 3)', language: 'python' },
   { id: 'pytorch', title: 'Python (PyTorch)', language: 'python' },
 ];
 

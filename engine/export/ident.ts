@@ -22,7 +22,7 @@ const PY_RESERVED = new Set(
     'False None True and as assert async await break class continue def del elif else except finally for from global if import in is ' +
     'lambda nonlocal not or pass raise return try while with yield match case type print len range list dict set str int float bool ' +
     'object super self cls input open exec eval compile globals locals vars getattr setattr delattr id sum min max abs map filter zip ' +
-    'torch nn F np math os sys json tf keras layers model inputs outputs x mask training build_model FusionModel'
+    'torch nn F np math os sys json tf keras layers ops model inputs outputs x mask training build_model FusionModel tfjs_hard_sigmoid'
   ).split(' '),
 );
 

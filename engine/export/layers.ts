@@ -380,9 +380,11 @@ export class KerasLayers extends BaseLayers {
   rnn(x: string, name: string, o: { cell: 'gru' | 'lstm'; units: number; returnSequences: boolean; bidirectional?: { name: string }; mask?: string; as?: string }): string {
     const s = this.shapeOf(x);
     const width = o.units * (o.bidirectional ? 2 : 1);
-    // tfjs cells: hard-sigmoid gates, and the GRU applies its reset gate before the recurrent
-    // matrix (reset_after=False); Keras defaults differ, so both are set explicitly.
-    const kw: Record<string, string> = { return_sequences: o.returnSequences ? 'True' : 'False', recurrent_activation: '"hard_sigmoid"' };
+    // tfjs cells: hard-sigmoid gates (0.2 x + 0.5, which Keras 3's "hard_sigmoid" is not: the export
+    // brings its own), and the GRU applies its reset gate before the recurrent matrix
+    // (reset_after=False); Keras defaults differ, so both are set explicitly.
+    this.state.customClasses.add('tfjs_hard_sigmoid');
+    const kw: Record<string, string> = { return_sequences: o.returnSequences ? 'True' : 'False', recurrent_activation: 'tfjs_hard_sigmoid' };
     if (o.cell === 'gru') kw.reset_after = 'False';
     if (this.frozen) kw.trainable = 'False';
     const cell = `layers.${o.cell.toUpperCase()}(${pyArgs([numLit(o.units)], { ...kw, name: pyString(this.kname(name)) })})`;

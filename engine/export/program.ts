@@ -324,10 +324,10 @@ function writeMain(
       return L;
     }
     case 'keras': {
-      push(...lineComments(`${title} — exported from FusionLab as Keras (Python, TensorFlow 2).`, '#'));
+      push(...lineComments(`${title} — exported from FusionLab as Keras 3 (Python; any backend: TensorFlow, JAX or PyTorch).`, '#'));
       if (graph.description) push(...lineComments(graph.description, '#'));
       push('# build_model() returns a functional keras.Model with the same layers, shapes and parameter count as the app.');
-      push('import numpy as np', 'from tensorflow import keras', 'from tensorflow.keras import layers', '');
+      push('import keras', 'import numpy as np', 'from keras import layers', '');
       const cls = [...state.customClasses].sort();
       if (cls.length) push(`from fusionlab_layers import ${cls.join(', ')}`, '');
       push(`INPUT_NAMES = [${inputs.map((i) => pyString(i.ident)).join(', ')}]`);

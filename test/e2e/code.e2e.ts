@@ -77,7 +77,7 @@ test('code panel: targets, live updates, node highlight, downloads, offline Mona
   await waitFor(async () => (await visibleCode(page)).includes('import torch'), 'PyTorch code');
   assertEqual(await panel.getAttribute('data-target'), 'pytorch', 'the panel shows PyTorch');
   await page.getByTestId('code-tab-keras').click();
-  await waitFor(async () => (await visibleCode(page)).includes('from tensorflow import keras'), 'Keras code');
+  await waitFor(async () => (await visibleCode(page)).includes('from keras import layers'), 'Keras 3 code');
   assert(!(await visibleCode(page)).includes('import torch'), 'the Keras tab no longer shows PyTorch code');
 
   // Select a node: its lines are highlighted and scrolled into view.

@@ -28,31 +28,39 @@ Trained weights: `__WEIGHTS_FILE__` (load with `tf.loadLayersModel('file://.../m
 <!-- end tfjs -->
 <!-- if keras -->
 
-## Python (Keras / TensorFlow 2)
+## Python (Keras 3)
 
 Files: `model.py` (functional model, `load_weights_npz`), `fusionlab_layers.py` (custom layers),
-`data.py` (dataset reader and preprocessing), `train.py` (tf.distribute training).
+`data.py` (dataset reader and preprocessing), `train.py` (training, saves `model.keras`).
+
+Written for Keras 3 (`import keras`): the custom layers use only `keras.ops`, so the model runs on
+any Keras 3 backend. Pick one with `KERAS_BACKEND`:
 
 ```sh
-pip install tensorflow numpy
+pip install keras tensorflow numpy         # or: pip install keras jax / pip install keras torch
 python train.py --data path/to/dataset --epochs 10
+KERAS_BACKEND=jax python train.py --data path/to/dataset --epochs 10
 ```
 
-Several machines: set `TF_CONFIG` on each worker and run the same command
-(MultiWorkerMirroredStrategy); one machine uses MirroredStrategy over its GPUs.
+On TensorFlow, `train.py` uses every local GPU (MirroredStrategy), or several machines when
+`TF_CONFIG` is set on each (MultiWorkerMirroredStrategy); on JAX, data parallel over the local
+devices; on PyTorch, one device. The trained model is saved as `model.keras` (reload it with
+`keras.saving.load_model("model.keras")` after `import fusionlab_layers`, which registers the
+custom layers).
 <!-- if weights -->
 
 Trained weights: `__WEIGHTS_FILE__` — `load_weights_npz(build_model(), "__WEIGHTS_FILE__")`, or `python train.py --weights __WEIGHTS_FILE__ ...` to continue training.
 <!-- end weights -->
 
-Written for TensorFlow 2 with its bundled Keras 2 (`tf.keras`): the recurrent layers use
-`recurrent_activation="hard_sigmoid"` and `reset_after=False` to match TensorFlow.js, and Keras 3
-defines hard_sigmoid differently.
+The recurrent layers use `tfjs_hard_sigmoid` (0.2 x + 0.5, as TensorFlow.js computes its gates)
+and `reset_after=False`: Keras 3's own `"hard_sigmoid"` is x / 6 + 0.5, a different function.
 
-Note: TensorFlow for Python cannot be installed where FusionLab's tests run, so this code is checked
-with `python3 -m py_compile` and by building the model against a stand-in Keras (every layer is
-constructed with valid arguments), not by running TensorFlow; the PyTorch export is the one tested
-end to end (same outputs as the app's model, distributed training).
+Note: Keras and TensorFlow for Python cannot be installed where FusionLab's tests run. This code is
+checked with `python3 -m py_compile` and run against a stand-in that follows Keras 3's API and
+computes with numpy: the model builds, loads the app's weights from the `.npz` and gives the app's
+outputs within 1e-4, every custom layer's config survives `get_config`/`from_config`, and
+`train.py` reads the data and saves `model.keras` (the stand-in cannot train). It has not been run
+on a real Keras 3 here; the PyTorch export is the one whose training is tested for real.
 <!-- end keras -->
 <!-- if pytorch -->
 

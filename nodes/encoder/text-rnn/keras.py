@@ -1,10 +1,10 @@
 """FusionLab>MaskSteps for Keras (an export copies this class into fusionlab_layers.py, after
 engine/export/templates/layers_keras.py, which defines _glorot, _dense and _with_one)."""
-import tensorflow as tf
-from tensorflow import keras
+import keras
+from keras import ops
 
 
-@keras.utils.register_keras_serializable("FusionLab")
+@keras.saving.register_keras_serializable("FusionLab")
 class MaskSteps(keras.layers.Layer):
     """Zeroes the steps whose token is padding (0) and ends the mask. Inputs: [sequence, tokens]."""
 
@@ -17,4 +17,4 @@ class MaskSteps(keras.layers.Layer):
 
     def call(self, inputs):
         x, tokens = inputs
-        return x * tf.expand_dims(tf.cast(tf.not_equal(tokens, 0), x.dtype), -1)
+        return x * ops.expand_dims(ops.cast(ops.not_equal(tokens, 0), x.dtype), -1)

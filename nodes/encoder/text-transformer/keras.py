@@ -2,11 +2,11 @@
 engine/export/templates/layers_keras.py, which defines _glorot, _dense and _with_one)."""
 import math
 
-import tensorflow as tf
-from tensorflow import keras
+import keras
+from keras import ops
 
 
-@keras.utils.register_keras_serializable("FusionLab")
+@keras.saving.register_keras_serializable("FusionLab")
 class TransformerBlock(keras.layers.Layer):
     """Post-norm transformer encoder block on [x, tokens]; tokens equal to 0 are masked keys."""
 
@@ -29,26 +29,26 @@ class TransformerBlock(keras.layers.Layer):
 
     @staticmethod
     def _norm(x, g, b):
-        mean, var = tf.nn.moments(x, axes=[-1], keepdims=True)
-        return (x - mean) * tf.math.rsqrt(var + 1e-6) * g + b
+        mean, var = ops.moments(x, axes=[-1], keepdims=True)
+        return (x - mean) * ops.rsqrt(var + 1e-6) * g + b
 
     def call(self, inputs):
         x, tokens = inputs
-        b, length, d = tf.shape(x)[0], tf.shape(x)[1], x.shape[-1]
+        length, d = x.shape[1], x.shape[-1]
         h = self.num_heads
         dh = d // h
 
         def heads(t):
-            return tf.transpose(tf.reshape(t, (b, length, h, dh)), (0, 2, 1, 3))
+            return ops.transpose(ops.reshape(t, (-1, length, h, dh)), (0, 2, 1, 3))
 
         q = heads(_dense(x, self.query_kernel) + self.query_bias)
         k = heads(_dense(x, self.key_kernel))
         v = heads(_dense(x, self.value_kernel) + self.value_bias)
-        key_mask = tf.reshape(tf.cast(tf.not_equal(tokens, 0), x.dtype), (b, 1, 1, length))
-        scores = tf.matmul(q, k, transpose_b=True) / math.sqrt(dh) + (key_mask - 1.0) * 1e9
-        attended = tf.reshape(tf.transpose(tf.matmul(tf.nn.softmax(scores, -1), v), (0, 2, 1, 3)), (b, length, d))
+        key_mask = ops.reshape(ops.cast(ops.not_equal(tokens, 0), x.dtype), (-1, 1, 1, length))
+        scores = ops.matmul(q, ops.swapaxes(k, -1, -2)) / math.sqrt(dh) + (key_mask - 1.0) * 1e9
+        attended = ops.reshape(ops.transpose(ops.matmul(ops.softmax(scores, -1), v), (0, 2, 1, 3)), (-1, length, d))
         y = self._norm(x + _dense(attended, self.output_kernel) + self.output_bias, self.ln1_gamma, self.ln1_beta)
-        f = _dense(tf.nn.relu(_dense(y, self.ff1_kernel) + self.ff1_bias), self.ff2_kernel) + self.ff2_bias
+        f = _dense(ops.relu(_dense(y, self.ff1_kernel) + self.ff1_bias), self.ff2_kernel) + self.ff2_bias
         return self._norm(y + f, self.ln2_gamma, self.ln2_beta)
 
     def get_config(self):

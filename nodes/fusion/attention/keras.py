@@ -1,10 +1,10 @@
 """FusionLab>ModalityAttention for Keras (an export copies this class into fusionlab_layers.py, after
 engine/export/templates/layers_keras.py, which defines _glorot, _dense and _with_one)."""
-import tensorflow as tf
-from tensorflow import keras
+import keras
+from keras import ops
 
 
-@keras.utils.register_keras_serializable("FusionLab")
+@keras.saving.register_keras_serializable("FusionLab")
 class ModalityAttention(keras.layers.Layer):
     """Attention over modalities; returns [h, alpha]."""
 
@@ -20,10 +20,10 @@ class ModalityAttention(keras.layers.Layer):
 
     def call(self, xs):
         ps = [_dense(x, w) for x, w in zip(xs, self.pw)] if self.project > 0 else list(xs)
-        p = tf.stack(ps, 1)
-        s = tf.reshape(_dense(tf.tanh(_dense(p, self.w)), self.v), (-1, len(xs)))
-        alpha = tf.nn.softmax(s, -1)
-        return [tf.reduce_sum(tf.expand_dims(alpha, 2) * p, 1), alpha]
+        p = ops.stack(ps, 1)
+        s = ops.reshape(_dense(ops.tanh(_dense(p, self.w)), self.v), (-1, len(xs)))
+        alpha = ops.softmax(s, -1)
+        return [ops.sum(ops.expand_dims(alpha, 2) * p, 1), alpha]
 
     def compute_mask(self, inputs, mask=None):
         return [None, None]

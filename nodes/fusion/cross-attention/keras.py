@@ -2,11 +2,11 @@
 engine/export/templates/layers_keras.py, which defines _glorot, _dense and _with_one)."""
 import math
 
-import tensorflow as tf
-from tensorflow import keras
+import keras
+from keras import ops
 
 
-@keras.utils.register_keras_serializable("FusionLab")
+@keras.saving.register_keras_serializable("FusionLab")
 class CrossAttention(keras.layers.Layer):
     """Cross-modal attention: y = LayerNorm(x_q + softmax(Q K^T / sqrt(k)) V W_o)."""
 
@@ -30,23 +30,23 @@ class CrossAttention(keras.layers.Layer):
         self.beta = self.add_weight(name="beta", shape=(dq,), initializer="zeros")
 
     def _split(self, x):
-        return tf.transpose(tf.reshape(x, (tf.shape(x)[0], tf.shape(x)[1], self.heads, self.key_dim)), (0, 2, 1, 3))
+        return ops.transpose(ops.reshape(x, (-1, x.shape[1], self.heads, self.key_dim)), (0, 2, 1, 3))
 
     def call(self, inputs):
         q, c = inputs
-        q3 = tf.expand_dims(q, 1) if q.shape.rank == 2 else q
-        c3 = tf.reshape(c, (-1, self.tokens, c.shape[-1] // self.tokens)) if c.shape.rank == 2 else c
+        q3 = ops.expand_dims(q, 1) if len(q.shape) == 2 else q
+        c3 = ops.reshape(c, (-1, self.tokens, c.shape[-1] // self.tokens)) if len(c.shape) == 2 else c
         v = self._split(_dense(c3, self.wv))
         if self.has_qk:
-            scores = tf.matmul(self._split(_dense(q3, self.wq)), self._split(_dense(c3, self.wk)), transpose_b=True) / math.sqrt(self.key_dim)
-            o = tf.matmul(tf.nn.softmax(scores, -1), v)
+            scores = ops.matmul(self._split(_dense(q3, self.wq)), ops.swapaxes(self._split(_dense(c3, self.wk)), -1, -2)) / math.sqrt(self.key_dim)
+            o = ops.matmul(ops.softmax(scores, -1), v)
         else:
             o = v
-        merged = tf.reshape(tf.transpose(o, (0, 2, 1, 3)), (tf.shape(o)[0], tf.shape(o)[2], self.heads * self.key_dim))
+        merged = ops.reshape(ops.transpose(o, (0, 2, 1, 3)), (-1, o.shape[2], self.heads * self.key_dim))
         y = q3 + _dense(merged, self.wo)
-        mean, var = tf.nn.moments(y, axes=[-1], keepdims=True)
-        out = (y - mean) / tf.sqrt(var + 1e-5) * self.gamma + self.beta
-        return tf.reshape(out, (-1, q.shape[-1])) if q.shape.rank == 2 else out
+        mean, var = ops.moments(y, axes=[-1], keepdims=True)
+        out = (y - mean) / ops.sqrt(var + 1e-5) * self.gamma + self.beta
+        return ops.reshape(out, (-1, q.shape[-1])) if len(q.shape) == 2 else out
 
     def get_config(self):
         return {**super().get_config(), "heads": self.heads, "key_dim": self.key_dim, "tokens": self.tokens}

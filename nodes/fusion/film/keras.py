@@ -1,10 +1,10 @@
 """FusionLab>FiLM for Keras (an export copies this class into fusionlab_layers.py, after
 engine/export/templates/layers_keras.py, which defines _glorot, _dense and _with_one)."""
-import tensorflow as tf
-from tensorflow import keras
+import keras
+from keras import ops
 
 
-@keras.utils.register_keras_serializable("FusionLab")
+@keras.saving.register_keras_serializable("FusionLab")
 class FiLM(keras.layers.Layer):
     """FiLM: gamma = W_gamma c, beta = W_beta c, h = gamma * x + beta. Inputs: [x, condition]."""
 
@@ -16,6 +16,6 @@ class FiLM(keras.layers.Layer):
     def call(self, inputs):
         x, c = inputs
         gamma, beta = _dense(c, self.wg), _dense(c, self.wb)
-        if x.shape.rank == 3:
-            gamma, beta = tf.expand_dims(gamma, 1), tf.expand_dims(beta, 1)
+        if len(x.shape) == 3:
+            gamma, beta = ops.expand_dims(gamma, 1), ops.expand_dims(beta, 1)
         return gamma * x + beta

@@ -1,10 +1,10 @@
 """FusionLab>LowRankFusion for Keras (an export copies this class into fusionlab_layers.py, after
 engine/export/templates/layers_keras.py, which defines _glorot, _dense and _with_one)."""
-import tensorflow as tf
-from tensorflow import keras
+import keras
+from keras import ops
 
 
-@keras.utils.register_keras_serializable("FusionLab")
+@keras.saving.register_keras_serializable("FusionLab")
 class LowRankFusion(keras.layers.Layer):
     """Low-rank Multimodal Fusion: h = sum_i prod_k (W_k^(i) [1; x_k])."""
 
@@ -18,9 +18,9 @@ class LowRankFusion(keras.layers.Layer):
     def call(self, xs):
         prod = None
         for x, w in zip(xs, self.factors):
-            f = tf.reshape(_dense(_with_one(x), w), (-1, self.rank, self.units))
+            f = ops.reshape(_dense(_with_one(x), w), (-1, self.rank, self.units))
             prod = f if prod is None else prod * f
-        return tf.reduce_sum(prod, 1)
+        return ops.sum(prod, 1)
 
     def get_config(self):
         return {**super().get_config(), "rank": self.rank, "units": self.units}

@@ -1,10 +1,10 @@
 """FusionLab>MFB for Keras (an export copies this class into fusionlab_layers.py, after
 engine/export/templates/layers_keras.py, which defines _glorot and _dense)."""
-import tensorflow as tf
-from tensorflow import keras
+import keras
+from keras import ops
 
 
-@keras.utils.register_keras_serializable("FusionLab")
+@keras.saving.register_keras_serializable("FusionLab")
 class MFB(keras.layers.Layer):
     """Multi-modal Factorized Bilinear pooling (Yu et al. 2017) of two inputs: x~ = x U, y~ = y V,
     z = sum over consecutive groups of `factor` of x~ * y~, z = sign(z) sqrt(|z| + 1e-8),
@@ -13,6 +13,8 @@ class MFB(keras.layers.Layer):
     def __init__(self, factor=5, units=64, dropout=0.0, **kwargs):
         super().__init__(**kwargs)
         self.factor, self.units, self.dropout = factor, units, dropout
+        # A Dropout sublayer draws its own seeds on every backend (and is the identity outside training).
+        self.drop = keras.layers.Dropout(dropout)
 
     def build(self, input_shape):
         x, y = input_shape
@@ -22,11 +24,11 @@ class MFB(keras.layers.Layer):
     def call(self, xs, training=None):
         x, y = xs
         joint = _dense(x, self.u) * _dense(y, self.v)
-        if training and self.dropout > 0:
-            joint = tf.nn.dropout(joint, rate=self.dropout)
-        z = tf.reduce_sum(tf.reshape(joint, (-1, self.units, self.factor)), 2)
-        z = tf.sign(z) * tf.sqrt(tf.abs(z) + 1e-8)
-        return z / tf.sqrt(tf.reduce_sum(z * z, -1, keepdims=True) + 1e-12)
+        if self.dropout > 0:
+            joint = self.drop(joint, training=training)
+        z = ops.sum(ops.reshape(joint, (-1, self.units, self.factor)), 2)
+        z = ops.sign(z) * ops.sqrt(ops.abs(z) + 1e-8)
+        return z / ops.sqrt(ops.sum(z * z, -1, keepdims=True) + 1e-12)
 
     def get_config(self):
         return {**super().get_config(), "factor": self.factor, "units": self.units, "dropout": self.dropout}

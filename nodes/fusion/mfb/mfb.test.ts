@@ -13,7 +13,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { compileGraph } from '../../../engine/compile';
 import { exportProgram } from '../../../engine/export';
 import { weightsNpz } from '../../../engine/export/weights';
-import { FAKE_KERAS_RUN, npzOf, python, randomInputs, randomiseWeights, TMP, TORCH_CHECK_MANY, writeFiles } from '../../../test/fixtures/export-harness';
+import { KERAS_CHECK_MANY, npzOf, python, randomInputs, randomiseWeights, TMP, TORCH_CHECK_MANY, writeFiles } from '../../../test/fixtures/export-harness';
 import { graph } from '../../../test/fixtures/graphs';
 import { registry } from '../../index';
 import { mfbLayer } from './index';
@@ -139,7 +139,7 @@ describe('fusion.mfb', () => {
     model.dispose();
   });
 
-  it('the TypeScript export carries the layer; the Keras export builds it with its config', () => {
+  it('the TypeScript export carries the layer; the Keras 3 export builds it with its config and matches tfjs', () => {
     const ts = exportProgram(mfbGraph, registry, 'tfjs');
     expect(ts.ok).toBe(true);
     expect(ts.files['model.ts']).toContain('export function makeMFB(tf: TF)');
@@ -148,10 +148,23 @@ describe('fusion.mfb', () => {
     const keras = exportProgram(mfbGraph, registry, 'keras');
     expect(keras.ok).toBe(true);
     expect(keras.files['fusionlab_layers.py']).toContain('class MFB(keras.layers.Layer)');
-    const dir = writeFiles('keras-mfb-node', keras.files);
-    const run = JSON.parse(python(['-c', FAKE_KERAS_RUN, dir], TMP).trim().split('\n').filter((l) => l.startsWith('{')).pop()!) as { error?: string; calls: string[][] };
-    expect(run.error).toBeUndefined();
-    expect(run.calls.map((c) => c[0])).toContain('MFB');
+    const compiled = compileGraph(mfbGraph, registry, { tf });
+    if (!compiled.ok) throw new Error('mfb graph does not compile');
+    randomiseWeights(compiled.model, 13);
+    const xs = randomInputs(compiled.model, keras.inputs.map((i) => i.kind), 4, 14);
+    const ys = compiled.model.predict(xs) as tf.Tensor;
+    const dir = writeFiles('keras-mfb-node', {
+      ...keras.files,
+      'weights.npz': weightsNpz(tf, compiled.model, 'keras', keras.weights),
+      'inputs.npz': npzOf(Object.fromEntries(keras.inputs.map((i, k) => [i.ident, xs[k]]))),
+      'expected.npz': npzOf({ out0: ys }),
+    });
+    const r = JSON.parse(python([KERAS_CHECK_MANY, dir], TMP).trim().split('\n').filter((l) => l.startsWith('{')).pop()!) as { error?: string; diffs: number[]; configs: { class: string; round_trip: boolean }[] };
+    expect(r.error).toBeUndefined();
+    expect(r.configs).toEqual([{ class: 'FusionLab>MFB', round_trip: true }]);
+    expect(r.diffs[0]).toBeLessThan(1e-4);
+    tf.dispose([...xs, ys]);
+    compiled.model.dispose();
   });
 
   it('its PyTorch and Keras sources pass py_compile', () => {

@@ -1,10 +1,10 @@
 """FusionLab>LateStack for Keras (an export copies this class into fusionlab_layers.py, after
 engine/export/templates/layers_keras.py, which defines _glorot, _dense and _with_one)."""
-import tensorflow as tf
-from tensorflow import keras
+import keras
+from keras import ops
 
 
-@keras.utils.register_keras_serializable("FusionLab")
+@keras.saving.register_keras_serializable("FusionLab")
 class LateStack(keras.layers.Layer):
     """Stacking: y = softmax(W2 act(W1 [p_1; ...] + b1) + b2)."""
 
@@ -22,10 +22,10 @@ class LateStack(keras.layers.Layer):
         self.b2 = self.add_weight(name="b2", shape=(classes,), initializer="zeros")
 
     def call(self, ps):
-        x = tf.concat(ps, -1)
+        x = ops.concatenate(ps, -1)
         if self.hidden > 0:
             x = keras.activations.get(self.activation_name)(_dense(x, self.w1) + self.b1)
-        return tf.nn.softmax(_dense(x, self.w2) + self.b2, -1)
+        return ops.softmax(_dense(x, self.w2) + self.b2, -1)
 
     def get_config(self):
         return {**super().get_config(), "hidden": self.hidden, "activation": self.activation_name}
