@@ -47,27 +47,24 @@ export async function evaluateCommand(argv: string[]): Promise<number> {
   let data: LoadedDataset;
   if (dataPath !== undefined) {
     dataName = dataPath;
-    ({ data } = await loadForGraph(dataPath, graph, json, { manifest: manifestOption(args) }));
+    // Encoded with the model's own fitted state (vocabulary, scaling, classes), as the saved model runs.
+    ({ data } = await loadForGraph(dataPath, graph, json, { manifest: manifestOption(args), fitted }));
   } else {
     const dataset = included as ProjectDataset;
     dataName = `the dataset included in ${file}`;
     if (!json) sayErr(`data: ${dataName}: ${describeProjectDataset(dataset)}`);
-    ({ data } = await loadForSource(openProjectDataset(dataset, file), graph, json, { manifest: manifestOption(args) ?? read.project?.project.dataset?.manifest }));
+    ({ data } = await loadForSource(openProjectDataset(dataset, file), graph, json, { manifest: manifestOption(args) ?? read.project?.project.dataset?.manifest, fitted }));
   }
-  // The bundle's fitted state is what the model learnt; a different label set would mis-score.
-  for (const [id, h] of Object.entries(fitted.heads)) {
-    const now = data.fitted.heads[id];
-    if (h.task !== 'regress' && now && now.task === h.task && now.classes.join('\u0000') !== h.classes.join('\u0000')) {
-      throw new Error(`Head "${id}": the data has classes ${now.classes.join(', ')} but the model learnt ${h.classes.join(', ')}.`);
-    }
-  }
+  // Rows whose label the model never learnt were skipped by the loader (unknown-label); say how many.
+  const unknown = data.problems.filter((p) => p.code === 'unknown-label').length;
+  if (unknown > 0 && !json) sayErr(`${unknown} row(s) skipped: their label is not one of the classes the model learnt`);
   const ds = data.splits[split];
   if (ds.count === 0) throw new Error(`The ${split} split of ${dataName} is empty.`);
   const evalData = { heads: data.heads, fitted };
   const report = evaluateModel(tf, model, meta.io, evalData, ds);
   const noise = positiveOption(args, 'noise', 0.5);
-  // A missing input is filled as the data was encoded (its own fitted state).
-  const fill = data.splits.train.count > 0 ? missingFill(data.inputs, data.splits.train, data.fitted) : undefined;
+  // A missing input is filled as the model learnt it (the bundle's fitted state).
+  const fill = missingFill(data.inputs, data.splits.train, data.fitted);
   const robust = args.flags.has('robustness') ? robustnessReport(tf, model, meta.io, { ...evalData, inputs: data.inputs }, ds, data.splits.train, { noise, fill }) : undefined;
   // --robustness holds the ablation already (each input missing).
   const ablation = args.flags.has('ablate') ? (robust?.ablation ?? ablateInputs(tf, model, meta.io, evalData, ds, fill)) : undefined;
@@ -76,6 +73,8 @@ export async function evaluateCommand(argv: string[]): Promise<number> {
       ok: true,
       split,
       count: ds.count,
+      // Rows skipped because their label is not one the model learnt.
+      unknownLabels: unknown,
       primary: report.primary,
       summary: evaluationNumbers(report),
       outputs: report.outputs,

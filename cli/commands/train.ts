@@ -13,7 +13,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initNodeBackend, type NodeBackendKind } from '../../engine/backend/node-backend';
 import { createComparison, type ComparisonReport } from '../../engine/compare';
-import { loadDataset, type LoadedDataset } from '../../engine/data/loader';
+import { loadDataset, type FittedState, type LoadedDataset } from '../../engine/data/loader';
 import { createNodeAdapter } from '../../engine/data/node-decoders';
 import { openPathSource } from '../../engine/data/node-source';
 import type { FileSource } from '../../engine/data/source';
@@ -44,12 +44,20 @@ export function backendOption(args: ParsedArgs): NodeBackendKind {
   return b;
 }
 
+/** How {@link loadForGraph} loads: the table to read, whether to fit the graph to the data, and a saved model's state to encode with. */
+export interface LoadForOptions {
+  manifest?: string;
+  fit?: boolean;
+  /** Encode with this state (a saved model's) instead of fitting one on the data's train split. */
+  fitted?: FittedState;
+}
+
 /**
  * Load a dataset for a graph, printing problems on stderr; throws when nothing loads. With `fit`,
  * the graph is first fitted to the data's columns (engine/data/fit-graph.ts): each change is
  * printed, and the fitted graph is what trains and is saved.
  */
-export async function loadForGraph(dataPath: string, given: GraphDoc, quiet: boolean, options: { manifest?: string; fit?: boolean } = {}): Promise<{ data: LoadedDataset; graph: GraphDoc }> {
+export async function loadForGraph(dataPath: string, given: GraphDoc, quiet: boolean, options: LoadForOptions = {}): Promise<{ data: LoadedDataset; graph: GraphDoc }> {
   const opened = await openPathSource(dataPath);
   if (!opened.source) throw new Error(opened.problems.map((p) => p.message).join('\n') || `cannot open ${dataPath}`);
   return loadForSource(opened.source, given, quiet, options);
@@ -59,7 +67,7 @@ export async function loadForGraph(dataPath: string, given: GraphDoc, quiet: boo
  * {@link loadForGraph} for a source already open (a project file's dataset): the same fitting,
  * loader and messages as a path.
  */
-export async function loadForSource(source: FileSource, given: GraphDoc, quiet: boolean, options: { manifest?: string; fit?: boolean } = {}): Promise<{ data: LoadedDataset; graph: GraphDoc }> {
+export async function loadForSource(source: FileSource, given: GraphDoc, quiet: boolean, options: LoadForOptions = {}): Promise<{ data: LoadedDataset; graph: GraphDoc }> {
   let graph = given;
   if (options.fit) {
     const fitted = await fitGraphToSource(source, given, registry, { manifest: options.manifest });
@@ -75,6 +83,7 @@ export async function loadForSource(source: FileSource, given: GraphDoc, quiet: 
     graph,
     registry,
     manifest: options.manifest,
+    fitted: options.fitted,
     adapter: createNodeAdapter(),
     onProgress: (p) => {
       if (quiet || p.stage !== 'decode') return;

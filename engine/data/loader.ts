@@ -117,6 +117,12 @@ export interface LoadOptions {
   manifest?: string;
   onProgress?: (p: LoadProgress) => void;
   signal?: AbortSignal;
+  /**
+   * Encode with this state instead of fitting one (a saved model's): vocabularies, scaling, class
+   * lists and missing fills stay as the model learnt them, so that scores on new data are the
+   * saved model's. Rows whose label is not one of its classes are skipped as unknown labels.
+   */
+  fitted?: FittedState;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -405,7 +411,17 @@ async function loadDatasetUnsafe(source: FileSource, opts: LoadOptions): Promise
     if (!skip.has(i) && sp.splits[i] === 'train') trainIdx.push(i);
   });
   const fitted = emptyFitted();
+  const given = opts.fitted;
+  // Inputs encoded with the saved model's state (copied: the caller's object is never changed).
+  const fromSaved = new Set<string>();
   bound.inputs.forEach((b, k) => {
+    const saved = given?.inputs[b.nodeId];
+    if (saved && saved.kind === b.kind && saved.shape.join() === b.shape.join()) {
+      fitted.inputs[b.nodeId] = structuredClone(saved);
+      fromSaved.add(b.nodeId);
+      return;
+    }
+    if (given) problems.push(problem('bad-graph', `Input "${b.nodeId}" has no fitted state of its kind and shape in the saved model; it is fitted on this data's train split instead.`, { nodeId: b.nodeId }, 'warning'));
     // Fitted on the train rows that have this input (a kept-missing row has none to learn from).
     fitted.inputs[b.nodeId] = inputData(b.kind).fit(b, trainIdx.filter((i) => !absent[k][i]).map((i) => rawInputs[k][i] as RawInput), problems);
   });
@@ -417,6 +433,12 @@ async function loadDatasetUnsafe(source: FileSource, opts: LoadOptions): Promise
     if (n > 0) problems.push(problem('kept-missing', `Input "${b.nodeId}": ${n} row(s) have no value in ${b.columns.map((c) => `"${c}"`).join(', ')}; they are kept with this input missing (${b.kind === 'input.text' ? 'an empty text' : 'the train mean, presence channel 0'}).`, { nodeId: b.nodeId, column: b.columns[0] }, 'warning'));
   });
   bound.heads.forEach((h, k) => {
+    const saved = given?.heads[h.nodeId];
+    if (saved && saved.task === h.task) {
+      fitted.heads[h.nodeId] = structuredClone(saved);
+      return;
+    }
+    if (given) problems.push(problem('bad-graph', `Head "${h.nodeId}" has no fitted ${h.task} state in the saved model; its labels are fitted on this data's train split instead.`, { nodeId: h.nodeId }, 'warning'));
     const train = trainIdx.map((i) => rawLabels[k][i] as RawLabel);
     switch (h.task) {
       case 'classify': {
@@ -468,7 +490,7 @@ async function loadDatasetUnsafe(source: FileSource, opts: LoadOptions): Promise
       if (unknown.length) {
         const known = [...map.keys()];
         problems.push(
-          problem('unknown-label', `Row ${r.row}: the label "${unknown[0].slice(0, 40)}" in "${h.column}" is not one of the classes learnt from the train split (${known.slice(0, 12).join(', ')}${known.length > 12 ? ', …' : ''}); the row is skipped.`, { row: r.row, line: r.line, id: idCol !== undefined ? keys[i] : undefined, column: h.column, nodeId: h.nodeId }),
+          problem('unknown-label', `Row ${r.row}: the label "${unknown[0].slice(0, 40)}" in "${h.column}" is not one of the classes learnt ${given?.heads[h.nodeId] ? 'by the model' : 'from the train split'} (${known.slice(0, 12).join(', ')}${known.length > 12 ? ', …' : ''}); the row is skipped.`, { row: r.row, line: r.line, id: idCol !== undefined ? keys[i] : undefined, column: h.column, nodeId: h.nodeId }),
         );
         skip.add(i);
       }
@@ -544,6 +566,14 @@ async function loadDatasetUnsafe(source: FileSource, opts: LoadOptions): Promise
   // fills the rows without it in every split.
   bound.inputs.forEach((b, k) => {
     const train = splits.train.inputs[b.nodeId];
+    const savedFill = fromSaved.has(b.nodeId) ? fitted.inputs[b.nodeId].missing : undefined;
+    if (savedFill && !presence[k]) return; // the saved model's own fill stays
+    if (savedFill) {
+      const sample = fillSample({ shape: b.shape, missing: savedFill });
+      const size = sizeOf(b.shape);
+      for (const s of SPLITS) bySplit[s].forEach((i, n) => absent[k][i] && splits[s].inputs[b.nodeId].set(sample, n * size));
+      return;
+    }
     if (!presence[k]) {
       const fill = fitMissing(b.kind, train, splits.train.count, b.shape);
       if (fill) fitted.inputs[b.nodeId].missing = fill;

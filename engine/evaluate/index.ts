@@ -230,8 +230,9 @@ export function missingFill(inputs: readonly { nodeId: string; kind: string }[],
   for (const i of inputs) {
     const data = train.inputs[i.nodeId];
     if (!data) continue;
-    const size = train.count > 0 ? data.length / train.count : 0;
     const f = fitted?.inputs[i.nodeId];
+    // With no train rows (data scored with a saved model's state), the fitted shape gives the size.
+    const size = train.count > 0 ? data.length / train.count : f ? sizeOf(f.shape) : 0;
     if (i.kind === 'input.text') out[i.nodeId] = new Float32Array(size);
     else if (f?.missing && sizeOf(f.shape) === size) out[i.nodeId] = fillSample(f);
     else out[i.nodeId] = meanOfRows(data, size, rows ?? Array.from({ length: train.count }, (_, r) => r));
