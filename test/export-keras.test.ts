@@ -10,17 +10,13 @@ import * as tf from '@tensorflow/tfjs';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compileGraph } from '../engine/compile';
 import type { GraphDoc } from '../engine/graph';
-import { exportProgram } from '../engine/export';
-import { weightsNpz } from '../engine/export/weights';
 import { registry } from '../nodes';
 import { customLayers } from '../nodes/shared';
 import { kindsGraph, sequenceGraph } from './fixtures/export-graphs';
 import { kindGraphs } from './fixtures/kind-graphs';
-import { loadTemplate, npzOf, python, randomInputs, randomiseWeights, templateNames, TMP, writeFiles } from './fixtures/export-harness';
+import { KERAS_CHECK_MANY, loadTemplate, python, templateNames, TMP, writeParityCase, type ParityExpected } from './fixtures/export-harness';
 
-const CHECK = path.join(__dirname, 'fixtures', 'python', 'keras_check_many.py');
 
 const cases: [string, GraphDoc][] = [
   ...templateNames().map((n): [string, GraphDoc] => [n, loadTemplate(n)]),
@@ -29,13 +25,6 @@ const cases: [string, GraphDoc][] = [
   ...kindGraphs(registry).filter((c): c is [string, GraphDoc] => c[1] !== null),
 ];
 
-interface Expected {
-  trainable: number;
-  total: number;
-  shapes: number[][];
-  arrays: number;
-  classes: string[];
-}
 interface Got {
   dir: string;
   params: number;
@@ -50,7 +39,7 @@ interface Got {
   trace?: string;
 }
 
-const expected = new Map<string, Expected>();
+const expected = new Map<string, ParityExpected>();
 const got = new Map<string, Got>();
 const dirOf = (name: string): string => path.join(TMP, `keras3-${name}`);
 
@@ -58,28 +47,11 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
   const dirs: string[] = [];
   for (const [name, graph] of cases) {
-    const compiled = compileGraph(graph, registry, { tf });
-    if (!compiled.ok) throw new Error(`${name} does not compile: ${JSON.stringify(compiled.diagnostics)}`);
-    const exp = exportProgram(graph, registry, 'keras');
-    if (!exp.ok) throw new Error(`${name} does not export: ${JSON.stringify(exp.diagnostics)}`);
-    const { model, summary } = compiled;
-    randomiseWeights(model);
-    const xs = randomInputs(model, exp.inputs.map((i) => i.kind), 3);
-    const ys = model.predict(xs) as tf.Tensor | tf.Tensor[];
-    const outs = Array.isArray(ys) ? ys : [ys];
-    const dir = writeFiles(`keras3-${name}`, {
-      ...exp.files,
-      'weights.npz': weightsNpz(tf, model, 'keras', exp.weights),
-      'inputs.npz': npzOf(Object.fromEntries(exp.inputs.map((i, k) => [i.ident, xs[k]]))),
-      'expected.npz': npzOf(Object.fromEntries(outs.map((o, k) => [`out${k}`, o]))),
-    });
-    dirs.push(dir);
-    const classes = model.layers.map((l) => l.getClassName()).filter((c) => c.startsWith('FusionLab>'));
-    expected.set(dir, { trainable: summary.trainableParams, total: summary.totalParams, shapes: summary.outputs.map((o) => o.shape), arrays: model.layers.reduce((a, l) => a + l.weights.length, 0), classes });
-    tf.dispose([...xs, ...outs]);
-    model.dispose();
+    const e = writeParityCase(name, graph, 'keras', `keras3-${name}`);
+    dirs.push(e.dir);
+    expected.set(e.dir, e);
   }
-  const out = python([CHECK, ...dirs], TMP, 240_000);
+  const out = python([KERAS_CHECK_MANY, ...dirs], TMP, 240_000);
   for (const line of out.trim().split('\n')) {
     if (!line.startsWith('{')) continue;
     const r = JSON.parse(line) as Got;
@@ -91,7 +63,7 @@ describe('Keras 3 export matches the compiled tfjs model (stand-in Keras 3 on nu
   for (const [name] of cases) {
     it(`${name}: builds, parameter counts, weights from the .npz, outputs, configs and .keras saving agree`, () => {
       const dir = dirOf(name);
-      const e = expected.get(dir) as Expected;
+      const e = expected.get(dir) as ParityExpected;
       const r = got.get(dir);
       expect(r, `no result for ${name}`).toBeDefined();
       expect(r?.error, r?.trace).toBeUndefined();
@@ -103,7 +75,7 @@ describe('Keras 3 export matches the compiled tfjs model (stand-in Keras 3 on nu
       expect(r?.diffs.length).toBe(e.shapes.length);
       for (const d of r?.diffs ?? []) expect(d).toBeLessThan(1e-4);
       // Each custom layer of the tfjs model is a registered Keras class whose config round-trips.
-      expect(r?.configs.map((c) => c.class).sort()).toEqual(e.classes.map((c) => c.replace('FusionLab>', 'FusionLab>')).sort());
+      expect(r?.configs.map((c) => c.class).sort()).toEqual([...e.classes].sort());
       for (const c of r?.configs ?? []) expect(c.round_trip, c.class).toBe(true);
       expect(r?.warnings).toEqual([]);
       expect(fs.existsSync(path.join(dir, 'model.keras'))).toBe(true);
