@@ -152,3 +152,21 @@ describe('exported data.py matches engine/data', () => {
     await compare(loadTemplate('avmnist'), root, 'avmnist');
   }, 180_000);
 });
+
+describe('data.py reads as much of a long text as the app', () => {
+  it('cuts a cell at the same UTF-16 length, a surrogate pair kept whole', async () => {
+    const { tokenize } = await import('../engine/data/text');
+    const { MAX_TEXT_CHARS } = await import('../engine/data/featurise-core');
+    const exp = exportProgram(loadTemplate('text-tabular'), registry, 'pytorch');
+    const dir = writeFiles('data-py-long-text', { 'data.py': exp.files['data.py'] });
+    // Words of 'ab ', an emoji (a surrogate pair) straddling the cut, then words past it.
+    const head = 'ab '.repeat(Math.floor((MAX_TEXT_CHARS - 1) / 3));
+    const text = head + 'x'.repeat(MAX_TEXT_CHARS - 1 - head.length) + '\u{1F600}' + ' tail'.repeat(1000);
+    fs.writeFileSync(path.join(dir, 'long.txt'), text, 'utf8');
+    const py = `import json, data\nt = open("long.txt", encoding="utf-8").read()\nprint(json.dumps(data.tokenize(t, {"tokenizer": "word", "lowercase": True})[-3:] + [len(data.tokenize(t, {"tokenizer": "word"}))]))`;
+    const got = JSON.parse(python(['-c', py], dir).trim().split('\n').pop() as string) as (string | number)[];
+    const want = tokenize(text, { tokenizer: 'word', lowercase: true });
+    expect(got).toEqual([...want.slice(-3), want.length]);
+    expect(want).not.toContain('tail');
+  }, 60_000);
+});

@@ -20,6 +20,7 @@
  * is an error (the export reports it), not a silently unfilled file.
  */
 import featuriseCore from '../data/featurise-core.ts?raw';
+import { MAX_TEXT_CHARS } from '../data/featurise-core';
 import { pyString, tsString } from './ident';
 import dataPy from './templates/data.py?raw';
 import preprocessTs from './templates/preprocess.ts?raw';
@@ -59,6 +60,8 @@ function configJson(spec: PreprocessSpec): string {
       separator: o.separator ?? null,
     })),
     fitted: spec.fitted ?? null,
+    // How much of a text cell the app reads (UTF-16 code units); data.py cuts at the same place.
+    max_text_chars: MAX_TEXT_CHARS,
   });
 }
 

@@ -311,9 +311,25 @@ def _is_word_char(ch):
     return unicodedata.category(ch)[0] in "LNM"
 
 
+MAX_TEXT_CHARS = CONFIG["max_text_chars"]  # UTF-16 code units of a cell that are read, as in the app
+
+
+def _cut_text(text):
+    """The first MAX_TEXT_CHARS UTF-16 code units of text (JavaScript's string length), not splitting a surrogate pair."""
+    if 2 * len(text) <= MAX_TEXT_CHARS:
+        return text
+    units = text.encode("utf-16-le", "surrogatepass")
+    if len(units) <= 2 * MAX_TEXT_CHARS:
+        return text
+    cut = MAX_TEXT_CHARS
+    if 0xD800 <= (units[2 * cut - 2] | units[2 * cut - 1] << 8) <= 0xDBFF:
+        cut -= 1
+    return units[:2 * cut].decode("utf-16-le", "surrogatepass")
+
+
 def tokenize(text, p):
     """Words (letters, digits, inner apostrophes) and single punctuation marks, or characters."""
-    s = unicodedata.normalize("NFC", text)
+    s = unicodedata.normalize("NFC", _cut_text(text))
     if p.get("lowercase", True):
         s = s.lower()
     if p.get("tokenizer", "word") == "char":
