@@ -16,7 +16,7 @@ import type { FittedHead, FittedInput, FittedState } from './data/loader';
 import { MAX_FILL_CHANNELS, MAX_FILL_VALUES, presenceShape } from './data/missing';
 import { INPUT_KINDS, isInputKind, type InputKind } from './data/params';
 import { tabularWidth } from './data/tabular';
-import type { GraphDoc } from './graph';
+import { RESERVED_IDS, type GraphDoc } from './graph';
 
 /** Bounds of `fitted.json` beyond the params' own (README, "Limits"). */
 export const FITTED_LIMITS = {
@@ -118,7 +118,7 @@ export function schemaMessage(file: string, error: z.ZodError, input: unknown, p
 // Schemas: the input nodes' params (nodes/input/*.ts), bounds and defaults alike
 
 /** Property names of every object: a column so named would be found in any plain record of cells. */
-const RESERVED_NAMES: ReadonlySet<string> = new Set([...Object.getOwnPropertyNames(Object.prototype), '__proto__']);
+const RESERVED_NAMES = RESERVED_IDS;
 const columnName = z
   .string()
   .min(1)

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { BuildContext, CustomLayerRef, NodeDiagnostic, TensorKind, TensorType } from '../engine/spec';
+import { RESERVED_IDS } from '../engine/graph';
 
 export const ACTIVATIONS = ['relu', 'gelu', 'tanh', 'sigmoid', 'elu', 'selu', 'swish', 'linear'] as const;
 export type Activation = (typeof ACTIVATIONS)[number];
@@ -251,6 +252,70 @@ export function conv2dParamFields(defaults: { filters: number; blocks: number; u
   };
 }
 
+// ---------------------------------------------------------------------------------------------
+// Per-frame layers (video): one call over frames × batch.
+
+/** tfjs' TimeDistributed type (the class itself is not exported by name). */
+type TimeDistributedLayer = ReturnType<TF['layers']['timeDistributed']>;
+type TimeDistributedArgs = Parameters<TF['layers']['timeDistributed']>[0];
+type TimeDistributedClass = new (args: TimeDistributedArgs) => TimeDistributedLayer;
+
+const foldedClasses = new WeakMap<TF, TimeDistributedClass>();
+
+/**
+ * A TimeDistributed that runs its layer once on the frames folded into the batch:
+ * [b, T, …] → [b·T, …] → layer → [b·T, …'] → [b, T, …'].
+ *
+ * Why: tfjs-layers' TimeDistributed steps over time with its RNN loop (`K.rnn`: one call of the
+ * layer per frame, each output stacked, and the gradient through the loop), so an 8-frame video
+ * CNN ran 8 small convolutions per layer where one batched convolution does the same work, and
+ * the per-step slicing and stacking cost as much again. Folding is free: reshape shares the data.
+ *
+ * It is a subclass that keeps the class name `TimeDistributed`, so a saved model is a standard
+ * tfjs/Keras model: it reloads as tfjs' own TimeDistributed (in FusionLab, in a TypeScript export,
+ * in Keras), which computes the same function, and every layer and weight keeps its name and
+ * shape (the exports map weights by those names). Nothing is registered: deserialising a
+ * TimeDistributed gives tfjs' class, as before.
+ *
+ * The same function, with one difference in training: batch norm inside it. tfjs' loop
+ * normalises each frame with the statistics of that frame over the batch (b samples) and updates
+ * the moving averages T times per batch; folded, it normalises with the statistics over all b·T
+ * frames and updates them once per batch. In inference both use the moving averages and agree
+ * exactly. Folded is what the PyTorch and ONNX exports compute, and what "precise BN"
+ * (engine/train/bn-stats.ts) fits: one mean and variance over every frame.
+ */
+function foldedTimeDistributed(tf: TF): TimeDistributedClass {
+  let cls = foldedClasses.get(tf);
+  if (cls) return cls;
+  // The class tfjs registered under 'TimeDistributed' (tf.layers only exports its factory).
+  const entry = tf.serialization.SerializationMap.getMap().classNameMap.TimeDistributed as unknown as [TimeDistributedClass, unknown] | undefined;
+  if (!entry) throw new Error('tfjs has no TimeDistributed class registered');
+  const Base = entry[0];
+  class FoldedTimeDistributed extends Base {
+    // No static className: the inherited 'TimeDistributed' is what the model saves (see above).
+    override call(inputs: tfTypes.Tensor | tfTypes.Tensor[], kwargs: Parameters<TimeDistributedLayer['call']>[1]): tfTypes.Tensor {
+      return tf.tidy(() => {
+        const x = firstTensor(inputs);
+        const [b, t, ...rest] = x.shape;
+        const y = firstTensor(this.layer.call(tf.reshape(x, [b * t, ...rest]), kwargs));
+        return tf.reshape(y, [b, t, ...y.shape.slice(1)]);
+      });
+    }
+  }
+  cls = FoldedTimeDistributed;
+  foldedClasses.set(tf, cls);
+  return cls;
+}
+
+/**
+ * `layer` applied to every frame of a [b, T, …] input, as one call over b·T frames (see
+ * {@link foldedTimeDistributed}), named `<node>__frames_<name>` as every export expects.
+ */
+export function framesLayer(ctx: BuildContext, layer: tfTypes.layers.Layer, name: string): tfTypes.layers.Layer {
+  const Folded = foldedTimeDistributed(ctx.tf);
+  return new Folded({ layer, name: ctx.name(`frames_${name}`) });
+}
+
 /** Params of {@link conv2dStack}. */
 export interface Conv2dStackParams {
   filters: number;
@@ -270,14 +335,13 @@ export function pooledSide(side: number, blocks: number): number {
 
 /**
  * conv → [batch norm] → activation → 2×2 pooling, `blocks` times, filters doubling per block.
- * With `perFrame`, every layer is wrapped in `timeDistributed` (video: [frames, h, w, c]).
+ * With `perFrame`, every layer is wrapped in {@link framesLayer} (video: [frames, h, w, c]).
  * The conv has no bias under batch norm: BN subtracts the batch mean, so a bias would get no
  * gradient at all (and BN's beta plays its role).
  */
 export function conv2dStack(ctx: BuildContext, input: tfTypes.SymbolicTensor, p: Conv2dStackParams, perFrame = false): tfTypes.SymbolicTensor {
   const { tf } = ctx;
-  const wrap = (layer: tfTypes.layers.Layer, name: string): tfTypes.layers.Layer =>
-    perFrame ? tf.layers.timeDistributed({ layer, name: ctx.name(`frames_${name}`) }) : layer;
+  const wrap = (layer: tfTypes.layers.Layer, name: string): tfTypes.layers.Layer => (perFrame ? framesLayer(ctx, layer, name) : layer);
   let x = input;
   for (let i = 0; i < p.blocks; i++) {
     const b = i + 1;
@@ -348,12 +412,27 @@ export function embedTokens(ctx: BuildContext, tokens: tfTypes.SymbolicTensor, p
 }
 
 // ---------------------------------------------------------------------------------------------
+// Dataset columns.
+
+/**
+ * A dataset column name: any text but a property name every JavaScript object has (`constructor`,
+ * `toString`, …), which a record of cells would find even where the column is absent, and which a
+ * saved model's fitted state refuses (engine/fitted-schema.ts): caught here, before training.
+ */
+export function columnName() {
+  return z
+    .string()
+    .min(1)
+    .refine((c) => !RESERVED_IDS.has(c), { message: 'is a property name of every JavaScript object; rename the column in the data and here' });
+}
+
+// ---------------------------------------------------------------------------------------------
 // Heads.
 
 /** Param fields every head has: the label column and an optional hidden layer. */
 export function headParamFields() {
   return {
-    column: z.string().min(1).default('label').describe('Dataset column holding the target this head predicts.'),
+    column: columnName().default('label').describe('Dataset column holding the target this head predicts.'),
     hidden: z.number().int().min(0).max(4096).default(0).describe('Units of an optional hidden dense layer before the output (0 = none).'),
     activation: activationParam('relu'),
     dropout: dropoutParam(0),

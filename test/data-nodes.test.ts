@@ -118,3 +118,25 @@ describe('each input kind owns its data handling (engine/data/inputs)', () => {
     }
   });
 });
+
+describe('column names a saved model could not reopen', () => {
+  it('an input or head reading a column named like an Object property is a param error before training', async () => {
+    const { analyzeGraph } = await import('../engine/validate');
+    const { parseGraph } = await import('../engine/graph');
+    const { registry } = await import('../nodes');
+    const demo = (await import('../templates/demo.json')).default;
+    for (const [kind, edit] of [
+      ['input.tabular', (p: Record<string, unknown>) => (p.columns = ['constructor', 'count'])],
+      ['input.image', (p: Record<string, unknown>) => (p.column = 'toString')],
+      ['head.classify', (p: Record<string, unknown>) => (p.column = '__proto__')],
+    ] as const) {
+      const g = JSON.parse(JSON.stringify(demo)) as { nodes: { kind: string; params: Record<string, unknown> }[] };
+      edit((g.nodes.find((n) => n.kind === kind) as { params: Record<string, unknown> }).params);
+      const r = parseGraph(g);
+      expect(r.ok).toBe(true);
+      if (!r.ok) return;
+      const bad = analyzeGraph(r.graph, registry).diagnostics.filter((d) => d.code === 'bad-params');
+      expect(bad.map((d) => d.message).join(' '), kind).toMatch(/is a property name of every JavaScript object/);
+    }
+  });
+});

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { defineNode, type NodeDiagnostic } from '../../engine/spec';
 import { presenceShape } from '../../engine/data/missing';
-import { missingParam } from '../shared';
+import { columnName, missingParam } from '../shared';
 
 /** The params of `input.audio` (exported for the data pipeline's type check). */
 export const audioParams = z.object({
-  column: z.string().min(1).default('audio').describe('Dataset column holding the audio file path (WAV everywhere; MP3, OGG, FLAC, M4A in the browser).'),
+  column: columnName().default('audio').describe('Dataset column holding the audio file path (WAV everywhere; MP3, OGG, FLAC, M4A in the browser).'),
   sampleRate: z.number().int().min(1000).max(96000).default(8000).describe('Samples per second the recording is resampled to. 8000 Hz keeps speech intelligible and is fast.'),
   clipSeconds: z.number().min(0.05).max(60).default(1).describe('Clip length in seconds: longer recordings are cut, shorter ones padded with silence.'),
   representation: z.enum(['logmel', 'waveform']).default('logmel').describe('logmel = a log-mel spectrogram [frames, melBins, 1] (the usual choice); waveform = the raw samples [samples].'),

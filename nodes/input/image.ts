@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { defineNode } from '../../engine/spec';
 import { presenceShape } from '../../engine/data/missing';
-import { missingParam } from '../shared';
+import { columnName, missingParam } from '../shared';
 
 /** The params of `input.image` (exported for the data pipeline's type check). */
 export const imageParams = z.object({
-  column: z.string().min(1).default('image').describe('Dataset column holding the image path (relative to samples.csv).'),
+  column: columnName().default('image').describe('Dataset column holding the image path (relative to samples.csv).'),
   height: z.number().int().min(4).max(1024).default(28).describe('Height in pixels the image is resized to.'),
   width: z.number().int().min(4).max(1024).default(28).describe('Width in pixels the image is resized to.'),
   channels: z.union([z.literal(1), z.literal(3)]).default(1).describe('1 = grayscale (luma), 3 = colour (RGB). Alpha is dropped.'),

@@ -1,15 +1,15 @@
 import { z } from 'zod';
 import { defineNode } from '../../engine/spec';
 import { presenceShape } from '../../engine/data/missing';
-import { missingParam } from '../shared';
+import { columnName, missingParam } from '../shared';
 
 /** The params of `input.tabular` (exported for the data pipeline's type check). */
 export const tabularParams = z.object({
-  columns: z.array(z.string().min(1)).max(1000).default(['value']).describe('Numeric columns, in order; each becomes one feature.'),
+  columns: z.array(columnName()).max(1000).default(['value']).describe('Numeric columns, in order; each becomes one feature.'),
   categorical: z
     .array(
       z.object({
-        column: z.string().min(1).describe('A column holding categories (words or codes).'),
+        column: columnName().describe('A column holding categories (words or codes).'),
         cardinality: z.number().int().min(1).max(1000).describe('One-hot slots: the most frequent categories of the train split each get one; the rest encode as all zeros.'),
       }),
     )

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { defineNode } from '../../engine/spec';
-import { missingParam } from '../shared';
+import { columnName, missingParam } from '../shared';
 
 /** The params of `input.text` (exported for the data pipeline's type check). */
 export const textParams = z.object({
-  column: z.string().min(1).default('text').describe('Dataset column holding the text itself.'),
+  column: columnName().default('text').describe('Dataset column holding the text itself.'),
   tokenizer: z.enum(['word', 'char']).default('word').describe('Split into words (and punctuation marks) or into single characters.'),
   vocabSize: z.number().int().min(3).max(100000).default(1000).describe('Vocabulary size including <pad> (id 0) and <unk> (id 1); the most frequent tokens of the train split get the other ids.'),
   seqLength: z.number().int().min(1).max(4096).default(32).describe('Tokens per sample: longer texts are cut, shorter ones padded with id 0.'),

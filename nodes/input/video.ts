@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { defineNode } from '../../engine/spec';
 import { presenceShape } from '../../engine/data/missing';
-import { missingParam } from '../shared';
+import { columnName, missingParam } from '../shared';
 
 /** The params of `input.video` (exported for the data pipeline's type check). */
 export const videoParams = z.object({
-  column: z.string().min(1).default('video').describe('Dataset column holding the video file path (MP4 or WebM; decoded by the browser app).'),
+  column: columnName().default('video').describe('Dataset column holding the video file path (MP4 or WebM; decoded by the browser app).'),
   frames: z.number().int().min(1).max(64).default(8).describe('Frames taken per clip, evenly spaced over its length.'),
   height: z.number().int().min(4).max(512).default(64).describe('Frame height in pixels.'),
   width: z.number().int().min(4).max(512).default(64).describe('Frame width in pixels.'),
