@@ -5,11 +5,13 @@
  * four billion entries costs no more than the limit), the declared expanded size of all entries,
  * and each wanted entry's size against its own limit. Only then are the wanted entries inflated,
  * and fflate never writes past an entry's declared size (its output buffer is allocated at that
- * size), so the declared sizes bound the memory.
+ * size), so the declared sizes bound the memory. Every expanded entry's CRC-32 is checked against
+ * the directory's (fflate does not check it), so a damaged file is refused, not read as data.
  *
  * Dataset zips are opened by engine/data/source.ts `zipSource` with the same limits (DataLimits).
  */
 import { unzipSync, type UnzipFileInfo } from 'fflate';
+import { crc32 } from './data/png';
 import { formatBytes } from './data/problems';
 
 /** The limits on a whole archive (the dataset limits' names, so messages name the same settings). */
@@ -82,6 +84,33 @@ export function declaredEntryCount(bytes: Uint8Array): number | undefined {
       if (ze + 36 <= bytes.length && u32(bytes, ze) === 0x06064b50) c = u32(bytes, ze + 32);
     }
     return c;
+  }
+  return undefined;
+}
+
+/**
+ * The CRC-32 of each entry, in the central directory's order (the order fflate lists them in), or
+ * undefined when the directory cannot be walked (fflate then reports the damage itself).
+ */
+export function centralDirectoryCrcs(bytes: Uint8Array): number[] | undefined {
+  for (let e = bytes.length - 22; e >= 0 && bytes.length - e <= 65558; e--) {
+    if (u32(bytes, e) !== 0x06054b50) continue;
+    let count = bytes[e + 10] | (bytes[e + 11] << 8);
+    let p = u32(bytes, e + 16);
+    if (e >= 20 && u32(bytes, e - 20) === 0x07064b50) {
+      const ze = u32(bytes, e - 12);
+      if (ze + 56 <= bytes.length && u32(bytes, ze) === 0x06064b50) {
+        count = u32(bytes, ze + 32);
+        p = u32(bytes, ze + 48);
+      }
+    }
+    const crcs: number[] = [];
+    for (let i = 0; i < count; i++) {
+      if (p + 46 > bytes.length || u32(bytes, p) !== 0x02014b50) return undefined;
+      crcs.push(u32(bytes, p + 16));
+      p += 46 + (bytes[p + 28] | (bytes[p + 29] << 8)) + (bytes[p + 30] | (bytes[p + 31] << 8)) + (bytes[p + 32] | (bytes[p + 33] << 8));
+    }
+    return crcs;
   }
   return undefined;
 }
@@ -165,10 +194,19 @@ export function unzipWithinLimits(bytes: Uint8Array, what: string, limits: Archi
   } catch (e) {
     return { ok: false, unreadable: true, message: errorText(e) };
   }
+  const crcs = centralDirectoryCrcs(bytes);
+  const index = new Map<string, number>();
+  listing.entries.forEach((e, i) => wanted.has(e.name) && index.set(e.name, i));
   const files = new Map<string, Uint8Array>();
   for (const name of wanted) {
     const b = Object.prototype.hasOwnProperty.call(out, name) ? out[name] : undefined;
-    if (b) files.set(name, b);
+    if (!b) continue;
+    const k = index.get(name) ?? -1;
+    // A directory fflate read but this walk could not (or of another length) is not checked here.
+    if (crcs && crcs.length === listing.entries.length && crc32(b) !== crcs[k]) {
+      return { ok: false, unreadable: true, message: `${quoteName(name)} in ${what.toLowerCase()} is damaged: its CRC-32 does not match the one the archive records (a broken download or copy?).` };
+    }
+    files.set(name, b);
   }
   return { ok: true, files, skipped, entries: listing.entries.length };
 }
