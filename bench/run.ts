@@ -10,6 +10,7 @@ const ALL: { name: string; what: string }[] = [
   { name: 'graph', what: 'validation, shape inference and compile time of a 300-node graph' },
   { name: 'backend', what: 'two-branch CNN training speed per tfjs backend in Node' },
   { name: 'train', what: 'AV-MNIST training: compiled vs hand-written, loop vs model.fit, frozen cache, PyTorch, WASM vs WebGL in Chromium' },
+  { name: 'kernels', what: 'per-kernel profile (tf.profile) of the WASM training step: AV-MNIST, text + tabular, audio + video' },
   { name: 'data-browser', what: 'decode + featurise throughput on AV-MNIST, headless Chromium and Node' },
   { name: 'photo-ingest', what: 'full-size photo JPEGs (and small PNGs) decoded + featurised in Node: sharp with a size hint vs jpeg-js and pngjs' },
   { name: 'backend-browser', what: 'WASM vs WebGL training speed in headless Chromium' },

@@ -24,16 +24,16 @@ function rand(shape: number[], seed: number): Arr {
   return { shape, data };
 }
 
-/** Gradients of sum(f(xs) · r) w.r.t. every input, computed on `backend`, read back as arrays. */
+/** f(xs), then the gradients of sum(f(xs) · r) w.r.t. every input, computed on `backend`, read back as arrays. */
 async function gradsOn(backend: 'cpu' | 'wasm', f: Fn, inputs: Arr[], seed = 99): Promise<Float32Array[]> {
   await tf.setBackend(backend);
   return tf.tidy(() => {
     const xs = inputs.map((a) => tf.tensor(a.data, a.shape));
-    const outShape = f(...xs).shape;
-    const r = rand(outShape, seed);
+    const y = f(...xs);
+    const r = rand(y.shape, seed);
     const rt = tf.tensor(r.data, r.shape);
     const g = tf.grads((...ys: tf.Tensor[]) => tf.sum(tf.mul(f(...ys), rt)))(xs);
-    return g.map((t) => t.dataSync() as Float32Array);
+    return [y, ...g].map((t) => t.dataSync() as Float32Array);
   });
 }
 
@@ -53,12 +53,13 @@ function expectClose(wasm: Float32Array, cpu: Float32Array, rtol = 1e-4): number
   return worst;
 }
 
-async function compare(f: Fn, inputs: Arr[]): Promise<void> {
+/** Compares f's values and its gradients w.r.t. every input between wasm and cpu. */
+async function compare(f: Fn, inputs: Arr[], rtol = 1e-4): Promise<void> {
   const c = await gradsOn('cpu', f, inputs);
   const w = await gradsOn('wasm', f, inputs);
   expect(w.length).toBe(c.length);
-  for (let i = 0; i < c.length; i++) expectClose(w[i], c[i]);
-  // A gradient of all zeros would make the comparison vacuous.
+  for (let i = 0; i < c.length; i++) expectClose(w[i], c[i], rtol);
+  // A gradient (or value) of all zeros would make the comparison vacuous.
   for (const g of c) expect(g.some((v) => v !== 0)).toBe(true);
 }
 
@@ -227,6 +228,95 @@ describe('faster replacements of native wasm kernels match cpu', () => {
   });
   it('dense layer shapes of the bench model (wide input, narrow output)', async () => {
     await compare((x, w) => tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D), [rand([8, 700], 65), rand([700, 16], 66)]);
+  });
+});
+
+describe('batch-norm kernels (Tile, Sum, Mean, Identity, Cast) on wasm match cpu', () => {
+  // The training path of tf.layers.batchNormalization (regularNormalizeBatchInTraining):
+  // moments over every axis but the channels, then FusedBatchNorm. Its gradient tiles 1/σ to
+  // x's shape, sums over [0, 1, 2], and flows back through the moments (Mean, Sub, Square).
+  const bnTrain = (axes: number[]) => (x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor) => {
+    const { mean, variance } = tf.moments(x, axes);
+    return tf.batchNorm(x, mean, variance, beta, gamma, 1e-3);
+  };
+  it('batch norm in training, NHWC (conv layers), values and gradients of x, gamma, beta', async () => {
+    await compare(bnTrain([0, 1, 2]), [rand([4, 7, 5, 3], 91), rand([3], 92), rand([3], 93)]);
+    await compare(bnTrain([0, 1, 2]), [rand([32, 9, 8, 16], 94), rand([16], 95), rand([16], 96)]);
+  });
+  it('batch norm in training, [N, C] (dense layers) and [N, T, C] (sequences)', async () => {
+    await compare(bnTrain([0]), [rand([16, 5], 97), rand([5], 98), rand([5], 99)]);
+    await compare(bnTrain([0, 1]), [rand([6, 11, 4], 100), rand([4], 101), rand([4], 102)]);
+  });
+  it('Tile of every rank, reps of 1 and more, values and gradient', async () => {
+    const cases: Array<[number[], number[]]> = [
+      [[1, 1, 1, 5], [2, 3, 4, 1]], [[2, 3], [3, 2]], [[2, 1, 3], [1, 4, 2]], [[7], [3]], [[3, 2, 2, 2], [1, 1, 1, 1]],
+    ];
+    for (const [shape, reps] of cases) await compare((x) => tf.tile(x, reps), [rand(shape, shape.length + reps[0])]);
+  });
+  it('Tile of rank 5 (tfjs has no gradient there), int32 and bool, a scalar, an empty tensor (values)', async () => {
+    const run = async (backend: 'cpu' | 'wasm') => {
+      await tf.setBackend(backend);
+      return tf.tidy(() => [
+        Array.from(tf.tile(tf.tensor(rand([2, 2, 1, 2, 3], 107).data, [2, 2, 1, 2, 3]), [2, 1, 3, 1, 2]).dataSync()),
+        Array.from(tf.tile(tf.tensor([[1, -2, 3]], [1, 3], 'int32'), [3, 2]).dataSync()),
+        Array.from(tf.tile(tf.tensor([true, false], [2], 'bool'), [3]).dataSync()),
+        Array.from(tf.tile(tf.tensor([[1.5]]), [2, 3]).dataSync()),
+        Array.from(tf.tile(tf.zeros([0, 2]), [3, 2]).dataSync()),
+        Array.from((tf.engine().runKernel('Tile', { x: tf.scalar(4) }, { reps: [] }) as tf.Tensor).dataSync()),
+      ]);
+    };
+    expect(await run('wasm')).toEqual(await run('cpu'));
+  });
+  it('Sum and Mean over outer, middle and inner axes, keepDims, negative axes', async () => {
+    const cases: Array<[number[], number | number[], boolean]> = [
+      [[4, 5, 6, 3], [0, 1, 2], false], [[4, 5, 6, 3], [0, 1, 2], true], [[8, 5], 0, false], [[8, 5], [0], true],
+      [[3, 7, 4], 1, false], [[3, 7, 4], [-2], true], [[2, 3, 4, 5], [1, 2], false], [[2, 3, 4, 5], [3], false],
+      [[2, 3, 4, 5], [0, 2], false], [[6, 5], [0, 1], false], [[5, 1, 1], [0, 1], false], [[9, 6], -1, true],
+    ];
+    for (const [shape, axis, keepDims] of cases) {
+      await compare((x) => tf.sum(x, axis, keepDims), [rand(shape, shape[0] + 1)]);
+      await compare((x) => tf.mean(x, axis, keepDims), [rand(shape, shape[0] + 2)]);
+    }
+    await compare((x) => tf.sum(x), [rand([4, 3], 103)]); // no axis: every axis
+    await compare((x) => tf.mean(x), [rand([4, 3], 104)]);
+  });
+  it('Sum and Mean over 120,000 rows agree with cpu (float64 accumulation)', async () => {
+    const x = rand([125000, 4], 105);
+    for (let i = 0; i < x.data.length; i++) x.data[i] += 3; // a large mean: float32 accumulation would drift
+    await compare((t) => tf.mean(t, 0), [x], 1e-6);
+    await compare((t) => tf.sum(t, 0), [x], 1e-6);
+  });
+  // tfjs-wasm's native Sum leaves the output unwritten for an empty input (heap garbage).
+  it('Sum of int32 (native path), Sum and Mean of empty tensors agree with cpu', async () => {
+    const run = async (backend: 'cpu' | 'wasm') => {
+      await tf.setBackend(backend);
+      return tf.tidy(() => [
+        Array.from(tf.sum(tf.tensor([[1, 2], [3, 4], [5, 6]], [3, 2], 'int32'), 0).dataSync()),
+        Array.from(tf.sum(tf.zeros([0, 3]), 0).dataSync()),
+        Array.from(tf.sum(tf.zeros([3, 0]), 1).dataSync()),
+        Array.from(tf.mean(tf.zeros([0, 3]), 0).dataSync()),
+        Array.from(tf.sum(tf.zeros([2, 0, 3]), [0, 2]).dataSync()),
+      ]);
+    };
+    expect(await run('wasm')).toEqual(await run('cpu'));
+  });
+  it('Identity and a same-dtype Cast share data: the original survives the copy being disposed', async () => {
+    await tf.setBackend('wasm');
+    const backend = tf.backend() as unknown as { numDataIds(): number };
+    const x = tf.tensor([1, 2, 3]);
+    const before = backend.numDataIds();
+    const c = tf.clone(x);
+    const k = tf.cast(x, 'float32');
+    const i = tf.cast(x, 'int32'); // a real cast: its own data
+    expect(backend.numDataIds()).toBe(before + 1);
+    c.dispose();
+    k.dispose();
+    expect(Array.from(x.dataSync())).toEqual([1, 2, 3]);
+    expect(Array.from(i.dataSync())).toEqual([1, 2, 3]);
+    x.dispose();
+    i.dispose();
+    expect(backend.numDataIds()).toBe(before - 1);
+    await compare((t) => tf.relu(tf.clone(t)), [rand([5, 4], 106)]); // relu's gradient casts its mask
   });
 });
 
