@@ -10,34 +10,43 @@ import {
   MiniMap,
   Panel,
   ReactFlow,
+  getViewportForBounds,
   useConnection,
-  useNodesInitialized,
   useReactFlow,
   type Connection as RFConnection,
   type Edge,
   type EdgeChange,
+  type EdgeTypes,
   type FinalConnectionState,
   type IsValidConnection,
   type NodeChange,
   type NodeTypes,
 } from '@xyflow/react';
-import { useCallback, useEffect, useMemo, useRef, useState, type Dispatch, type DragEvent } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type Dispatch, type DragEvent } from 'react';
 import type { EditorAction, Selection } from '@/engine/editor/state';
 import { edgeView, groupDiagnostics, nodeView } from '@/engine/editor/view';
 import type { GraphDoc } from '@/engine/graph';
 import type { Connection } from '@/engine/editor/mutations';
 import { canConnect, type GraphAnalysis } from '@/engine/validate';
 import { registry } from '@/nodes';
+import { FlowEdge, type FlowEdgeType } from './FlowEdge';
 import { FlowNode, type FlowNodeType } from './FlowNode';
+import { NodeCountContext, NodeCountStore } from './nodeCounts';
+import { boundsOf, nodeHandles, nodeSize } from './nodeGeometry';
 import { CATEGORY_COLORS, kindColor } from './theme';
 
 const nodeTypes: NodeTypes = { fusion: FlowNode };
+const edgeTypes: EdgeTypes = { fusion: FlowEdge };
+const MIN_ZOOM = 0.08;
+const MAX_ZOOM = 2.5;
+/** A newly loaded graph is fitted with this margin, never zoomed in past 1.1. */
+const FIT = { padding: 0.12, maxZoom: 1.1 };
 
 // Props handed to React Flow are constants or stable callbacks: each prop whose identity changes
 // is a separate store update that every node and edge subscriber re-checks (slow on 300 nodes).
 const MULTI_SELECT_KEYS = ['Shift', 'Meta', 'Control'];
 const PRO_OPTIONS = { hideAttribution: false };
-const DEFAULT_EDGE_OPTIONS = { type: 'default' };
+const DEFAULT_EDGE_OPTIONS = { type: 'fusion' };
 const CONTROLS_STYLE = { marginBottom: 28 };
 const minimapColor = (n: { data: unknown }) => CATEGORY_COLORS[(n.data as FlowNodeType['data']).view.category];
 
@@ -72,7 +81,7 @@ interface CachedNode {
 interface CachedEdge {
   sig: string;
   selected: boolean;
-  rf: Edge;
+  rf: FlowEdgeType;
 }
 
 function toConnection(c: RFConnection | Edge): Connection {
@@ -106,7 +115,9 @@ function ConnectionStatus({ check }: { check(c: Connection): string | null }) {
 }
 
 export default function Canvas({ graph, analysis, paramCounts, selection, dispatch, onRefused, onDropKind, fitToken }: CanvasProps) {
-  const rf = useReactFlow();
+  const rf = useReactFlow<FlowNodeType, FlowEdgeType>();
+  const box = useRef<HTMLDivElement>(null);
+  const [countStore] = useState(() => new NodeCountStore());
   const [measured, setMeasured] = useState<Record<string, Size>>({});
   const nodeCache = useRef(new Map<string, CachedNode>());
   const edgeCache = useRef(new Map<string, CachedEdge>());
@@ -117,13 +128,18 @@ export default function Canvas({ graph, analysis, paramCounts, selection, dispat
   const selNodes = useMemo(() => new Set(selection.nodes), [selection.nodes]);
   const selEdges = useMemo(() => new Set(selection.edges), [selection.edges]);
 
+  // Counts reach the nodes through their own store, not through `nodes` (see nodeCounts.ts).
+  useEffect(() => countStore.set(paramCounts), [countStore, paramCounts]);
+
   // Document → React Flow nodes, re-using the object of every node whose view did not change, so
-  // that a param edit on a 300-node graph re-renders only the affected nodes.
+  // that a param edit on a 300-node graph re-renders only the affected nodes. A node not measured
+  // in the DOM yet carries its computed size and handles (nodeGeometry.ts), so React Flow draws
+  // its edges and skips it while it is off screen instead of mounting it to measure it.
   const nodes = useMemo(() => {
     const next = new Map<string, CachedNode>();
     const out = graph.nodes.map((n) => {
       const prev = nodeCache.current.get(n.id);
-      const view = nodeView(n, analysis.nodes.get(n.id), grouped.byNode.get(n.id), paramCounts ? (paramCounts[n.id] ?? null) : null);
+      const view = nodeView(n, analysis.nodes.get(n.id), grouped.byNode.get(n.id));
       const sig = JSON.stringify(view);
       const selected = selNodes.has(n.id);
       const m = measured[n.id];
@@ -131,13 +147,13 @@ export default function Canvas({ graph, analysis, paramCounts, selection, dispat
         next.set(n.id, prev);
         return prev.rf;
       }
-      const rfNode: FlowNodeType = { id: n.id, type: 'fusion', position: n.position, data: { view }, selected, ...(m ? { measured: m } : {}) };
+      const rfNode: FlowNodeType = { id: n.id, type: 'fusion', position: n.position, data: { view }, selected, ...(m ? { measured: m } : { measured: nodeSize(view), handles: nodeHandles(view) }) };
       next.set(n.id, { sig, node: n, selected, measured: m, rf: rfNode });
       return rfNode;
     });
     nodeCache.current = next;
     return out;
-  }, [graph.nodes, analysis, grouped, paramCounts, selNodes, measured]);
+  }, [graph.nodes, analysis, grouped, selNodes, measured]);
 
   const edges = useMemo(() => {
     const next = new Map<string, CachedEdge>();
@@ -151,8 +167,9 @@ export default function Canvas({ graph, analysis, paramCounts, selection, dispat
         return prev.rf;
       }
       const color = v.error ? '#f87171' : kindColor(v.kind);
-      const rfEdge: Edge = {
+      const rfEdge: FlowEdgeType = {
         id: e.id,
+        type: 'fusion',
         source: e.source,
         sourceHandle: e.sourcePort,
         target: e.target,
@@ -270,56 +287,70 @@ export default function Canvas({ graph, analysis, paramCounts, selection, dispat
   const onDragStart = useCallback(() => dispatch({ type: 'dragStart' }), [dispatch]);
   const onDragStop = useCallback(() => dispatch({ type: 'dragEnd' }), [dispatch]);
 
-  // Fit the view once the nodes of a newly loaded graph are measured.
-  const initialized = useNodesInitialized();
+  // Fit a newly loaded graph before its nodes are drawn: the sizes are known without measuring,
+  // so the viewport is set in the same commit and the nodes mount once, at the fitted zoom (not
+  // first at the old viewport and again after a fit).
   const fitted = useRef(-1);
-  useEffect(() => {
-    if (!initialized || fitted.current === fitToken) return;
+  useLayoutEffect(() => {
+    if (fitted.current === fitToken) return;
     fitted.current = fitToken;
-    const raf = requestAnimationFrame(() => void rf.fitView({ padding: 0.12, maxZoom: 1.1 }));
-    return () => cancelAnimationFrame(raf);
-  }, [initialized, fitToken, rf]);
+    const bounds = boundsOf(nodes.map((n) => ({ position: n.position, size: { width: n.measured?.width ?? 0, height: n.measured?.height ?? 0 } })));
+    const el = box.current;
+    if (!bounds) return; // nothing to fit
+    if (!el || el.clientWidth === 0 || el.clientHeight === 0) {
+      void rf.fitView(FIT);
+      return;
+    }
+    const vp = getViewportForBounds(bounds, el.clientWidth, el.clientHeight, MIN_ZOOM, FIT.maxZoom, FIT.padding);
+    // Before React Flow's zoom handler exists (first mount) setViewport does nothing: fit later.
+    void rf.setViewport(vp).then((ok) => {
+      if (!ok) void rf.fitView(FIT);
+    });
+  }, [fitToken, nodes, rf]);
 
   return (
-    <div className="canvas" data-testid="canvas" onDragOver={onDragOver} onDrop={onDrop}>
-      <ReactFlow<FlowNodeType>
-        nodes={nodes}
-        edges={edges}
-        nodeTypes={nodeTypes}
-        onNodesChange={onNodesChange}
-        onEdgesChange={onEdgesChange}
-        onConnect={onConnect}
-        onConnectEnd={onConnectEnd}
-        isValidConnection={isValidConnection}
-        onNodeDragStart={onDragStart}
-        onNodeDragStop={onDragStop}
-        onSelectionDragStart={onDragStart}
-        onSelectionDragStop={onDragStop}
-        deleteKeyCode={null}
-        selectionKeyCode="Shift"
-        multiSelectionKeyCode={MULTI_SELECT_KEYS}
-        minZoom={0.08}
-        maxZoom={2.5}
-        connectionRadius={28}
-        defaultEdgeOptions={DEFAULT_EDGE_OPTIONS}
-        colorMode="dark"
-        proOptions={PRO_OPTIONS}
-        attributionPosition="bottom-left"
-        onlyRenderVisibleElements={graph.nodes.length > 150}
-      >
-        <Background variant={BackgroundVariant.Dots} gap={22} size={1.4} color="#2a3140" />
-        <Controls showInteractive={false} position="bottom-left" style={CONTROLS_STYLE} />
-        <MiniMap
-          pannable
-          zoomable
-          position="bottom-right"
-          nodeColor={minimapColor}
-          nodeStrokeWidth={0}
-          maskColor="rgba(10, 12, 16, 0.7)"
-          ariaLabel="Minimap"
-        />
-        <ConnectionStatus check={check} />
-      </ReactFlow>
+    <div className="canvas" data-testid="canvas" onDragOver={onDragOver} onDrop={onDrop} ref={box}>
+      <NodeCountContext.Provider value={countStore}>
+        <ReactFlow<FlowNodeType, FlowEdgeType>
+          nodes={nodes}
+          edges={edges}
+          nodeTypes={nodeTypes}
+          edgeTypes={edgeTypes}
+          onNodesChange={onNodesChange}
+          onEdgesChange={onEdgesChange}
+          onConnect={onConnect}
+          onConnectEnd={onConnectEnd}
+          isValidConnection={isValidConnection}
+          onNodeDragStart={onDragStart}
+          onNodeDragStop={onDragStop}
+          onSelectionDragStart={onDragStart}
+          onSelectionDragStop={onDragStop}
+          deleteKeyCode={null}
+          selectionKeyCode="Shift"
+          multiSelectionKeyCode={MULTI_SELECT_KEYS}
+          minZoom={MIN_ZOOM}
+          maxZoom={MAX_ZOOM}
+          connectionRadius={28}
+          defaultEdgeOptions={DEFAULT_EDGE_OPTIONS}
+          colorMode="dark"
+          proOptions={PRO_OPTIONS}
+          attributionPosition="bottom-left"
+          onlyRenderVisibleElements={graph.nodes.length > 150}
+        >
+          <Background variant={BackgroundVariant.Dots} gap={22} size={1.4} color="#2a3140" />
+          <Controls showInteractive={false} position="bottom-left" style={CONTROLS_STYLE} />
+          <MiniMap
+            pannable
+            zoomable
+            position="bottom-right"
+            nodeColor={minimapColor}
+            nodeStrokeWidth={0}
+            maskColor="rgba(10, 12, 16, 0.7)"
+            ariaLabel="Minimap"
+          />
+          <ConnectionStatus check={check} />
+        </ReactFlow>
+      </NodeCountContext.Provider>
     </div>
   );
 }

@@ -1,20 +1,73 @@
 'use client';
 /**
  * The one node component: drawn entirely from the node's view (ports from its spec, shapes and
- * problems from the engine's analysis), so a new node kind needs no UI code.
+ * problems from the engine's analysis), so a new node kind needs no UI code. Below COMPACT_ZOOM
+ * it draws a compact box of the same size with its handles in the same places, so crossing the
+ * threshold moves no edge and needs no re-measure.
  */
-import { Handle, Position, useUpdateNodeInternals, type Node, type NodeProps } from '@xyflow/react';
+import { Handle, Position, useStore, useUpdateNodeInternals, type Node, type NodeProps, type ReactFlowState } from '@xyflow/react';
 import { memo, useEffect, useRef } from 'react';
 import type { NodeView, PortView } from '@/engine/editor/view';
+import { COMPACT_ZOOM, nodeSize, portCenterY } from './nodeGeometry';
+import { useNodeParamCount } from './nodeCounts';
 import { CATEGORY_COLORS, cx, formatCount, kindColor } from './theme';
 
 export type FlowNodeData = { view: NodeView };
 export type FlowNodeType = Node<FlowNodeData, 'fusion'>;
 
+/** True while zoomed out past COMPACT_ZOOM (a boolean, so panning re-renders no node). */
+export const isCompactZoom = (s: ReactFlowState): boolean => s.transform[2] < COMPACT_ZOOM;
+
 function portTitle(p: PortView, dir: 'in' | 'out'): string {
   const what = p.shape ? `${p.kind ?? ''} [${p.shape}]` : p.accepts.join(' or ');
   const extra = dir === 'in' ? `${p.multiple ? ' · takes several' : ''}${p.optional ? ' · optional' : ''}` : '';
   return `${p.label}: ${what}${extra}`;
+}
+
+function ParamCount({ id }: { id: string }) {
+  const n = useNodeParamCount(id);
+  return (
+    <span className="fnode-params" data-testid={`params-${id}`}>
+      {n === null ? '' : n === 0 ? 'no weights' : `${formatCount(n)} params`}
+    </span>
+  );
+}
+
+/** The zoomed-out node: its label large enough to read at low zoom, its colour and its handles. */
+function CompactNode({ id, v, selected }: { id: string; v: NodeView; selected: boolean }) {
+  return (
+    <div
+      className={cx('fnode', 'compact', selected && 'is-selected', v.errors.length > 0 && 'has-error', v.frozen && 'is-frozen')}
+      style={{ ['--accent' as string]: CATEGORY_COLORS[v.category], height: nodeSize(v).height }}
+      data-testid={`node-${id}`}
+      title={v.errors.length ? `${v.label}: ${v.errors.join(' ')}` : v.label}
+    >
+      <span className="fnode-compact-label">{v.label}</span>
+      {v.inputs.map((p, i) => (
+        <Handle
+          key={`in-${p.id}`}
+          type="target"
+          position={Position.Left}
+          id={p.id}
+          className={cx('fhandle', p.multiple && 'multi', p.connected === 0 && !p.optional && 'open')}
+          // `top` counts from the inner edge of the 1 px border; nodeGeometry counts from the outer.
+          style={{ ['--port' as string]: kindColor(p.kind), top: portCenterY(i) - 1 }}
+          data-testid={`handle-${id}-in-${p.id}`}
+        />
+      ))}
+      {v.outputs.map((p, i) => (
+        <Handle
+          key={`out-${p.id}`}
+          type="source"
+          position={Position.Right}
+          id={p.id}
+          className="fhandle"
+          style={{ ['--port' as string]: kindColor(p.kind), top: portCenterY(v.inputs.length + i) - 1 }}
+          data-testid={`handle-${id}-out-${p.id}`}
+        />
+      ))}
+    </div>
+  );
 }
 
 function FlowNodeImpl({ id, data, selected }: NodeProps<FlowNodeType>) {
@@ -29,6 +82,8 @@ function FlowNodeImpl({ id, data, selected }: NodeProps<FlowNodeType>) {
     lastSig.current = portSig;
     update(id);
   }, [id, portSig, update]);
+  const compact = useStore(isCompactZoom);
+  if (compact) return <CompactNode id={id} v={v} selected={!!selected} />;
   const accent = CATEGORY_COLORS[v.category];
   return (
     <div
@@ -88,9 +143,7 @@ function FlowNodeImpl({ id, data, selected }: NodeProps<FlowNodeType>) {
         ))}
       </div>
       <div className="fnode-foot">
-        <span className="fnode-params" data-testid={`params-${id}`}>
-          {v.paramCount === null ? '' : v.paramCount === 0 ? 'no weights' : `${formatCount(v.paramCount)} params`}
-        </span>
+        <ParamCount id={id} />
       </div>
     </div>
   );
