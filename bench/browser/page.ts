@@ -22,7 +22,51 @@ interface PageResult {
   tfjsFlags: string;
 }
 
+/** Which GPU Chromium really gave the page (what tells SwiftShader from a real GPU). */
+export interface GpuReport {
+  /** WebGL's UNMASKED_RENDERER_WEBGL (RENDERER where the extension is missing), or null without WebGL. */
+  webglRenderer: string | null;
+  webglVendor: string | null;
+  /** False when `navigator.gpu` is missing (WebGPU off in this browser). */
+  webgpuApi: boolean;
+  /** The WebGPU adapter's description, or null when none was found. */
+  webgpuAdapter: string | null;
+  /** True when the adapter is a fallback (software) adapter. */
+  webgpuFallback: boolean;
+  error?: string;
+}
+
+// lib.dom's WebGPU typings differ between TypeScript versions: only what is read here.
+interface AdapterLike {
+  info?: { vendor?: string; architecture?: string; device?: string; description?: string; isFallbackAdapter?: boolean };
+  isFallbackAdapter?: boolean;
+}
+
+async function gpuInfo(): Promise<GpuReport> {
+  const canvas = document.createElement('canvas');
+  const gl = canvas.getContext('webgl2') ?? canvas.getContext('webgl');
+  const dbg = gl?.getExtension('WEBGL_debug_renderer_info');
+  const webglRenderer = gl ? String(gl.getParameter(dbg ? dbg.UNMASKED_RENDERER_WEBGL : gl.RENDERER)) : null;
+  const webglVendor = gl ? String(gl.getParameter(dbg ? dbg.UNMASKED_VENDOR_WEBGL : gl.VENDOR)) : null;
+  const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<AdapterLike | null> } }).gpu;
+  const out: GpuReport = { webglRenderer, webglVendor, webgpuApi: gpu != null, webgpuAdapter: null, webgpuFallback: false };
+  if (!gpu) return out;
+  try {
+    const a = await gpu.requestAdapter();
+    if (a) {
+      const i = a.info ?? {};
+      out.webgpuAdapter = [i.vendor, i.architecture, i.device, i.description].filter((x) => x).join(' / ') || 'unnamed adapter';
+      out.webgpuFallback = Boolean(i.isFallbackAdapter ?? a.isFallbackAdapter);
+    }
+  } catch (e) {
+    out.error = e instanceof Error ? e.message : String(e);
+  }
+  return out;
+}
+
 async function run(preferred: BackendName, batches: number, threads: number, fakeCores = 0): Promise<PageResult> {
+  // The app loads the WebGPU backend only where it may run (components/train/webgpu.ts); so here.
+  if (preferred === 'webgpu') await import('@tensorflow/tfjs-backend-webgpu');
   // tfjs-wasm's C++ caps XNNPACK threads at hardwareConcurrency / 2 (it assumes SMT), read when
   // the module starts: reporting more cores is the only way to get 2 threads on a 2-core machine.
   if (fakeCores > 0) Object.defineProperty(navigator, 'hardwareConcurrency', { get: () => fakeCores, configurable: true });
@@ -47,4 +91,4 @@ async function run(preferred: BackendName, batches: number, threads: number, fak
   };
 }
 
-(globalThis as unknown as { runBench: typeof run }).runBench = run;
+Object.assign(globalThis, { runBench: run, gpuInfo });
