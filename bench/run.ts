@@ -9,6 +9,7 @@ import path from 'node:path';
 const ALL: { name: string; what: string }[] = [
   { name: 'graph', what: 'validation, shape inference and compile time of a 300-node graph' },
   { name: 'backend', what: 'two-branch CNN training speed per tfjs backend in Node' },
+  { name: 'video', what: 'audio + video template training speed on WASM: TimeDistributed loop vs frames folded into the batch' },
   { name: 'train', what: 'AV-MNIST training: compiled vs hand-written, loop vs model.fit, frozen cache, PyTorch, WASM vs WebGL in Chromium' },
   { name: 'kernels', what: 'per-kernel profile (tf.profile) of the WASM training step: AV-MNIST, text + tabular, audio + video' },
   { name: 'data-browser', what: 'decode + featurise throughput on AV-MNIST, headless Chromium and Node' },

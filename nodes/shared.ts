@@ -281,7 +281,7 @@ const foldedClasses = new WeakMap<TF, TimeDistributedClass>();
  * normalises each frame with the statistics of that frame over the batch (b samples) and updates
  * the moving averages T times per batch; folded, it normalises with the statistics over all b·T
  * frames and updates them once per batch. In inference both use the moving averages and agree
- * exactly. Folded is what the PyTorch and ONNX exports compute, and what "precise BN"
+ * exactly. Folded is what the PyTorch export trains with, and what "precise BN"
  * (engine/train/bn-stats.ts) fits: one mean and variance over every frame.
  */
 function foldedTimeDistributed(tf: TF): TimeDistributedClass {

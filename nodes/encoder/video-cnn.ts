@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineNode, emitAll } from '../../engine/spec';
-import { conv2dParamFields, conv2dStack, expectOne, glorot, isDiagnostic, pooledSide, portProblem } from '../shared';
+import { conv2dParamFields, conv2dStack, expectOne, framesLayer, glorot, isDiagnostic, pooledSide, portProblem } from '../shared';
 
 const params = z.object({
   ...conv2dParamFields({ filters: 8, blocks: 2, units: 64 }),
@@ -50,7 +50,7 @@ References: Karpathy et al., *Large-scale Video Classification with Convolutiona
     const { tf } = ctx;
     let x = conv2dStack(ctx, inputs.in[0], p, true);
     const frameEnd = p.ending === 'flatten' ? tf.layers.flatten({ name: ctx.name('flatten') }) : tf.layers.globalAveragePooling2d({ name: ctx.name('gap') });
-    x = tf.layers.timeDistributed({ layer: frameEnd, name: ctx.name(`frames_${p.ending === 'flatten' ? 'flatten' : 'gap'}`) }).apply(x) as typeof x;
+    x = framesLayer(ctx, frameEnd, p.ending === 'flatten' ? 'flatten' : 'gap').apply(x) as typeof x;
     if (p.dropout > 0) x = tf.layers.dropout({ rate: p.dropout, name: ctx.name('dropout') }).apply(x) as typeof x;
     switch (p.temporal) {
       case 'mean':
