@@ -37,7 +37,9 @@ import { CATEGORY_COLORS, kindColor } from './theme';
 
 const nodeTypes: NodeTypes = { fusion: FlowNode };
 const edgeTypes: EdgeTypes = { fusion: FlowEdge };
-const MIN_ZOOM = 0.08;
+// Low enough that Fit view shows all of a tall 300-node graph (it needs ≈ 0.06); below
+// COMPACT_ZOOM nodes are cheap compact boxes.
+const MIN_ZOOM = 0.05;
 const MAX_ZOOM = 2.5;
 /** A newly loaded graph is fitted with this margin, never zoomed in past 1.1. */
 const FIT = { padding: 0.12, maxZoom: 1.1 };
