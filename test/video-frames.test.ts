@@ -8,6 +8,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AnyNodeSpec, TensorType } from '../engine/spec';
+import { findBatchNormSites, recomputeBatchNormStats } from '../engine/train/bn-stats';
+import { planExecution } from '../engine/train/executor';
 import { registry } from '../nodes';
 
 beforeAll(async () => {
@@ -135,6 +137,22 @@ describe('video-cnn: per-frame layers folded over frames × batch', () => {
       // Moving mean: 0.99 · 0 + 0.01 · the mean over all frames, written once.
       const moving = bn.getWeights()[2];
       expectClose(Array.from(moving.dataSync()), Array.from(tf.mul(mean, 0.01).dataSync()), 'moving mean');
+    });
+    x.dispose();
+    m.dispose();
+  });
+  it('precise BN (engine/train/bn-stats.ts) finds the folded batch norms and fits them over every frame', () => {
+    const m = encoder({});
+    const sites = findBatchNormSites(planExecution(m.outputs, m.inputs));
+    expect(sites.map((s) => s.name)).toEqual(['v__frames_bn1', 'v__frames_bn2']);
+    const x = tf.randomNormal([4, ...VIDEO.shape], 1, 2, 'float32', 9);
+    recomputeBatchNormStats(tf, m.inputs, sites, () => [[x.clone()]]);
+    tf.tidy(() => {
+      const conv = tf.model({ inputs: m.inputs, outputs: m.getLayer('v__frames_conv1').output as tf.SymbolicTensor });
+      const { mean, variance } = tf.moments(tf.reshape(conv.predict(x) as tf.Tensor, [-1, 3]), 0);
+      const [, , movingMean, movingVariance] = m.getLayer('v__frames_bn1').getWeights();
+      expectClose(Array.from(movingMean.dataSync()), Array.from(mean.dataSync()), 'moving mean');
+      expectClose(Array.from(movingVariance.dataSync()), Array.from(variance.dataSync()), 'moving variance');
     });
     x.dispose();
     m.dispose();
