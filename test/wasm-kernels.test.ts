@@ -231,7 +231,7 @@ describe('faster replacements of native wasm kernels match cpu', () => {
   });
 });
 
-describe('batch-norm kernels (Tile, Sum, Mean, Identity, Cast) on wasm match cpu', () => {
+describe('batch-norm kernels (FusedBatchNorm, Tile, Sum, Mean, Identity, Cast) on wasm match cpu', () => {
   // The training path of tf.layers.batchNormalization (regularNormalizeBatchInTraining):
   // moments over every axis but the channels, then FusedBatchNorm. Its gradient tiles 1/σ to
   // x's shape, sums over [0, 1, 2], and flows back through the moments (Mean, Sub, Square).
@@ -246,6 +246,17 @@ describe('batch-norm kernels (Tile, Sum, Mean, Identity, Cast) on wasm match cpu
   it('batch norm in training, [N, C] (dense layers) and [N, T, C] (sequences)', async () => {
     await compare(bnTrain([0]), [rand([16, 5], 97), rand([5], 98), rand([5], 99)]);
     await compare(bnTrain([0, 1]), [rand([6, 11, 4], 100), rand([4], 101), rand([4], 102)]);
+  });
+  it('FusedBatchNorm with given statistics: [C] and [1,1,1,C] parameters, no scale or offset, scalar parameters', async () => {
+    const pos = (a: Arr) => ({ ...a, data: a.data.map((v) => 0.2 + Math.abs(v)) }); // variances
+    await compare((x, m, v, o, g) => tf.batchNorm(x, m, v, o, g, 1e-3), [rand([3, 4, 5, 6], 108), rand([6], 109), pos(rand([6], 110)), rand([6], 111), rand([6], 112)]);
+    // [1,1,1,C] statistics (broadcastNormalizeBatchInTraining): tfjs has no gradient there, values only.
+    const ins = { x: rand([2, 3, 3, 4], 113), mean: rand([1, 1, 1, 4], 114), variance: pos(rand([1, 1, 1, 4], 115)), offset: rand([1, 1, 1, 4], 116), scale: rand([1, 1, 1, 4], 117) };
+    expectClose(await kernelOn('wasm', 'FusedBatchNorm', ins, { varianceEpsilon: 0.01 }), await kernelOn('cpu', 'FusedBatchNorm', ins, { varianceEpsilon: 0.01 }));
+    // Without scale or offset tfjs cannot take the gradient on any backend (it saves the missing scale): values only.
+    for (const ins2 of [{ x: rand([7, 5], 118), mean: rand([5], 119), variance: pos(rand([5], 120)) }, { x: rand([4, 6], 121), mean: rand([6], 122), variance: pos(rand([1], 123)), scale: rand([1], 124) }] as Array<Record<string, Arr>>) {
+      expectClose(await kernelOn('wasm', 'FusedBatchNorm', ins2, { varianceEpsilon: 1e-3 }), await kernelOn('cpu', 'FusedBatchNorm', ins2, { varianceEpsilon: 1e-3 }));
+    }
   });
   it('Tile of every rank, reps of 1 and more, values and gradient', async () => {
     const cases: Array<[number[], number[]]> = [

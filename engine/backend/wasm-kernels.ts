@@ -311,33 +311,36 @@ function maxPoolGrad(tf: TfKernelApi, native: KernelFunc): KernelFunc {
     const x = heapF32(b, input);
     const g = heapF32(b, dy);
     dx.fill(0);
-    const maxV = new Float32Array(C);
-    const maxP = new Int32Array(C);
+    // Per window: the in-range taps' offsets once, then per channel a scan of them with local
+    // variables (no per-window state arrays to reset): ~3x faster than a channel-vector scan.
+    const taps = new Int32Array(kh * kw);
     for (let n = 0; n < N; n++) {
       for (let ho = 0; ho < Ho; ho++) {
         const h0 = ho * sh - top;
         for (let wo = 0; wo < Wo; wo++) {
           const w0 = wo * sw - left;
-          maxV.fill(-Infinity);
-          maxP.fill(-1);
+          let nt = 0;
           for (let p = 0; p < kh; p++) {
             const h = h0 + p * dh;
             if (h < 0 || h >= H) continue;
             for (let q = 0; q < kw; q++) {
               const w = w0 + q * dw;
-              if (w < 0 || w >= W) continue;
-              const base = ((n * H + h) * W + w) * C;
-              for (let c = 0; c < C; c++) {
-                const v = x[base + c];
-                if (v > maxV[c]) {
-                  maxV[c] = v;
-                  maxP[c] = base + c;
-                }
-              }
+              if (w >= 0 && w < W) taps[nt++] = ((n * H + h) * W + w) * C;
             }
           }
           const gBase = ((n * Ho + ho) * Wo + wo) * C;
-          for (let c = 0; c < C; c++) if (maxP[c] >= 0) dx[maxP[c]] += g[gBase + c];
+          for (let c = 0; c < C; c++) {
+            let best = -Infinity;
+            let at = -1;
+            for (let t = 0; t < nt; t++) {
+              const v = x[taps[t] + c];
+              if (v > best) {
+                best = v;
+                at = taps[t] + c;
+              }
+            }
+            if (at >= 0) dx[at] += g[gBase + c];
+          }
         }
       }
     }
@@ -473,6 +476,65 @@ function identity(native: KernelFunc): KernelFunc {
     if (x.dtype === 'string') return native(args);
     b.incRef(x.dataId);
     return { dataId: x.dataId, shape: x.shape.slice(), dtype: x.dtype };
+  };
+}
+
+/**
+ * Replaces the native FusedBatchNorm forward (a C++ loop with a modulo per parameter per element,
+ * ~5 ns per element here): per channel, a = scale/√(variance+ε) once, then one pass of
+ * offset + (x − mean)·a down the rows of channels. Parameters are read cyclically as on the CPU
+ * backend (element i uses parameter i mod length); lengths other than 1 and a common L dividing
+ * x's size go to the native kernel.
+ */
+function fusedBatchNorm(native: KernelFunc): KernelFunc {
+  return (args) => {
+    const { inputs, attrs, backend } = args;
+    const b = backend as unknown as WasmBackendLike;
+    const { x, mean, variance, offset, scale } = inputs as { x: TensorInfo; mean: TensorInfo; variance: TensorInfo; offset?: TensorInfo; scale?: TensorInfo };
+    const eps = (attrs as unknown as tfTypes.FusedBatchNormAttrs).varianceEpsilon ?? 0.001;
+    const params = [mean, variance, offset, scale];
+    if (x.dtype !== 'float32' || params.some((p) => p != null && p.dtype !== 'float32')) return native(args);
+    const size = sizeOf(x.shape);
+    const L = Math.max(...params.map((p) => (p == null ? 1 : sizeOf(p.shape))));
+    if (L === 0 || size % L !== 0 || params.some((p) => p != null && sizeOf(p.shape) !== 1 && sizeOf(p.shape) !== L)) return native(args);
+    const out = b.makeOutput(x.shape.slice(), 'float32');
+    if (size === 0) return out;
+    // Views after makeOutput (it may grow the heap); a parameter of length 1 is spread to L.
+    const spread = (p: TensorInfo | undefined, def: number): Float64Array => {
+      const v = new Float64Array(L);
+      if (p == null) return v.fill(def);
+      const h = heapF32(b, p);
+      if (h.length === 1) v.fill(h[0]);
+      else v.set(h);
+      return v;
+    };
+    const m = spread(mean, 0);
+    const sc = spread(scale, 1);
+    const off = spread(offset, 0);
+    const va = spread(variance, 1);
+    const a = new Float64Array(L);
+    for (let j = 0; j < L; j++) a[j] = sc[j] / Math.sqrt(va[j] + eps);
+    const xv = heapF32(b, x);
+    const o = heapF32(b, out);
+    // Four channels at a time with their parameters in locals, walking down the rows (as in
+    // reduceOuter): ~2x faster in V8 than indexing the parameter arrays per element.
+    let j = 0;
+    for (; j + 4 <= L; j += 4) {
+      const a0 = a[j], a1 = a[j + 1], a2 = a[j + 2], a3 = a[j + 3];
+      const m0 = m[j], m1 = m[j + 1], m2 = m[j + 2], m3 = m[j + 3];
+      const o0 = off[j], o1 = off[j + 1], o2 = off[j + 2], o3 = off[j + 3];
+      for (let i = j; i < size; i += L) {
+        o[i] = o0 + (xv[i] - m0) * a0;
+        o[i + 1] = o1 + (xv[i + 1] - m1) * a1;
+        o[i + 2] = o2 + (xv[i + 2] - m2) * a2;
+        o[i + 3] = o3 + (xv[i + 3] - m3) * a3;
+      }
+    }
+    for (; j < L; j++) {
+      const aj = a[j], mj = m[j], oj = off[j];
+      for (let i = j; i < size; i += L) o[i] = oj + (xv[i] - mj) * aj;
+    }
+    return out;
   };
 }
 
@@ -760,6 +822,7 @@ function fasterKernels(tf: TfKernelApi): Array<[string, (native: KernelFunc) => 
     ['Tile', tile],
     ['Identity', identity],
     ['Cast', cast],
+    ['FusedBatchNorm', fusedBatchNorm],
     ['Sum', (n) => reduceOuter(false, n)],
     ['Mean', (n) => reduceOuter(true, n)],
   ];
@@ -772,7 +835,7 @@ export const WASM_TRAINING_KERNEL_NAMES: readonly string[] = [
 ];
 
 /** Names of the native wasm kernels replaced when `faster` is on (NCHW convs and non-float matmuls still go to the native ones). */
-export const WASM_FASTER_KERNEL_NAMES: readonly string[] = ['Conv2DBackpropInput', 'MaxPoolGrad', 'BatchMatMul', 'Tile', 'Identity', 'Cast', 'Sum', 'Mean'];
+export const WASM_FASTER_KERNEL_NAMES: readonly string[] = ['Conv2DBackpropInput', 'MaxPoolGrad', 'BatchMatMul', 'Tile', 'Identity', 'Cast', 'FusedBatchNorm', 'Sum', 'Mean'];
 
 const MARK = Symbol.for('fusionlab.wasmTrainingKernel');
 type MarkedConfig = tfTypes.KernelConfig & { [MARK]?: true };
