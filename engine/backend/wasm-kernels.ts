@@ -13,9 +13,11 @@
  * is freed before the kernel returns. The sparse and complex kernels are plain loops over views
  * of the WASM heap (no copy, no `readSync`): XNNPACK has nothing to compose them from cheaply.
  *
- * With `faster` (default), three native kernels are also replaced: Conv2DBackpropInput (an
- * XNNPACK Conv2D instead of a scalar loop), MaxPoolGrad (a heap loop; the native one loses the
- * gradient of all-negative windows) and transposed BatchMatMul (explicit transposes).
+ * With `faster` (default), native kernels are also replaced: Conv2DBackpropInput (an XNNPACK
+ * Conv2D instead of a scalar loop), MaxPoolGrad (a heap loop; the native one loses the gradient
+ * of all-negative windows), transposed BatchMatMul (explicit transposes), and the kernels of the
+ * batch-norm training step: Tile (byte copies), Identity and same-dtype Cast (shared data, no
+ * copy), FusedBatchNorm, and Sum/Mean over outer axes (heap loops, no transpose).
  *
  * Pure TypeScript, no Node or DOM imports: the app (main thread or worker) and the CLI call it.
  */
@@ -834,7 +836,7 @@ export const WASM_TRAINING_KERNEL_NAMES: readonly string[] = [
   'UnsortedSegmentSum', 'Complex', 'Real', 'Imag', 'ComplexAbs', 'FFT', 'IFFT',
 ];
 
-/** Names of the native wasm kernels replaced when `faster` is on (NCHW convs and non-float matmuls still go to the native ones). */
+/** Names of the native wasm kernels replaced when `faster` is on (cases they do not cover, e.g. NCHW convs, non-float dtypes, innermost-axis reductions, still go to the native ones). */
 export const WASM_FASTER_KERNEL_NAMES: readonly string[] = ['Conv2DBackpropInput', 'MaxPoolGrad', 'BatchMatMul', 'Tile', 'Identity', 'Cast', 'FusedBatchNorm', 'Sum', 'Mean'];
 
 const MARK = Symbol.for('fusionlab.wasmTrainingKernel');
@@ -843,16 +845,17 @@ type MarkedConfig = tfTypes.KernelConfig & { [MARK]?: true };
 /** Options of `registerWasmTrainingKernels`. */
 export interface WasmKernelOptions {
   /**
-   * Also replace three native kernels with compositions of the backend's own kernels (default
-   * true): Conv2DBackpropInput and transposed BatchMatMul (slow natively) and MaxPoolGrad (slow,
-   * and wrong natively for windows whose values are all negative or that overlap padding).
+   * Also replace slow native kernels (default true): Conv2DBackpropInput and transposed
+   * BatchMatMul (compositions of the backend's own kernels), MaxPoolGrad (slow, and wrong
+   * natively for windows whose values are all negative or that overlap padding), Tile, Identity,
+   * Cast, FusedBatchNorm, Sum and Mean (see WASM_FASTER_KERNEL_NAMES).
    */
   faster?: boolean;
 }
 
 /**
  * Registers, for backend 'wasm', every training kernel tfjs-backend-wasm lacks (and, unless
- * `faster: false`, faster versions of three slow native gradient kernels). Call it once after
+ * `faster: false`, faster versions of slow native kernels). Call it once after
  * importing '@tensorflow/tfjs-backend-wasm', before or after `tf.setBackend('wasm')`.
  * Idempotent; a missing kernel that a newer tfjs provides natively is left alone.
  *
