@@ -313,36 +313,33 @@ function maxPoolGrad(tf: TfKernelApi, native: KernelFunc): KernelFunc {
     const x = heapF32(b, input);
     const g = heapF32(b, dy);
     dx.fill(0);
-    // Per window: the in-range taps' offsets once, then per channel a scan of them with local
-    // variables (no per-window state arrays to reset): ~3x faster than a channel-vector scan.
-    const taps = new Int32Array(kh * kw);
+    const maxV = new Float32Array(C);
+    const maxP = new Int32Array(C);
     for (let n = 0; n < N; n++) {
       for (let ho = 0; ho < Ho; ho++) {
         const h0 = ho * sh - top;
         for (let wo = 0; wo < Wo; wo++) {
           const w0 = wo * sw - left;
-          let nt = 0;
+          maxV.fill(-Infinity);
+          maxP.fill(-1);
           for (let p = 0; p < kh; p++) {
             const h = h0 + p * dh;
             if (h < 0 || h >= H) continue;
             for (let q = 0; q < kw; q++) {
               const w = w0 + q * dw;
-              if (w >= 0 && w < W) taps[nt++] = ((n * H + h) * W + w) * C;
+              if (w < 0 || w >= W) continue;
+              const base = ((n * H + h) * W + w) * C;
+              for (let c = 0; c < C; c++) {
+                const v = x[base + c];
+                if (v > maxV[c]) {
+                  maxV[c] = v;
+                  maxP[c] = base + c;
+                }
+              }
             }
           }
           const gBase = ((n * Ho + ho) * Wo + wo) * C;
-          for (let c = 0; c < C; c++) {
-            let best = -Infinity;
-            let at = -1;
-            for (let t = 0; t < nt; t++) {
-              const v = x[taps[t] + c];
-              if (v > best) {
-                best = v;
-                at = taps[t] + c;
-              }
-            }
-            if (at >= 0) dx[at] += g[gBase + c];
-          }
+          for (let c = 0; c < C; c++) if (maxP[c] >= 0) dx[maxP[c]] += g[gBase + c];
         }
       }
     }
