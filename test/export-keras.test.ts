@@ -10,20 +10,11 @@ import * as tf from '@tensorflow/tfjs';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { GraphDoc } from '../engine/graph';
-import { registry } from '../nodes';
 import { customLayers } from '../nodes/shared';
-import { kindsGraph, sequenceGraph } from './fixtures/export-graphs';
-import { kindGraphs } from './fixtures/kind-graphs';
-import { KERAS_CHECK_MANY, loadTemplate, python, templateNames, TMP, writeParityCase, type ParityExpected } from './fixtures/export-harness';
+import { KERAS_CHECK_MANY, parityCases, python, TMP, writeParityCase, type ParityExpected } from './fixtures/export-harness';
 
 
-const cases: [string, GraphDoc][] = [
-  ...templateNames().map((n): [string, GraphDoc] => [n, loadTemplate(n)]),
-  ['every-kind', kindsGraph],
-  ['sequences-video', sequenceGraph],
-  ...kindGraphs(registry).filter((c): c is [string, GraphDoc] => c[1] !== null),
-];
+const cases = parityCases();
 
 interface Got {
   dir: string;

@@ -6,20 +6,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { GraphDoc } from '../engine/graph';
-import { registry } from '../nodes';
-import { kindsGraph, sequenceGraph } from './fixtures/export-graphs';
-import { kindGraphs } from './fixtures/kind-graphs';
-import { loadTemplate, python, templateNames, TMP, TORCH_CHECK_MANY, writeParityCase, type ParityExpected } from './fixtures/export-harness';
+import { parityCases, python, TMP, TORCH_CHECK_MANY, writeParityCase, type ParityExpected } from './fixtures/export-harness';
 
-// The templates, the hand-made graphs (variants that change the exported code), and one graph per
-// registry kind (test/fixtures/kind-graphs.ts; export-code.test.ts checks none is missing).
-const cases: [string, GraphDoc][] = [
-  ...templateNames().map((n): [string, GraphDoc] => [n, loadTemplate(n)]),
-  ['every-kind', kindsGraph],
-  ['sequences-video', sequenceGraph],
-  ...kindGraphs(registry).filter((c): c is [string, GraphDoc] => c[1] !== null),
-];
+const cases = parityCases();
 
 interface Got {
   dir: string;

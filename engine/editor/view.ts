@@ -34,8 +34,6 @@ export interface NodeView {
   errors: string[];
   warnings: string[];
   frozen: boolean;
-  /** Parameter count from the compiler, when known. */
-  paramCount: number | null;
 }
 
 export interface EdgeView {
@@ -74,7 +72,7 @@ function typeText(t: TensorType | undefined): string {
 }
 
 /** The view of one node. */
-export function nodeView(node: GraphNode, a: NodeAnalysis | undefined, diags: readonly Diagnostic[] = [], paramCount: number | null = null): NodeView {
+export function nodeView(node: GraphNode, a: NodeAnalysis | undefined, diags: readonly Diagnostic[] = []): NodeView {
   const spec = a?.spec;
   const inputs: PortView[] = (a?.ports?.inputs ?? []).map((p) => {
     const arriving = a?.inputs[p.id] ?? [];
@@ -104,7 +102,6 @@ export function nodeView(node: GraphNode, a: NodeAnalysis | undefined, diags: re
     errors: diags.filter((d) => d.severity === 'error').map((d) => d.message),
     warnings: diags.filter((d) => d.severity === 'warning').map((d) => d.message),
     frozen: node.frozen,
-    paramCount,
   };
 }
 
