@@ -125,6 +125,8 @@ export async function measureInBrowser(cases: BrowserCase[], gpu: GpuMode = 'sof
     if (rest === '/bundle.js') { res.setHeader('Content-Type', 'text/javascript'); res.end(js); return; }
     const m = /^\/wasm\/(tfjs-backend-wasm[a-z-]*\.wasm)$/.exec(url.pathname);
     if (m) { res.setHeader('Content-Type', 'application/wasm'); res.end(fs.readFileSync(path.join(wasmDir, m[1]))); return; }
+    const k = /^\/wasm\/(fusionlab-kernels(?:-shared)?\.wasm)$/.exec(url.pathname);
+    if (k) { res.setHeader('Content-Type', 'application/wasm'); res.end(fs.readFileSync(path.join(here, '../engine/backend/native', k[1]))); return; }
     res.statusCode = 404;
     res.end();
   });

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { BuildContext, CustomLayerRef, NodeDiagnostic, TensorKind, TensorType } from '../engine/spec';
 import { RESERVED_IDS } from '../engine/graph';
+import { batchNormTrain, batchNormTrainReady } from '../engine/backend/batch-norm-train';
 
 export const ACTIVATIONS = ['relu', 'gelu', 'tanh', 'sigmoid', 'elu', 'selu', 'swish', 'linear'] as const;
 export type Activation = (typeof ACTIVATIONS)[number];
@@ -253,6 +254,76 @@ export function conv2dParamFields(defaults: { filters: number; blocks: number; u
 }
 
 // ---------------------------------------------------------------------------------------------
+// Batch normalisation with a fused training step on WASM.
+
+type BatchNormArgs = NonNullable<Parameters<TF['layers']['batchNormalization']>[0]>;
+/** The members of tfjs-layers' BatchNormalization read here (TypeScript declares them private). */
+interface BatchNormInternals {
+  axis: number;
+  momentum: number;
+  epsilon: number;
+  gamma: { read(): tfTypes.Tensor } | null;
+  beta: { read(): tfTypes.Tensor } | null;
+  movingMean: { read(): tfTypes.Tensor; write(t: tfTypes.Tensor): void };
+  movingVariance: { read(): tfTypes.Tensor; write(t: tfTypes.Tensor): void };
+}
+type BatchNormLayer = tfTypes.layers.Layer;
+type BatchNormClass = new (args: BatchNormArgs) => BatchNormLayer;
+
+const batchNormClasses = new WeakMap<TF, BatchNormClass>();
+
+/**
+ * A BatchNormalization whose training call, on the WASM backend with FusionLab's native kernels
+ * loaded, is one fused kernel with one gradient kernel (engine/backend/batch-norm-train.ts)
+ * instead of tfjs-layers' moments + batchNorm (~45 kernels with the gradient). It computes the
+ * same function: the batch's mean and biased variance over every axis but the last, the same
+ * moving-average update (moving ← moving − (moving − batch)·(1 − momentum)); inference, other
+ * backends, and other axes are tfjs-layers' own code.
+ *
+ * Like {@link foldedTimeDistributed}, a subclass that keeps the class name `BatchNormalization`
+ * and every weight name: saved models and exports are unchanged, and reload as tfjs' own class.
+ */
+function fusedBatchNormClass(tf: TF): BatchNormClass {
+  let cls = batchNormClasses.get(tf);
+  if (cls) return cls;
+  const entry = tf.serialization.SerializationMap.getMap().classNameMap.BatchNormalization as unknown as [BatchNormClass, unknown] | undefined;
+  if (!entry) throw new Error('tfjs has no BatchNormalization class registered');
+  const Base = entry[0];
+  class FusedBatchNormalization extends Base {
+    // No static className: the inherited 'BatchNormalization' is what the model saves.
+    override call(inputs: tfTypes.Tensor | tfTypes.Tensor[], kwargs: Parameters<BatchNormLayer['call']>[1]): tfTypes.Tensor | tfTypes.Tensor[] {
+      const self = this as unknown as BatchNormInternals;
+      const x = firstTensor(inputs);
+      const last = self.axis === -1 || self.axis === x.rank - 1;
+      if (kwargs.training !== true || !last || x.rank < 2 || x.dtype !== 'float32' || self.gamma == null || self.beta == null || !batchNormTrainReady(tf)) {
+        return super.call(inputs, kwargs);
+      }
+      const { gamma, beta } = self;
+      return tf.tidy(() => {
+        const [y, mean, variance] = batchNormTrain(tf, x, gamma.read(), beta.read(), self.epsilon);
+        const decay = 1 - self.momentum;
+        for (const [v, batch] of [[self.movingMean, mean], [self.movingVariance, variance]] as const) {
+          tf.tidy(() => {
+            const orig = v.read();
+            v.write(tf.sub(orig, tf.mul(tf.sub(orig, batch), decay)));
+          });
+        }
+        return y;
+      });
+    }
+  }
+  cls = FusedBatchNormalization;
+  batchNormClasses.set(tf, cls);
+  return cls;
+}
+
+/** A batch-norm layer over the last axis named `<node>__<name>` (see {@link fusedBatchNormClass}). */
+export function batchNorm(ctx: BuildContext, name: string): tfTypes.layers.Layer {
+  const BatchNorm = fusedBatchNormClass(ctx.tf);
+  return new BatchNorm({ name: ctx.name(name) });
+}
+
+// ---------------------------------------------------------------------------------------------
 // Per-frame layers (video): one call over frames × batch.
 
 /** tfjs' TimeDistributed type (the class itself is not exported by name). */
@@ -357,7 +428,7 @@ export function conv2dStack(ctx: BuildContext, input: tfTypes.SymbolicTensor, p:
     });
     x = wrap(conv, `conv${b}`).apply(x) as tfTypes.SymbolicTensor;
     if (p.batchNorm) {
-      x = wrap(tf.layers.batchNormalization({ name: ctx.name(`bn${b}`) }), `bn${b}`).apply(x) as tfTypes.SymbolicTensor;
+      x = wrap(batchNorm(ctx, `bn${b}`), `bn${b}`).apply(x) as tfTypes.SymbolicTensor;
       x = wrap(tf.layers.activation({ activation: p.activation, name: ctx.name(`act${b}`) }), `act${b}`).apply(x) as tfTypes.SymbolicTensor;
     }
     const pool =

@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initNodeBackend } from '../engine/backend/node-backend';
-import { registerWasmTrainingKernels, WASM_FASTER_KERNEL_NAMES, WASM_TRAINING_KERNEL_NAMES } from '../engine/backend/wasm-kernels';
+import { registerWasmTrainingKernels, WASM_FASTER_KERNEL_NAMES, WASM_NATIVE_KERNEL_NAMES, WASM_TRAINING_KERNEL_NAMES } from '../engine/backend/wasm-kernels';
 import { selectBackend, type BackendCapabilities } from '../engine/backend/select';
 
 type Arr = { shape: number[]; data: Float32Array };
@@ -78,13 +78,13 @@ async function kernelOn(backend: 'cpu' | 'wasm', name: string, inputs: Record<st
 beforeAll(async () => {
   const info = await initNodeBackend('wasm');
   expect(info.backend).toBe('wasm');
-  expect(info.addedKernels).toEqual([...WASM_TRAINING_KERNEL_NAMES, ...WASM_FASTER_KERNEL_NAMES]);
+  expect(info.addedKernels).toEqual([...WASM_TRAINING_KERNEL_NAMES, ...WASM_FASTER_KERNEL_NAMES, ...WASM_NATIVE_KERNEL_NAMES]);
 });
 
 describe('registration', () => {
   it('is idempotent and leaves the replaced kernels in place', async () => {
     const again = registerWasmTrainingKernels(tf);
-    expect(again).toEqual([...WASM_TRAINING_KERNEL_NAMES, ...WASM_FASTER_KERNEL_NAMES]);
+    expect(again).toEqual([...WASM_TRAINING_KERNEL_NAMES, ...WASM_FASTER_KERNEL_NAMES, ...WASM_NATIVE_KERNEL_NAMES]);
     const info = await initNodeBackend('wasm');
     expect(info.addedKernels).toEqual(again);
     expect(info.simd).toBe(true); // Node 20 validates WASM SIMD

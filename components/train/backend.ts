@@ -9,7 +9,8 @@ import { registerWasmTrainingKernels } from '@/engine/backend/wasm-kernels';
 import { detectCapabilities, selectBackend, type BackendName } from '@/engine/backend/select';
 import type { BackendPreference, BackendReport } from './protocol';
 import { registerWebGpuIfPresent } from './webgpu';
-import { THREADED_SCRIPT_KEY } from './wasmUrls';
+import { NATIVE_KERNELS_KEY, NATIVE_KERNELS_SHARED_KEY, THREADED_SCRIPT_KEY } from './wasmUrls';
+import { fetchNativeKernelBinaries, nativeKernels, nativeKernelsError } from '@/engine/backend/native-kernels';
 import { usePristineThreadedScript, watchThreadedStart } from './wasmThreads';
 
 let kernelsRegistered = false;
@@ -35,7 +36,7 @@ export async function startBackend(preferred: BackendPreference, wasmUrls: Recor
   if (!kernelsRegistered) {
     // The file map form of setWasmPaths: the bundler gives each binary its own hashed URL.
     setWasmPaths(wasmUrls as Parameters<typeof setWasmPaths>[0]);
-    registerWasmTrainingKernels(tf);
+    registerWasmTrainingKernels(tf, { native: await fetchNativeKernelBinaries({ plain: wasmUrls[NATIVE_KERNELS_KEY], shared: wasmUrls[NATIVE_KERNELS_SHARED_KEY] }) });
     if (threaded && scriptUrl !== undefined) {
       if (usePristineThreadedScript(scriptUrl)) setThreadsCount(choice.wasmThreadCount);
       else threadsFailed = "tfjs's threaded factory could not be found";
@@ -64,6 +65,8 @@ export async function startBackend(preferred: BackendPreference, wasmUrls: Recor
       if (await tf.setBackend(b)) {
         await tf.ready();
         if (b === 'wasm' && threaded) threadNote = `; threaded build running ${getThreadsCount()} thread${getThreadsCount() === 1 ? '' : 's'}`;
+        // Load FusionLab's C kernels now (not at the first batch norm), so the reason says whether they run.
+        if (b === 'wasm') threadNote += nativeKernels(tf.backend()) != null ? '; FusionLab SIMD kernels loaded' : `; FusionLab SIMD kernels not loaded (${nativeKernelsError()})`;
         const reason = (failed.length === 0 ? choice.reason : `${b}: ${failed.join('; ')}`) + (b === 'wasm' ? threadNote : '');
         return {
           backend: b,

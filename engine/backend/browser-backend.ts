@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { setThreadsCount, setWasmPaths, getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { fetchNativeKernelBinaries, NATIVE_KERNEL_FILES } from './native-kernels';
 import { registerWasmTrainingKernels } from './wasm-kernels';
 import { detectCapabilities, selectBackend, type BackendChoice, type BackendName } from './select';
 
@@ -35,7 +36,8 @@ export async function initBrowserBackend(options: BrowserBackendOptions): Promis
   const caps = await detectCapabilities(tf.findBackendFactory('webgpu') != null);
   const choice = selectBackend(caps, options.preferred);
   setWasmPaths(options.wasmPrefix);
-  registerWasmTrainingKernels(tf);
+  const p = options.wasmPrefix;
+  registerWasmTrainingKernels(tf, { native: await fetchNativeKernelBinaries({ plain: p + NATIVE_KERNEL_FILES.plain, shared: p + NATIVE_KERNEL_FILES.shared }) });
   // Must precede the wasm backend's first initialisation; ignored by the non-threaded builds.
   if (choice.wasmFeatures.threads) setThreadsCount(choice.wasmThreadCount);
   const order: BackendName[] = [choice.backend, ...(['wasm', 'cpu'] as const).filter((b) => b !== choice.backend)];

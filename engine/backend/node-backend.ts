@@ -4,10 +4,12 @@
  * This file imports `node:` modules, so browser code must never import it (the app uses
  * `select.ts` + `wasm-kernels.ts` and serves the .wasm files itself).
  */
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths, getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { NATIVE_KERNEL_FILES, type NativeKernelBinaries } from './native-kernels';
 import { registerWasmTrainingKernels, type WasmKernelOptions } from './wasm-kernels';
 
 /** Which backend the Node process should run on. */
@@ -31,6 +33,12 @@ export function wasmBinaryDir(): string {
   return path.join(path.dirname(pkg), 'dist') + path.sep;
 }
 
+/** FusionLab's compiled C kernels (native/build.sh), read from beside this file. */
+export function nativeKernelBinaries(): NativeKernelBinaries {
+  const read = (name: string) => new Uint8Array(readFileSync(new URL(`./native/${name}`, import.meta.url)));
+  return { plain: read(NATIVE_KERNEL_FILES.plain), shared: read(NATIVE_KERNEL_FILES.shared) };
+}
+
 /**
  * Selects and initialises a tfjs backend in Node. For 'wasm' it points tfjs at the binaries in
  * node_modules and registers the training kernels the WASM backend lacks (options: see
@@ -44,7 +52,7 @@ export async function initNodeBackend(kind: NodeBackendKind = 'wasm', options: W
   if (kind === 'wasm') {
     // A plain absolute path: the Node build of tfjs-backend-wasm reads it with fs, not fetch.
     setWasmPaths(wasmBinaryDir());
-    addedKernels = registerWasmTrainingKernels(tf, options);
+    addedKernels = registerWasmTrainingKernels(tf, { native: nativeKernelBinaries(), ...options });
   }
   const ok = await tf.setBackend(kind);
   if (!ok) throw new Error(`tfjs backend '${kind}' failed to initialise`);

@@ -22,6 +22,8 @@
  * Pure TypeScript, no Node or DOM imports: the app (main thread or worker) and the CLI call it.
  */
 import type * as tfTypes from '@tensorflow/tfjs';
+import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, registerBatchNormTrain, type TfBatchNormApi } from './batch-norm-train';
+import { setNativeKernelBinaries, type NativeKernelBinaries } from './native-kernels';
 
 type TensorInfo = tfTypes.TensorInfo;
 type KernelFunc = tfTypes.KernelFunc;
@@ -836,6 +838,9 @@ export const WASM_TRAINING_KERNEL_NAMES: readonly string[] = [
 /** Names of the native wasm kernels replaced when `faster` is on (cases they do not cover, e.g. NCHW convs, non-float dtypes, innermost-axis reductions, still go to the native ones). */
 export const WASM_FASTER_KERNEL_NAMES: readonly string[] = ['Conv2DBackpropInput', 'MaxPoolGrad', 'BatchMatMul', 'Tile', 'Identity', 'Cast', 'FusedBatchNorm', 'Sum', 'Mean'];
 
+/** The fused kernels that run FusionLab's C code (batch-norm-train.ts), registered with `faster`. */
+export const WASM_NATIVE_KERNEL_NAMES: readonly string[] = [BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD];
+
 const MARK = Symbol.for('fusionlab.wasmTrainingKernel');
 type MarkedConfig = tfTypes.KernelConfig & { [MARK]?: true };
 
@@ -848,6 +853,12 @@ export interface WasmKernelOptions {
    * Cast, FusedBatchNorm, Sum and Mean (see WASM_FASTER_KERNEL_NAMES).
    */
   faster?: boolean;
+  /**
+   * The compiled C kernels (native/build.sh's .wasm files). With them, and `faster`, training
+   * batch norm runs as one fused kernel and one gradient kernel (batch-norm-train.ts; used by
+   * the layers of nodes/shared.ts `batchNorm`). Without them that path stays tfjs-layers' own.
+   */
+  native?: NativeKernelBinaries;
 }
 
 /**
@@ -862,7 +873,7 @@ export interface WasmKernelOptions {
  * @returns the kernel names now served by this module.
  */
 export function registerWasmTrainingKernels(
-  tf: TfKernelApi & Partial<Pick<typeof tfTypes, 'unregisterKernel'>>, options: WasmKernelOptions = {},
+  tf: TfKernelApi & Partial<Pick<typeof tfTypes, 'unregisterKernel'>> & Partial<TfBatchNormApi>, options: WasmKernelOptions = {},
 ): string[] {
   const served: string[] = [];
   for (const [kernelName, kernelFunc] of missingKernels(tf)) {
@@ -891,6 +902,11 @@ export function registerWasmTrainingKernels(
       };
       tf.registerKernel(config);
       served.push(kernelName);
+    }
+    if (options.native != null) setNativeKernelBinaries(options.native);
+    // Registered either way; they run only once the native module is loaded (batchNormTrainReady).
+    if (tf.registerGradient != null && tf.getGradient != null && tf.engine != null && tf.getBackend != null && tf.backend != null) {
+      served.push(...registerBatchNormTrain(tf as TfBatchNormApi));
     }
   }
   return served;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineNode, emitAll } from '../../engine/spec';
-import { activationParam, dropoutParam, expectOne, glorot, isDiagnostic, portProblem } from '../shared';
+import { activationParam, batchNorm, dropoutParam, expectOne, glorot, isDiagnostic, portProblem } from '../shared';
 
 const params = z.object({
   filters: z.number().int().min(1).max(256).default(16).describe('Filters in the first conv block; each further block doubles them.'),
@@ -71,7 +71,7 @@ Lee et al., *Sample-level Deep CNNs for Music Auto-tagging* (2017).`,
         })
         .apply(x) as typeof x;
       if (p.batchNorm) {
-        x = tf.layers.batchNormalization({ name: ctx.name(`bn${b}`) }).apply(x) as typeof x;
+        x = batchNorm(ctx, `bn${b}`).apply(x) as typeof x;
         x = tf.layers.activation({ activation: p.activation, name: ctx.name(`act${b}`) }).apply(x) as typeof x;
       }
       x = tf.layers.maxPooling1d({ poolSize: p.poolSize, strides: p.poolSize, name: ctx.name(`pool${b}`) }).apply(x) as typeof x;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineNode, emitAll } from '../../engine/spec';
-import { activationParam, dropoutParam, expectOne, glorot, isDiagnostic } from '../shared';
+import { activationParam, batchNorm, dropoutParam, expectOne, glorot, isDiagnostic } from '../shared';
 
 const params = z.object({
   units: z.number().int().min(1).max(4096).default(64).describe('Width of each hidden layer; the last one is the output feature vector.'),
@@ -46,7 +46,7 @@ References: Goodfellow, Bengio, Courville, *Deep Learning*, ch. 6 (2016); Gorish
         .dense({ units: p.units, useBias: !p.batchNorm, activation: p.batchNorm ? 'linear' : p.activation, kernelInitializer: glorot(ctx), name: ctx.name(`dense${n}`) })
         .apply(x) as typeof x;
       if (p.batchNorm) {
-        x = tf.layers.batchNormalization({ name: ctx.name(`bn${n}`) }).apply(x) as typeof x;
+        x = batchNorm(ctx, `bn${n}`).apply(x) as typeof x;
         x = tf.layers.activation({ activation: p.activation, name: ctx.name(`act${n}`) }).apply(x) as typeof x;
       }
       if (p.dropout > 0) x = tf.layers.dropout({ rate: p.dropout, name: ctx.name(`dropout${n}`) }).apply(x) as typeof x;

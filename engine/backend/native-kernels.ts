@@ -1,0 +1,115 @@
+/**
+ * FusionLab's own C kernels (engine/backend/native/*.c, built by native/build.sh into
+ * fusionlab-kernels.wasm and fusionlab-kernels-shared.wasm) attached to tfjs' WASM backend.
+ *
+ * Why: the training step's hottest loops that XNNPACK does not cover (the batch-norm forward and
+ * gradient) ran as JS loops over the heap or as a dozen element-wise kernels; compiled with SIMD
+ * they run several times faster, and one call replaces the dozen. The modules import tfjs' own
+ * `WebAssembly.Memory`, so they read and write tensors where they lie: no copy.
+ *
+ * The caller (Node: node-backend.ts reads the files; browser: the bundler's URLs, fetched) gives
+ * the bytes to `registerWasmTrainingKernels`; the module is instantiated synchronously on first
+ * use, once per backend instance, because tfjs creates its memory only when the backend starts.
+ * When the bytes are absent or instantiation fails (e.g. a synchronous compile refused on a
+ * browser's main thread), `nativeKernels` answers null and callers keep tfjs' own path.
+ *
+ * Pure TypeScript, no Node or DOM imports.
+ */
+
+/** The compiled modules: `plain` for tfjs' single-thread builds, `shared` for its threaded build. */
+export interface NativeKernelBinaries {
+  plain?: BufferSource;
+  shared?: BufferSource;
+}
+
+/** Exports of the modules (see the C sources for the meaning of every argument; all are heap offsets or sizes). */
+export interface NativeKernelExports {
+  bn_train_forward(x: number, y: number, mean: number, variance: number, scale: number, offset: number, acc: number, coef: number, rows: number, channels: number, eps: number): void;
+  bn_train_backward(dy: number, x: number, mean: number, variance: number, scale: number, gmean: number, gvar: number, dx: number, dscale: number, doffset: number, acc: number, coef: number, rows: number, channels: number, eps: number): void;
+}
+
+const EXPORT_NAMES: ReadonlyArray<keyof NativeKernelExports> = ['bn_train_forward', 'bn_train_backward'];
+
+let binaries: NativeKernelBinaries = {};
+/** Bumped by every setNativeKernelBinaries, so that a failure for want of bytes is retried. */
+let generation = 0;
+/** Per backend instance: its instance's exports, or null when it could not be made (with the bytes of `generation`). */
+const instances = new WeakMap<object, { k: NativeKernelExports | null; generation: number }>();
+let lastError = '';
+
+/** File names of the two builds (native/build.sh). */
+export const NATIVE_KERNEL_FILES = { plain: 'fusionlab-kernels.wasm', shared: 'fusionlab-kernels-shared.wasm' } as const;
+
+/**
+ * Fetches the builds from their URLs (the app's own origin). A build that cannot be fetched is
+ * left out: the kernels it serves then run tfjs' own, slower, code.
+ */
+export async function fetchNativeKernelBinaries(urls: { plain?: string; shared?: string }): Promise<NativeKernelBinaries> {
+  const get = async (url: string | undefined): Promise<ArrayBuffer | undefined> => {
+    if (url === undefined) return undefined;
+    try {
+      const r = await fetch(url);
+      return r.ok ? await r.arrayBuffer() : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const [plain, shared] = await Promise.all([get(urls.plain), get(urls.shared)]);
+  return { plain, shared };
+}
+
+/** Sets the modules' bytes (later calls replace them; instances already made are kept). */
+export function setNativeKernelBinaries(b: NativeKernelBinaries): void {
+  binaries = b;
+  generation++;
+}
+
+/** The members of BackendWasm's Emscripten module that hold its memory (single-thread / threaded builds). */
+interface EmscriptenMemoryHolder {
+  wasm?: { asm?: { memory?: unknown }; wasmMemory?: unknown };
+}
+
+function memoryOf(backend: object): WebAssembly.Memory | null {
+  const m = (backend as EmscriptenMemoryHolder).wasm;
+  const mem = m?.asm?.memory ?? m?.wasmMemory;
+  return mem instanceof WebAssembly.Memory ? mem : null;
+}
+
+function instantiate(backend: object): NativeKernelExports | null {
+  const memory = memoryOf(backend);
+  if (memory == null) {
+    lastError = "tfjs' WASM memory is not reachable";
+    return null;
+  }
+  const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+  const bytes = shared ? binaries.shared : binaries.plain;
+  if (bytes == null) {
+    lastError = `no ${shared ? 'shared-memory' : 'single-thread'} build of the kernels was given`;
+    return null;
+  }
+  try {
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
+    const ex = instance.exports;
+    for (const name of EXPORT_NAMES) {
+      if (typeof ex[name] !== 'function') throw new Error(`the module lacks ${name}`);
+    }
+    return ex as unknown as NativeKernelExports;
+  } catch (e) {
+    lastError = e instanceof Error ? e.message : String(e);
+    return null;
+  }
+}
+
+/** The kernels bound to `backend`'s memory (a tfjs BackendWasm), or null when unavailable. */
+export function nativeKernels(backend: object): NativeKernelExports | null {
+  const got = instances.get(backend);
+  if (got !== undefined && (got.k !== null || got.generation === generation)) return got.k;
+  const k = instantiate(backend);
+  instances.set(backend, { k, generation });
+  return k;
+}
+
+/** Why the last instantiation failed ('' when none did): for diagnostics and tests. */
+export function nativeKernelsError(): string {
+  return lastError;
+}
