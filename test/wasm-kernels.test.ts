@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initNodeBackend } from '../engine/backend/node-backend';
 import { registerWasmTrainingKernels, WASM_FASTER_KERNEL_NAMES, WASM_NATIVE_KERNEL_NAMES, WASM_TRAINING_KERNEL_NAMES } from '../engine/backend/wasm-kernels';
 import { selectBackend, type BackendCapabilities } from '../engine/backend/select';
+import { nativeKernels, setNativeKernelsEnabled } from '../engine/backend/native-kernels';
 
 type Arr = { shape: number[]; data: Float32Array };
 type Fn = (...xs: tf.Tensor[]) => tf.Tensor;
@@ -108,15 +109,32 @@ describe('Conv2DBackpropFilter (and input) on wasm matches cpu', () => {
     ['explicit asymmetric padding', [2, 6, 7, 2], [3, 3, 2, 2], 1, [[0, 0], [1, 2], [0, 1], [0, 0]]],
     ['1x1 conv, 1 input channel, batch 1', [1, 5, 5, 1], [1, 1, 1, 6], 1, 'valid'],
     ['28x28 image, 16 filters (the bench CNN first layer)', [4, 28, 28, 1], [3, 3, 1, 16], 1, 'same'],
+    // The C kernel's tiles: 4 input × 8 output channels, their 4-wide and scalar tails.
+    ['16 → 32 channels (full 4×8 tiles)', [3, 9, 9, 16], [3, 3, 16, 32], 1, 'same'],
+    ['5 → 13 channels (every tail)', [2, 7, 7, 5], [3, 3, 5, 13], 2, 'same'],
+    ['6 → 6 channels, 2x2 valid', [2, 6, 5, 6], [2, 2, 6, 6], 1, 'valid'],
+    ['filter larger than the padded reach of some taps', [1, 3, 3, 4], [5, 5, 4, 8], 2, 'same'],
   ];
-  for (const [name, xs, fs, strides, pad] of cases) {
-    it(name, async () => {
-      await compare(
-        (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, strides, pad),
-        [rand(xs, 1), rand(fs, 2)],
-      );
-    });
+  for (const native of [true, false]) {
+    for (const [name, xs, fs, strides, pad] of cases) {
+      it(`${name}${native ? '' : ' (without the C kernels)'}`, async () => {
+        setNativeKernelsEnabled(native);
+        try {
+          await compare(
+            (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, strides, pad),
+            [rand(xs, 1), rand(fs, 2)],
+          );
+        } finally {
+          setNativeKernelsEnabled(true);
+        }
+      });
+    }
   }
+
+  it('runs the C kernel when it is loaded', async () => {
+    await tf.setBackend('wasm');
+    expect(nativeKernels(tf.backend())).not.toBeNull();
+  });
 
   it('conv1d (through conv2d), stride 2, same', async () => {
     await compare((x, w) => tf.conv1d(x as tf.Tensor3D, w as tf.Tensor3D, 2, 'same'), [rand([2, 13, 3], 3), rand([3, 3, 4], 4)]);

@@ -26,9 +26,10 @@ export interface NativeKernelBinaries {
 export interface NativeKernelExports {
   bn_train_forward(x: number, y: number, mean: number, variance: number, scale: number, offset: number, acc: number, coef: number, rows: number, channels: number, eps: number): void;
   bn_train_backward(dy: number, x: number, mean: number, variance: number, scale: number, gmean: number, gvar: number, dx: number, dscale: number, doffset: number, acc: number, coef: number, rows: number, channels: number, eps: number): void;
+  conv2d_backprop_filter(x: number, dy: number, dw: number, N: number, H: number, W: number, Ci: number, Ho: number, Wo: number, Co: number, Fh: number, Fw: number, sh: number, sw: number, pt: number, pl: number): void;
 }
 
-const EXPORT_NAMES: ReadonlyArray<keyof NativeKernelExports> = ['bn_train_forward', 'bn_train_backward'];
+const EXPORT_NAMES: ReadonlyArray<keyof NativeKernelExports> = ['bn_train_forward', 'bn_train_backward', 'conv2d_backprop_filter'];
 
 let binaries: NativeKernelBinaries = {};
 /** Bumped by every setNativeKernelBinaries, so that a failure for want of bytes is retried. */
@@ -100,8 +101,19 @@ function instantiate(backend: object): NativeKernelExports | null {
   }
 }
 
-/** The kernels bound to `backend`'s memory (a tfjs BackendWasm), or null when unavailable. */
+let enabled = true;
+
+/**
+ * Turns the C kernels off (or back on) for this process: every kernel then runs its fallback
+ * (tfjs' own code or a JS loop). For benches' before/after rows and the fallbacks' tests.
+ */
+export function setNativeKernelsEnabled(on: boolean): void {
+  enabled = on;
+}
+
+/** The kernels bound to `backend`'s memory (a tfjs BackendWasm), or null when unavailable or turned off. */
 export function nativeKernels(backend: object): NativeKernelExports | null {
+  if (!enabled) return null;
   const got = instances.get(backend);
   if (got !== undefined && (got.k !== null || got.generation === generation)) return got.k;
   const k = instantiate(backend);

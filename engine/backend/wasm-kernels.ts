@@ -23,7 +23,7 @@
  */
 import type * as tfTypes from '@tensorflow/tfjs';
 import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, registerBatchNormTrain, type TfBatchNormApi } from './batch-norm-train';
-import { setNativeKernelBinaries, type NativeKernelBinaries } from './native-kernels';
+import { nativeKernels, setNativeKernelBinaries, type NativeKernelBinaries } from './native-kernels';
 
 type TensorInfo = tfTypes.TensorInfo;
 type KernelFunc = tfTypes.KernelFunc;
@@ -130,6 +130,14 @@ function conv2DBackpropFilter(tf: TfKernelApi): KernelFunc {
     const [N, H, W, Ci] = x.shape;
     const [, Ho, Wo, Co] = dy.shape;
     const { filterHeight: Fh, filterWidth: Fw, strideHeight: sh, strideWidth: sw } = info;
+    const k = x.dtype === 'float32' && dy.dtype === 'float32' ? nativeKernels(backend as object) : null;
+    if (k != null) {
+      // FusionLab's C kernel (native/conv_filter.c): register tiles over the positions, no packing.
+      const b = backend as unknown as WasmBackendLike;
+      const out = b.makeOutput([Fh, Fw, Ci, Co], 'float32');
+      k.conv2d_backprop_filter(heapOffset(b, x), heapOffset(b, dy), heapOffset(b, out), N, H, W, Ci, Ho, Wo, Co, Fh, Fw, sh, sw, info.padInfo.top, info.padInfo.left);
+      return out;
+    }
     const [pt, pb, cropH] = padOrCrop(H, info.padInfo.top, (Ho - 1) * sh + Fh);
     const [pl, pr, cropW] = padOrCrop(W, info.padInfo.left, (Wo - 1) * sw + Fw);
     return withScope(tf, backend, (s) => {
