@@ -88,7 +88,10 @@ test('main-thread fallback (?worker=off): trains on the page, says so, the canva
 test('WebGL context lost on the page (?worker=off) in the first epoch: restarts on WASM from the starting weights', async ({ page, open }) => {
   await open('?worker=off');
   await openPanel(page, 'train');
-  await backendInfo(page, /on the page/, 'the page session');
+  const first = await backendInfo(page, /on the page/, 'the page session');
+  console.log(`  first backend on the page: ${first}`);
+  // On the page too (a synchronous compile on the main thread), FusionLab's C kernels load.
+  if (/^WASM/.test(first)) assert(/FusionLab SIMD kernels loaded/.test(first), `the C kernels load on the page: ${first}`);
   await page.getByTestId('train-backend').selectOption('webgl');
   const info = await backendInfo(page, /^WebGL · on the page/, 'WebGL running on the page');
   console.log(`  backend: ${info}`);

@@ -24,6 +24,8 @@ test('train the demo: charts move, Stop and Resume, the canvas stays responsive,
   }, 'the backend report', 60_000);
   assert(/WASM|WebGL|CPU|WebGPU/.test(info), `backend named: ${info}`);
   console.log(`  backend: ${info}`);
+  // On WASM, FusionLab's C kernels (engine/backend/native) load in the worker (its shared-memory build when threaded).
+  if (/^WASM/.test(info)) assert(/FusionLab SIMD kernels loaded/.test(info), `the C kernels load: ${info}`);
 
   await page.getByTestId('train-epochs').fill('8');
   await page.getByTestId('btn-train').click();
