@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initNodeBackend } from '../engine/backend/node-backend';
 import { registerWasmTrainingKernels, WASM_FASTER_KERNEL_NAMES, WASM_NATIVE_KERNEL_NAMES, WASM_TRAINING_KERNEL_NAMES } from '../engine/backend/wasm-kernels';
 import { selectBackend, type BackendCapabilities } from '../engine/backend/select';
-import { nativeKernels, setNativeKernelsEnabled } from '../engine/backend/native-kernels';
+import { nativeKernels, nativeKernelsError, setNativeKernelsEnabled } from '../engine/backend/native-kernels';
 
 type Arr = { shape: number[]; data: Float32Array };
 type Fn = (...xs: tf.Tensor[]) => tf.Tensor;
@@ -208,6 +208,11 @@ describe('depthwise pair on wasm matches cpu', () => {
 });
 
 describe('faster replacements of native wasm kernels match cpu', () => {
+  // MaxPoolGrad runs FusionLab's C kernel (native/max_pool.c) when the module is loaded: these cases test that path.
+  it('has the native kernels loaded (MaxPoolGrad in C)', async () => {
+    await tf.setBackend('wasm');
+    expect(nativeKernels(tf.backend()), nativeKernelsError()).not.toBeNull();
+  });
   it('MaxPoolGrad 2x2/2 valid, odd size (crop), with ties (repeated values and zeros)', async () => {
     const x = rand([2, 7, 9, 3], 51);
     for (let i = 0; i < x.data.length; i += 3) x.data[i] = Math.round(x.data[i] * 2) / 2; // many exact ties
@@ -235,6 +240,119 @@ describe('faster replacements of native wasm kernels match cpu', () => {
   });
   it('MaxPoolGrad after relu (all-zero windows) as in a conv layer', async () => {
     await compare((t) => tf.maxPool(tf.relu(t as tf.Tensor4D), 2, 2, 'valid'), [rand([2, 8, 8, 4], 55)]);
+  });
+  // The C kernel runs four channels per SIMD step and the rest in a scalar tail.
+  it('MaxPoolGrad with C not a multiple of 4 (1, 3, 5, 7), 2x2/2 and 3x3/2', async () => {
+    for (const [C, seed] of [[1, 101], [3, 102], [5, 103], [7, 104]]) {
+      await compare((t) => tf.maxPool(t as tf.Tensor4D, 2, 2, 'valid'), [rand([2, 9, 8, C], seed)]);
+      await compare((t) => tf.maxPool(t as tf.Tensor4D, 3, 2, 'same'), [rand([2, 7, 8, C], seed + 10)]);
+    }
+  });
+  it('MaxPoolGrad 3x3/1 same (overlapping windows accumulate), C = 8 and 6, with ties', async () => {
+    await compare((t) => tf.maxPool(t as tf.Tensor4D, 3, 1, 'same'), [rand([2, 7, 6, 8], 105)]);
+    const x = rand([2, 6, 7, 6], 106);
+    for (let i = 0; i < x.data.length; i++) x.data[i] = Math.round(x.data[i] * 2) / 2; // ties everywhere
+    await compare((t) => tf.maxPool(t as tf.Tensor4D, 3, 1, 'same'), [x]);
+  });
+  it('MaxPoolGrad stride 2 with padding (2x2 and 3x3 same on odd sizes, all-negative), C = 4 and 8', async () => {
+    const neg = (a: Arr) => ({ ...a, data: a.data.map((v) => -1 - Math.abs(v)) });
+    await compare((t) => tf.maxPool(t as tf.Tensor4D, 2, 2, 'same'), [neg(rand([2, 7, 9, 4], 107))]);
+    await compare((t) => tf.maxPool(t as tf.Tensor4D, 3, 2, 'same'), [neg(rand([2, 9, 7, 8], 108))]);
+    await compare((t) => tf.maxPool(t as tf.Tensor4D, 3, 2, 'same'), [rand([1, 10, 10, 4], 109)]);
+  });
+  it('MaxPoolGrad ties: whole windows equal go to their first tap (2x2/2 tiled and 3x3/2 general)', async () => {
+    const x = { shape: [2, 6, 6, 5], data: new Float32Array(2 * 6 * 6 * 5).fill(0.25) };
+    await compare((t) => tf.maxPool(t as tf.Tensor4D, 2, 2, 'valid'), [x]);
+    await compare((t) => tf.maxPool(t as tf.Tensor4D, 3, 2, 'same'), [x]);
+    await compare((t) => tf.maxPool(t as tf.Tensor4D, 2, 3, 'valid'), [x]); // gaps between windows
+  });
+  it('MaxPoolGrad: the C kernel equals the JS fallback bit for bit, NaN, ±∞ and −0 included', async () => {
+    const x = rand([2, 9, 10, 7], 110);
+    // NaN and −∞ never win (strict >); windows of only NaN/−∞ pass no gradient.
+    for (let i = 0; i < x.data.length; i += 5) x.data[i] = NaN;
+    for (let i = 2; i < x.data.length; i += 11) x.data[i] = -Infinity;
+    for (let i = 3; i < x.data.length; i += 13) x.data[i] = Infinity;
+    // The first 2x2 window of every image holds only NaN and −∞.
+    for (let n = 0; n < 2; n++) for (let h = 0; h < 2; h++) for (let i = 0; i < 2 * 7; i++) x.data[((n * 9 + h) * 10) * 7 + i] = (h + i) % 2 === 0 ? NaN : -Infinity;
+    const cases: tf.MaxPoolGradAttrs[] = [
+      { filterSize: 2, strides: 2, pad: 'valid' },
+      { filterSize: 3, strides: 1, pad: 'same' },
+      { filterSize: 3, strides: 2, pad: 'same' },
+      { filterSize: [2, 3], strides: [2, 2], pad: 1 },
+      { filterSize: 3, strides: 3, pad: 'valid', dimRoundingMode: 'ceil' },
+    ];
+    for (const attrs of cases) {
+      const info = tf.backend_util.computePool2DInfo(x.shape as [number, number, number, number], attrs.filterSize, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
+      const dy = rand(info.outShape, 111);
+      for (let i = 4; i < dy.data.length; i += 9) dy.data[i] = -0; // 0 + (−0) is +0 in the JS loop
+      for (let i = 6; i < dy.data.length; i += 13) dy.data[i] = NaN;
+      // MaxPoolGrad reads only dy and input; the output is an unused input of the kernel.
+      const run = async (native: boolean) => {
+        setNativeKernelsEnabled(native);
+        try {
+          return await kernelOn('wasm', 'MaxPoolGrad', { dy, input: x, output: dy }, attrs);
+        } finally {
+          setNativeKernelsEnabled(true);
+        }
+      };
+      const show = (v: number) => (Object.is(v, -0) ? '-0' : String(v));
+      const c = await run(true);
+      const js = await run(false);
+      expect(c.length).toBe(js.length);
+      for (let i = 0; i < js.length; i++) if (!Object.is(c[i], js[i])) throw new Error(`${JSON.stringify(attrs)} element ${i}: C ${show(c[i])} vs JS ${show(js[i])}`);
+      expect(js.some((v) => v !== 0)).toBe(true);
+    }
+  });
+  // MaxPoolGrad has no dilation attribute (tfjs pools with dilation 1), but max_pool_grad takes one: called directly.
+  it('max_pool_grad with dilations and padding equals a reference loop (first maximum, strict >)', async () => {
+    await tf.setBackend('wasm');
+    const backend = tf.backend() as unknown as { dataIdMap: { get(id: object): { memoryOffset: number } } };
+    const k = nativeKernels(tf.backend());
+    expect(k, nativeKernelsError()).not.toBeNull();
+    const [N, H, W, C] = [2, 9, 8, 6];
+    const x = rand([N, H, W, C], 115);
+    for (let i = 0; i < x.data.length; i += 3) x.data[i] = Math.round(x.data[i]); // ties
+    for (let i = 0; i < x.data.length; i += 17) x.data[i] = NaN;
+    for (const [kh, kw, sh, sw, dh, dw, top, left] of [[2, 2, 2, 2, 2, 2, 0, 0], [3, 2, 1, 2, 2, 3, 2, 1], [2, 3, 3, 1, 3, 2, 1, 2]]) {
+      const Ho = Math.floor((H + 2 * top - (dh * (kh - 1) + 1)) / sh) + 1;
+      const Wo = Math.floor((W + 2 * left - (dw * (kw - 1) + 1)) / sw) + 1;
+      const dy = rand([N, Ho, Wo, C], 116);
+      const want = new Float32Array(N * H * W * C);
+      for (let n = 0; n < N; n++) for (let ho = 0; ho < Ho; ho++) for (let wo = 0; wo < Wo; wo++) for (let c = 0; c < C; c++) {
+        let m = -Infinity;
+        let at = -1;
+        for (let p = 0; p < kh; p++) for (let q = 0; q < kw; q++) {
+          const h = ho * sh - top + p * dh;
+          const w = wo * sw - left + q * dw;
+          if (h < 0 || h >= H || w < 0 || w >= W) continue;
+          const i = ((n * H + h) * W + w) * C + c;
+          if (x.data[i] > m) {
+            m = x.data[i];
+            at = i;
+          }
+        }
+        if (at >= 0) want[at] += dy.data[((n * Ho + ho) * Wo + wo) * C + c];
+      }
+      const [xt, dyt, dxt] = [tf.tensor(x.data, x.shape), tf.tensor(dy.data, dy.shape), tf.fill([N, H, W, C], 7)];
+      const off = (t: tf.Tensor) => backend.dataIdMap.get(t.dataId).memoryOffset;
+      k?.max_pool_grad(off(xt), off(dyt), off(dxt), N, H, W, C, Ho, Wo, kh, kw, sh, sw, dh, dw, top, left);
+      expectClose(dxt.dataSync() as Float32Array, want, 1e-6);
+      expect(want.some((v) => v !== 0)).toBe(true);
+      tf.dispose([xt, dyt, dxt]);
+    }
+  });
+  it('MaxPoolGrad JS fallback (native kernels off) still matches cpu', async () => {
+    setNativeKernelsEnabled(false);
+    try {
+      await tf.setBackend('wasm');
+      expect(nativeKernels(tf.backend())).toBeNull();
+      await compare((t) => tf.maxPool(t as tf.Tensor4D, 2, 2, 'valid'), [rand([2, 7, 9, 5], 112)]);
+      await compare((t) => tf.maxPool(t as tf.Tensor4D, 3, 1, 'same'), [rand([2, 6, 6, 3], 113)]);
+      const neg = rand([2, 7, 7, 4], 114);
+      await compare((t) => tf.maxPool(t as tf.Tensor4D, 3, 2, 'same'), [{ ...neg, data: neg.data.map((v) => -1 - Math.abs(v)) }]);
+    } finally {
+      setNativeKernelsEnabled(true);
+    }
   });
   it('BatchMatMul with every transpose combination (2-D and batched 3-D)', async () => {
     for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {

@@ -3,8 +3,8 @@
  * fusionlab-kernels.wasm and fusionlab-kernels-shared.wasm) attached to tfjs' WASM backend.
  *
  * Why: the training step's hottest loops that XNNPACK does not cover (the batch-norm forward and
- * gradient) ran as JS loops over the heap or as a dozen element-wise kernels; compiled with SIMD
- * they run several times faster, and one call replaces the dozen. The modules import tfjs' own
+ * gradient, the max-pool gradient) ran as JS loops over the heap or as a dozen element-wise
+ * kernels; compiled with SIMD they run several times faster, and one call replaces the dozen. The modules import tfjs' own
  * `WebAssembly.Memory`, so they read and write tensors where they lie: no copy.
  *
  * The caller (Node: node-backend.ts reads the files; browser: the bundler's URLs, fetched) gives
@@ -27,9 +27,11 @@ export interface NativeKernelExports {
   bn_train_forward(x: number, y: number, mean: number, variance: number, scale: number, offset: number, acc: number, coef: number, rows: number, channels: number, eps: number): void;
   bn_train_backward(dy: number, x: number, mean: number, variance: number, scale: number, gmean: number, gvar: number, dx: number, dscale: number, doffset: number, acc: number, coef: number, rows: number, channels: number, eps: number): void;
   conv2d_backprop_filter(x: number, dy: number, dw: number, N: number, H: number, W: number, Ci: number, Ho: number, Wo: number, Co: number, Fh: number, Fw: number, sh: number, sw: number, pt: number, pl: number): void;
+  /** native/max_pool.c: NHWC dx of a max pool (window kh×kw, strides, dilations, padding before). */
+  max_pool_grad(x: number, dy: number, dx: number, n: number, h: number, w: number, c: number, ho: number, wo: number, kh: number, kw: number, sh: number, sw: number, dh: number, dw: number, top: number, left: number): void;
 }
 
-const EXPORT_NAMES: ReadonlyArray<keyof NativeKernelExports> = ['bn_train_forward', 'bn_train_backward', 'conv2d_backprop_filter'];
+const EXPORT_NAMES: ReadonlyArray<keyof NativeKernelExports> = ['bn_train_forward', 'bn_train_backward', 'conv2d_backprop_filter', 'max_pool_grad'];
 
 let binaries: NativeKernelBinaries = {};
 /** Bumped by every setNativeKernelBinaries, so that a failure for want of bytes is retried. */
@@ -37,6 +39,8 @@ let generation = 0;
 /** Per backend instance: its instance's exports, or null when it could not be made (with the bytes of `generation`). */
 const instances = new WeakMap<object, { k: NativeKernelExports | null; generation: number }>();
 let lastError = '';
+/** Off: every caller takes its fallback (tests and benches of the fallback paths). */
+let enabled = true;
 
 /** File names of the two builds (native/build.sh). */
 export const NATIVE_KERNEL_FILES = { plain: 'fusionlab-kernels.wasm', shared: 'fusionlab-kernels-shared.wasm' } as const;
@@ -101,11 +105,10 @@ function instantiate(backend: object): NativeKernelExports | null {
   }
 }
 
-let enabled = true;
-
 /**
- * Turns the C kernels off (or back on) for this process: every kernel then runs its fallback
- * (tfjs' own code or a JS loop). For benches' before/after rows and the fallbacks' tests.
+ * Turns the native kernels off (`false`: {@link nativeKernels} answers null, so every caller
+ * runs its fallback) or back on. For tests and benches that compare the two paths; a fused
+ * batch-norm kernel already on a model's tape throws while they are off.
  */
 export function setNativeKernelsEnabled(on: boolean): void {
   enabled = on;

@@ -10,7 +10,7 @@
 # corrupting tfjs' heap; the check below refuses a build that has data or reads the stack pointer.
 #
 # Needs clang and lld (Debian: apt-get install -y clang lld); wabt's wasm-objdump for the check.
-# The built .wasm files are committed; test/native-kernels.test.ts rebuilds and compares them
+# The built .wasm files are committed; test/batch-norm-train.test.ts rebuilds and compares them
 # when clang is present.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
