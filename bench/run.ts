@@ -12,6 +12,7 @@ const ALL: { name: string; what: string }[] = [
   { name: 'video', what: 'audio + video template training speed on WASM: TimeDistributed loop vs frames folded into the batch' },
   { name: 'train', what: 'AV-MNIST training: compiled vs hand-written, loop vs model.fit, frozen cache, PyTorch, WASM vs WebGL in Chromium' },
   { name: 'kernels', what: 'per-kernel profile (tf.profile) of the WASM training step: AV-MNIST, text + tabular, audio + video' },
+  { name: 'max-pool-grad', what: "MaxPoolGrad per call on WASM: FusionLab's C kernel vs the JS fallback loop" },
   { name: 'data-browser', what: 'decode + featurise throughput on AV-MNIST, headless Chromium and Node' },
   { name: 'photo-ingest', what: 'full-size photo JPEGs (and small PNGs) decoded + featurised in Node: sharp with a size hint vs jpeg-js and pngjs' },
   { name: 'backend-browser', what: 'WASM vs WebGL training speed in headless Chromium' },
