@@ -192,18 +192,21 @@ describe('the batchNorm layer', () => {
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const nativeDir = path.join(here, '../engine/backend/native');
-const hasClang = (() => {
+/** The clang version that built the committed modules (their "producers" section names it). */
+// The section holds the name ("Debian clang") and the version ("14.0.6") as length-prefixed strings.
+const builtWith = /clang[\s\S]([\d.]+)/.exec(readFileSync(path.join(nativeDir, 'fusionlab-kernels.wasm')).toString('latin1'))?.[1] ?? '';
+/** The local clang's version when it and wasm-ld are installed: another version may compile other bytes. */
+const localClang = (() => {
   try {
-    execFileSync('clang', ['--version'], { stdio: 'ignore' });
     execFileSync('wasm-ld', ['--version'], { stdio: 'ignore' });
-    return true;
+    return /clang version ([\d.]+)/.exec(execFileSync('clang', ['--version'], { encoding: 'utf8' }))?.[1] ?? '';
   } catch {
-    return false;
+    return '';
   }
 })();
 
 describe('the committed native builds', () => {
-  it.skipIf(!hasClang)('are what native/build.sh makes from the C sources', () => {
+  it.skipIf(localClang === '' || localClang !== builtWith)(`are what native/build.sh makes from the C sources (with clang ${builtWith})`, () => {
     const out = mkdtempSync(path.join(tmpdir(), 'fl-native-'));
     try {
       execFileSync('sh', [path.join(nativeDir, 'build.sh'), out], { stdio: 'pipe' });
