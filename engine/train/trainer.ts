@@ -10,6 +10,7 @@
  * validation pass accumulates its sums on the backend and reads them once per epoch.
  */
 import type * as tfTypes from '@tensorflow/tfjs';
+import { createAdamOptimizer } from '../backend/adam-update';
 import { createRng, hashString, type Rng } from '../data/rng';
 import { sizeOf } from '../spec';
 import { batchTensor, buildAugmenters, permutation, type Augmenter } from './batches';
@@ -235,7 +236,8 @@ export class Trainer {
     const c = this.config;
     switch (c.optimizer) {
       case 'adam':
-        return tf.train.adam(c.learningRate);
+        // tf.train.adam's optimizer, with its update as one kernel per variable on wasm.
+        return createAdamOptimizer(tf, c.learningRate);
       case 'sgd':
         return c.momentum > 0 ? tf.train.momentum(c.learningRate, c.momentum) : tf.train.sgd(c.learningRate);
       case 'rmsprop':
