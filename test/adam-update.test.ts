@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initNodeBackend } from '../engine/backend/node-backend';
-import { ADAM_UPDATE_KERNEL, adamUpdateUsesSimd, createAdamOptimizer, setAdamUpdateSimd } from '../engine/backend/adam-update';
+import { ADAM_UPDATE_KERNEL, adamLoopFor, adamUpdateUsesSimd, createAdamOptimizer, setAdamUpdateSimd } from '../engine/backend/adam-update';
 import { compileGraph } from '../engine/compile';
 import { createTrainer } from '../engine/train';
 import { toyRegistry } from './fixtures/toy-nodes';
@@ -153,6 +153,32 @@ describe.each([['WASM SIMD loop', true], ['JS loop', false]] as const)('fused Ad
     });
     opt.dispose();
     tf.dispose([...vars, ...grads.map((x) => x.tensor)]);
+  });
+});
+
+describe('the WASM SIMD loop on its own', () => {
+  it('compiles against plain and shared memory (as in the threaded build) and computes one step, tail included', () => {
+    for (const memory of [new WebAssembly.Memory({ initial: 1 }), new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true })]) {
+      const loop = adamLoopFor(memory);
+      expect(loop).not.toBeNull();
+      const n = 7;
+      const f = new Float32Array(memory.buffer, 0, 7 * 8);
+      const [x, g] = [f.subarray(0, 8), f.subarray(8, 16)];
+      for (let i = 0; i < n; i++) {
+        x[i] = i;
+        g[i] = i % 2 === 0 ? 0.5 : -2;
+      }
+      f[32 + n] = 12345; // just past the output's end: must stay untouched
+      // m = v = 0, first step (β^t = β): m' = 0.1·g, v' = 0.001·g², x' = x − lr·g/(|g| + ε).
+      loop?.(0, 32, 64, 96, 128, 160, 192, n, 0.9, 0.999, Math.fround(1 - 0.9), Math.fround(1 - 0.999), Math.fround(1 - 0.9), Math.fround(1 - 0.999), 1e-7, -0.01);
+      const [ox, om, ov] = [f.subarray(32, 40), f.subarray(40, 48), f.subarray(48, 56)];
+      for (let i = 0; i < n; i++) {
+        expect(om[i]).toBeCloseTo(0.1 * g[i], 6);
+        expect(ov[i]).toBeCloseTo(0.001 * g[i] * g[i], 6);
+        expect(ox[i]).toBeCloseTo(x[i] - 0.01 * Math.sign(g[i]), 5);
+      }
+      expect(ox[n]).toBe(12345);
+    }
   });
 });
 

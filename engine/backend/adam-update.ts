@@ -63,7 +63,7 @@ function heapF32(b: WasmBackendLike, t: TensorInfo): Float32Array {
 // element, slower than tfjs's 14 native passes for a large variable).
 
 /** (x, g, m, v, outX, outM, outV: byte offsets; n; β1, β2, 1−β1, 1−β2, 1−β1^t, 1−β2^t, ε, −lr). */
-type AdamLoop = (x: number, g: number, m: number, v: number, ox: number, om: number, ov: number, n: number,
+export type AdamLoop = (x: number, g: number, m: number, v: number, ox: number, om: number, ov: number, n: number,
   b1: number, b2: number, c1: number, c2: number, d1: number, d2: number, eps: number, negLr: number) => void;
 
 /** Unsigned LEB128. */
@@ -154,11 +154,11 @@ function wasmMemoryOf(b: WasmBackendLike): WebAssembly.Memory | null {
 let simdEnabled = true;
 const loops = new WeakMap<WebAssembly.Memory, AdamLoop | null>();
 
-/** The SIMD loop bound to the backend's memory, or null (no SIMD, unknown memory layout, or turned off). */
-function simdLoop(b: WasmBackendLike): AdamLoop | null {
-  if (!simdEnabled || typeof WebAssembly === 'undefined') return null;
-  const memory = wasmMemoryOf(b);
-  if (memory == null) return null;
+/**
+ * The Adam loop compiled against `memory` (plain or shared, as tfjs's single-thread or threaded
+ * build has it), or null where WASM SIMD is missing. Exported for tests; arguments as AdamLoop.
+ */
+export function adamLoopFor(memory: WebAssembly.Memory): AdamLoop | null {
   if (loops.has(memory)) return loops.get(memory) ?? null;
   let loop: AdamLoop | null = null;
   try {
@@ -170,6 +170,13 @@ function simdLoop(b: WasmBackendLike): AdamLoop | null {
   }
   loops.set(memory, loop);
   return loop;
+}
+
+/** The SIMD loop bound to the backend's memory, or null (no SIMD, unknown memory layout, or turned off). */
+function simdLoop(b: WasmBackendLike): AdamLoop | null {
+  if (!simdEnabled || typeof WebAssembly === 'undefined') return null;
+  const memory = wasmMemoryOf(b);
+  return memory == null ? null : adamLoopFor(memory);
 }
 
 /**
