@@ -2,16 +2,20 @@
  * Adam as one kernel per variable on the 'wasm' backend.
  *
  * tfjs's AdamOptimizer updates every variable with ~14 element-wise kernels (mul, add, square,
- * div, sqrt…) plus ~7 scalar uploads; on WASM each kernel costs ~0.15 ms of JS dispatch, which
- * for a model of 20–30 variables is more than the arithmetic. `createAdamOptimizer` returns a
- * subclass of tfjs's own AdamOptimizer (same class name 'Adam', same moments `<name>/m` and
- * `<name>/v`, same beta-power accumulators, getWeights/setWeights/getConfig untouched) whose
- * `applyGradients` runs the kernel `FusionLabAdamUpdate` once per variable when the active backend
- * is 'wasm': a loop over views of the WASM heap (no copy, no readSync) that writes the new
- * variable and both moments to three fresh outputs, which then replace the old values by
- * `assign`, as tfjs does. Every intermediate is rounded to float32 in tfjs's order of operations
- * (`Math.fround`), so the result is the one tfjs's op-by-op update gives. On any other backend
+ * div, sqrt…) plus ~7 scalar uploads: ~0.38 ms of JS per variable on WASM, more than the
+ * arithmetic for all but the largest variables. `createAdamOptimizer` returns a subclass of
+ * tfjs's own AdamOptimizer (same class name 'Adam', same moments `<name>/m` and `<name>/v`, same
+ * beta-power accumulators, getWeights/setWeights/getConfig untouched) whose `applyGradients`
+ * runs the kernel `FusionLabAdamUpdate` once per variable when the active backend is 'wasm'. The
+ * kernel writes the new variable and both moments to three fresh outputs, which then replace the
+ * old values by `assign`, as tfjs does; its loop is a hand-assembled WASM SIMD function (f32x4)
+ * on the backend's own memory (no copy, no readSync), or, where WASM SIMD is missing, a JS loop
+ * over views of the heap with one `Math.fround` per op. Both follow tfjs's order of operations
+ * in float32, so the result is bit-identical to tfjs's op-by-op update. On any other backend
  * (cpu, webgl, webgpu) and for non-float32 variables it is tfjs's applyGradients unchanged.
+ *
+ * Measured on AV-MNIST's 18 variables (357 K parameters): 6.40 → 1.75 ms of CPU per step, 256 →
+ * 20 kernels (engine/backend/README.md).
  *
  * Pure TypeScript, no Node or DOM imports; `tf` comes in as an argument.
  */
