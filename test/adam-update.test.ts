@@ -7,7 +7,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initNodeBackend } from '../engine/backend/node-backend';
-import { ADAM_UPDATE_KERNEL, adamLoopFor, adamUpdateUsesSimd, createAdamOptimizer, setAdamUpdateSimd } from '../engine/backend/adam-update';
+import { ADAM_UPDATE_KERNEL, adamUpdateUsesSimd, createAdamOptimizer } from '../engine/backend/adam-update';
+import { nativeKernelBinaries } from '../engine/backend/node-backend';
+import { setNativeKernelsEnabled, type NativeKernelExports } from '../engine/backend/native-kernels';
 import { compileGraph } from '../engine/compile';
 import { createTrainer } from '../engine/train';
 import { toyRegistry } from './fixtures/toy-nodes';
@@ -112,13 +114,13 @@ beforeAll(async () => {
   await initNodeBackend('wasm');
 });
 
-describe.each([['WASM SIMD loop', true], ['JS loop', false]] as const)('fused Adam on wasm (%s) matches tfjs Adam', (_, simd) => {
+describe.each([['C loop (native/adam.c)', true], ['JS loop', false]] as const)('fused Adam on wasm (%s) matches tfjs Adam', (_, simd) => {
   beforeAll(async () => {
-    setAdamUpdateSimd(simd);
+    setNativeKernelsEnabled(simd);
     await tf.setBackend('wasm');
-    expect(adamUpdateUsesSimd(tf.backend())).toBe(simd); // Node 20 has WASM SIMD
+    expect(adamUpdateUsesSimd(tf.backend())).toBe(simd);
   });
-  afterAll(() => setAdamUpdateSimd(true));
+  afterAll(() => setNativeKernelsEnabled(true));
 
   it('against tfjs on the cpu backend: variables and both moments over 6 steps (array and map gradients)', async () => {
     const want = await run('cpu', () => tf.train.adam(LR), 6);
@@ -156,11 +158,17 @@ describe.each([['WASM SIMD loop', true], ['JS loop', false]] as const)('fused Ad
   });
 });
 
-describe('the WASM SIMD loop on its own', () => {
-  it('compiles against plain and shared memory (as in the threaded build) and computes one step, tail included', () => {
-    for (const memory of [new WebAssembly.Memory({ initial: 1 }), new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true })]) {
-      const loop = adamLoopFor(memory);
-      expect(loop).not.toBeNull();
+describe('the C loop on its own', () => {
+  it('runs in both builds, on plain and on shared memory (as in the threaded build), one step, tail included', () => {
+    const bins = nativeKernelBinaries();
+    const builds: Array<[BufferSource | undefined, WebAssembly.Memory]> = [
+      [bins.plain, new WebAssembly.Memory({ initial: 1 })],
+      [bins.shared, new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true })],
+    ];
+    for (const [bytes, memory] of builds) {
+      expect(bytes).toBeDefined();
+      const ex = new WebAssembly.Instance(new WebAssembly.Module(bytes as BufferSource), { env: { memory } }).exports as unknown as NativeKernelExports;
+      const loop = ex.adam_update;
       const n = 7;
       const f = new Float32Array(memory.buffer, 0, 7 * 8);
       const [x, g] = [f.subarray(0, 8), f.subarray(8, 16)];

@@ -8,9 +8,9 @@
  * beta-power accumulators, getWeights/setWeights/getConfig untouched) whose `applyGradients`
  * runs the kernel `FusionLabAdamUpdate` once per variable when the active backend is 'wasm'. The
  * kernel writes the new variable and both moments to three fresh outputs, which then replace the
- * old values by `assign`, as tfjs does; its loop is a hand-assembled WASM SIMD function (f32x4)
- * on the backend's own memory (no copy, no readSync), or, where WASM SIMD is missing, a JS loop
- * over views of the heap with one `Math.fround` per op. Both follow tfjs's order of operations
+ * old values by `assign`, as tfjs does; its loop is FusionLab's C kernel (native/adam.c, SIMD,
+ * on the backend's own memory: no copy, no readSync), or, where that module is not loaded, a JS
+ * loop over views of the heap with one `Math.fround` per op. Both follow tfjs's order of operations
  * in float32, so the result is bit-identical to tfjs's op-by-op update. On any other backend
  * (cpu, webgl, webgpu) and for non-float32 variables it is tfjs's applyGradients unchanged.
  *
@@ -20,6 +20,7 @@
  * Pure TypeScript, no Node or DOM imports; `tf` comes in as an argument.
  */
 import type * as tfTypes from '@tensorflow/tfjs';
+import { nativeKernels, type NativeKernelExports } from './native-kernels';
 
 type TF = typeof tfTypes;
 type TensorInfo = tfTypes.TensorInfo;
@@ -60,139 +61,12 @@ function heapF32(b: WasmBackendLike, t: TensorInfo): Float32Array {
   return new Float32Array(b.wasm.HEAPU8.buffer, d.memoryOffset, sizeOf(t.shape));
 }
 
-// ---------------------------------------------------------------------------------------------
-// The loop as a tiny hand-assembled WASM SIMD function on the backend's own memory: float32
-// ops are correctly rounded in WASM as in tfjs's kernels, so the result is bit-identical, and
-// f32x4 runs ~10x faster than the JS loop (whose float64 divisions and frounds cost ~15 ns per
-// element, slower than tfjs's 14 native passes for a large variable).
-
-/** (x, g, m, v, outX, outM, outV: byte offsets; n; β1, β2, 1−β1, 1−β2, 1−β1^t, 1−β2^t, ε, −lr). */
-export type AdamLoop = (x: number, g: number, m: number, v: number, ox: number, om: number, ov: number, n: number,
-  b1: number, b2: number, c1: number, c2: number, d1: number, d2: number, eps: number, negLr: number) => void;
-
-/** Unsigned LEB128. */
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (n !== 0);
-  return out;
+/** The C loop (native/adam.c) bound to the backend's memory, or null (module not loaded, or turned off). */
+function simdLoop(b: WasmBackendLike): NativeKernelExports['adam_update'] | null {
+  return nativeKernels(b)?.adam_update ?? null;
 }
 
-function section(id: number, body: number[]): number[] {
-  return [id, ...uleb(body.length), ...body];
-}
-
-/** The WASM module: imports env.memory (shared or not, as the backend's is), exports `adam`. */
-function adamModuleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
-  // Locals: params 0–15 (see AdamLoop), i32 i=16 end4=17 end=18, v128 splats 19–26, G=27 M=28 V=29, f32 g=30 m=31 v=32.
-  const get = (i: number) => [0x20, i];
-  const set = (i: number) => [0x21, i];
-  const simd = (op: number) => [0xfd, ...uleb(op)];
-  const [F4_SPLAT, F4_SQRT, F4_ADD, F4_MUL, F4_DIV, V_LOAD, V_STORE] = [0x13, 0xe3, 0xe4, 0xe6, 0xe7, 0x00, 0x0b];
-  const [F_SQRT, F_ADD, F_MUL, F_DIV, F_LOAD, F_STORE] = [0x91, 0x92, 0x94, 0x95, 0x2a, 0x38];
-  const I32_ADD = 0x6a;
-  const vload = (base: number) => [...get(base), ...get(16), I32_ADD, ...simd(V_LOAD), 2, 0];
-  const fload = (base: number) => [...get(base), ...get(16), I32_ADD, F_LOAD, 2, 0];
-  const addr = (base: number) => [...get(base), ...get(16), I32_ADD];
-  const v4 = (op: number) => simd(op);
-  /** One pass over [i, end) in steps of `step` bytes; `vec` chooses f32x4 or f32 ops and locals. */
-  const pass = (vec: boolean, endLocal: number, step: number): number[] => {
-    const load = vec ? vload : fload;
-    const [mul, add, div, sqrt] = vec ? [v4(F4_MUL), v4(F4_ADD), v4(F4_DIV), v4(F4_SQRT)] : [[F_MUL], [F_ADD], [F_DIV], [F_SQRT]];
-    const store = vec ? [...simd(V_STORE), 2, 0] : [F_STORE, 2, 0];
-    const k = (splat: number, scalar: number) => get(vec ? splat : scalar);
-    const [G, M, V] = vec ? [27, 28, 29] : [30, 31, 32];
-    return [
-      0x02, 0x40, 0x03, 0x40, // block loop
-      ...get(16), ...get(endLocal), 0x4f, 0x0d, 1, // i >= end → break
-      ...load(1), ...set(G),
-      ...load(2), ...k(19, 8), ...mul, ...get(G), ...k(21, 10), ...mul, ...add, ...set(M), // m·β1 + g·(1−β1)
-      ...load(3), ...k(20, 9), ...mul, ...get(G), ...get(G), ...mul, ...k(22, 11), ...mul, ...add, ...set(V), // v·β2 + g²·(1−β2)
-      ...addr(5), ...get(M), ...store,
-      ...addr(6), ...get(V), ...store,
-      ...addr(4),
-      ...get(M), ...k(23, 12), ...div, // m̂
-      ...get(V), ...k(24, 13), ...div, ...sqrt, ...k(25, 14), ...add, // √v̂ + ε
-      ...div, ...k(26, 15), ...mul, ...load(0), ...add, ...store, // ·(−lr) + x
-      ...get(16), 0x41, ...uleb(step), I32_ADD, ...set(16),
-      0x0c, 0, 0x0b, 0x0b, // br loop; end; end
-    ];
-  };
-  const splats: number[] = [];
-  for (let j = 0; j < 8; j++) splats.push(...get(8 + j), ...simd(F4_SPLAT), ...set(19 + j));
-  const body = [
-    3, 3, 0x7f, 11, 0x7b, 3, 0x7d, // locals: 3 i32, 11 v128, 3 f32
-    ...splats,
-    ...get(7), 0x41, 0x7c, 0x71, 0x41, 2, 0x74, ...set(17), // end4 = (n & −4) << 2
-    ...get(7), 0x41, 2, 0x74, ...set(18), // end = n << 2
-    ...pass(true, 17, 16),
-    ...pass(false, 18, 4),
-    0x0b,
-  ];
-  const type = [1, 0x60, 16, ...Array<number>(8).fill(0x7f), ...Array<number>(8).fill(0x7d), 0];
-  const name = (t: string) => [t.length, ...Array.from(t, (c) => c.charCodeAt(0))];
-  const limits = shared ? [0x03, 0, ...uleb(65536)] : [0x00, 0];
-  return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, type),
-    ...section(2, [1, ...name('env'), ...name('memory'), 0x02, ...limits]),
-    ...section(3, [1, 0]),
-    ...section(7, [1, ...name('adam'), 0x00, 0]),
-    ...section(10, [1, ...uleb(body.length), ...body]),
-  ]);
-}
-
-/** tfjs-backend-wasm's memory: exported by the single-thread build, `wasmMemory` in the threaded one. */
-function wasmMemoryOf(b: WasmBackendLike): WebAssembly.Memory | null {
-  const w = b.wasm as WasmBackendLike['wasm'] & { wasmMemory?: unknown; asm?: { memory?: unknown } };
-  for (const m of [w.wasmMemory, w.asm?.memory]) {
-    if (m instanceof WebAssembly.Memory && m.buffer === w.HEAPU8.buffer) return m;
-  }
-  return null;
-}
-
-let simdEnabled = true;
-const loops = new WeakMap<WebAssembly.Memory, AdamLoop | null>();
-
-/**
- * The Adam loop compiled against `memory` (plain or shared, as tfjs's single-thread or threaded
- * build has it), or null where WASM SIMD is missing. Exported for tests; arguments as AdamLoop.
- */
-export function adamLoopFor(memory: WebAssembly.Memory): AdamLoop | null {
-  if (loops.has(memory)) return loops.get(memory) ?? null;
-  let loop: AdamLoop | null = null;
-  try {
-    const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(adamModuleBytes(shared)), { env: { memory } });
-    loop = instance.exports.adam as AdamLoop;
-  } catch {
-    loop = null; // no WASM SIMD here (or a memory the import does not match): the JS loop instead
-  }
-  loops.set(memory, loop);
-  return loop;
-}
-
-/** The SIMD loop bound to the backend's memory, or null (no SIMD, unknown memory layout, or turned off). */
-function simdLoop(b: WasmBackendLike): AdamLoop | null {
-  if (!simdEnabled || typeof WebAssembly === 'undefined') return null;
-  const memory = wasmMemoryOf(b);
-  return memory == null ? null : adamLoopFor(memory);
-}
-
-/**
- * Turns the WASM SIMD loop of `FusionLabAdamUpdate` on (default) or off; off, it runs the same
- * update as a JS loop over heap views (also what runs where WASM SIMD is missing). For tests and
- * benches.
- */
-export function setAdamUpdateSimd(on: boolean): void {
-  simdEnabled = on;
-}
-
-/** True when `FusionLabAdamUpdate` runs its WASM SIMD loop on `backend` (a tfjs-backend-wasm instance), false for the JS loop. */
+/** True when `FusionLabAdamUpdate` runs FusionLab's C loop on `backend` (a tfjs-backend-wasm instance), false for the JS loop. */
 export function adamUpdateUsesSimd(backend: unknown): boolean {
   return simdLoop(backend as WasmBackendLike) != null;
 }

@@ -16,12 +16,14 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 out=${1:-$here}
 common="--target=wasm32 -O3 -msimd128 -nostdlib -ffreestanding -fno-builtin -Wall -Wextra -Werror
-  -Wl,--no-entry -Wl,--import-memory -Wl,--max-memory=4294967296 -Wl,-z,stack-size=0
+  -Wl,--no-entry -Wl,--import-memory -Wl,-z,stack-size=0
   -Wl,--stack-first -Wl,--strip-debug"
 # shellcheck disable=SC2086
 clang $common -o "$out/fusionlab-kernels.wasm" "$here"/*.c
+# A shared memory import must declare a maximum (tfjs' threaded build has 4 GiB); the plain one
+# declares none, so it accepts tfjs' memory whatever its limit.
 # shellcheck disable=SC2086
-clang $common -matomics -mbulk-memory -Wl,--shared-memory -o "$out/fusionlab-kernels-shared.wasm" "$here"/*.c
+clang $common -matomics -mbulk-memory -Wl,--shared-memory -Wl,--max-memory=4294967296 -o "$out/fusionlab-kernels-shared.wasm" "$here"/*.c
 if command -v wasm-objdump >/dev/null 2>&1; then
   for f in "$out/fusionlab-kernels.wasm" "$out/fusionlab-kernels-shared.wasm"; do
     if wasm-objdump -h "$f" | grep -q ' Data '; then echo "$f has a data segment" >&2; exit 1; fi
