@@ -256,6 +256,13 @@ export function conv2dParamFields(defaults: { filters: number; blocks: number; u
 // ---------------------------------------------------------------------------------------------
 // Batch normalisation with a fused training step on WASM.
 
+/** The class tfjs registered under `className` (tf.layers exports only factories), to subclass. */
+function registeredLayerClass<C>(tf: TF, className: string): C {
+  const entry = tf.serialization.SerializationMap.getMap().classNameMap[className] as unknown as [C, unknown] | undefined;
+  if (!entry) throw new Error(`tfjs has no ${className} class registered`);
+  return entry[0];
+}
+
 type BatchNormArgs = NonNullable<Parameters<TF['layers']['batchNormalization']>[0]>;
 /** The members of tfjs-layers' BatchNormalization read here (TypeScript declares them private). */
 interface BatchNormInternals {
@@ -286,9 +293,7 @@ const batchNormClasses = new WeakMap<TF, BatchNormClass>();
 function fusedBatchNormClass(tf: TF): BatchNormClass {
   let cls = batchNormClasses.get(tf);
   if (cls) return cls;
-  const entry = tf.serialization.SerializationMap.getMap().classNameMap.BatchNormalization as unknown as [BatchNormClass, unknown] | undefined;
-  if (!entry) throw new Error('tfjs has no BatchNormalization class registered');
-  const Base = entry[0];
+  const Base = registeredLayerClass<BatchNormClass>(tf, 'BatchNormalization');
   class FusedBatchNormalization extends Base {
     // No static className: the inherited 'BatchNormalization' is what the model saves.
     override call(inputs: tfTypes.Tensor | tfTypes.Tensor[], kwargs: Parameters<BatchNormLayer['call']>[1]): tfTypes.Tensor | tfTypes.Tensor[] {
@@ -358,10 +363,7 @@ const foldedClasses = new WeakMap<TF, TimeDistributedClass>();
 function foldedTimeDistributed(tf: TF): TimeDistributedClass {
   let cls = foldedClasses.get(tf);
   if (cls) return cls;
-  // The class tfjs registered under 'TimeDistributed' (tf.layers only exports its factory).
-  const entry = tf.serialization.SerializationMap.getMap().classNameMap.TimeDistributed as unknown as [TimeDistributedClass, unknown] | undefined;
-  if (!entry) throw new Error('tfjs has no TimeDistributed class registered');
-  const Base = entry[0];
+  const Base = registeredLayerClass<TimeDistributedClass>(tf, 'TimeDistributed');
   class FoldedTimeDistributed extends Base {
     // No static className: the inherited 'TimeDistributed' is what the model saves (see above).
     override call(inputs: tfTypes.Tensor | tfTypes.Tensor[], kwargs: Parameters<TimeDistributedLayer['call']>[1]): tfTypes.Tensor {
