@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initNodeBackend } from '../engine/backend/node-backend';
-import { BATCH_NORM_TRAIN, batchNormTrain, batchNormTrainReady } from '../engine/backend/batch-norm-train';
+import { BATCH_MOMENTS, BATCH_NORM_TRAIN, batchMoments, batchNormTrain, batchNormTrainReady } from '../engine/backend/batch-norm-train';
 import { nativeKernels, nativeKernelsError } from '../engine/backend/native-kernels';
 import { batchNorm } from '../nodes/shared';
 import type { BuildContext } from '../engine/spec';
@@ -100,6 +100,25 @@ describe('fused training batch norm on wasm', () => {
       names.forEach((n, i) => expectClose(got[i], want[i], rtol, n));
     });
   }
+
+  it('batchMoments (precise BN statistics) equals tf.moments on the CPU, on wasm in one kernel', async () => {
+    for (const [shape, shift, spread] of [[[300, 7], 0, 1], [[64, 16], 50, 0.01], [[1, 5], 0, 1]] as const) {
+      await tf.setBackend('cpu');
+      const want = tf.tidy(() => Object.values(tf.moments(rand([...shape], 21, shift, spread), 0)).map((t) => t.dataSync() as Float32Array));
+      await tf.setBackend('wasm');
+      const info = await tf.profile(() => Object.values(batchMoments(tf, rand([...shape], 21, shift, spread) as tf.Tensor2D)));
+      expect(info.kernels.map((k) => k.name)).toContain(BATCH_MOMENTS);
+      const got = (info.result as tf.Tensor[]).map((t) => t.dataSync() as Float32Array);
+      tf.dispose(info.result as tf.Tensor[]);
+      expectClose(got[0], want[0], 1e-5, 'mean');
+      expectClose(got[1], want[1], shift === 50 ? 2e-3 : 1e-5, 'variance');
+    }
+    await tf.setBackend('cpu');
+    const cpu = await tf.profile(() => Object.values(batchMoments(tf, rand([4, 3], 1) as tf.Tensor2D)));
+    expect(cpu.kernels.map((k) => k.name)).not.toContain(BATCH_MOMENTS);
+    tf.dispose(cpu.result as tf.Tensor[]);
+    await tf.setBackend('wasm');
+  });
 
   it('a wrong gradient formula would be caught (the check is not vacuous)', async () => {
     const want = await run('cpu', reference, [6, 5, 5, 7], 0, 1);

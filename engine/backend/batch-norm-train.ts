@@ -26,6 +26,8 @@ type DataId = TensorInfo['dataId'];
 /** Kernel names. */
 export const BATCH_NORM_TRAIN = 'FusionLabBatchNormTrain';
 export const BATCH_NORM_TRAIN_GRAD = 'FusionLabBatchNormTrainGrad';
+/** Per-channel mean and biased variance of x [rows, C] (no gradient): precise BN's statistics. */
+export const BATCH_MOMENTS = 'FusionLabMoments';
 
 /** Attributes of both kernels. */
 export interface BatchNormTrainAttrs {
@@ -118,6 +120,24 @@ const backward: tfTypes.KernelFunc = ({ inputs, attrs, backend }) => {
   return [dx, dscale, doffset];
 };
 
+const momentsKernel: tfTypes.KernelFunc = ({ inputs, backend }) => {
+  const b = backend as unknown as WasmBackendLike;
+  const { x } = inputs as { x: TensorInfo };
+  if (x.shape.length !== 2) throw new Error(`${BATCH_MOMENTS}: x must be [rows, channels]`);
+  const [rows, C] = layout(BATCH_MOMENTS, x, []);
+  const k = native(backend);
+  const mean = b.makeOutput([C], 'float32');
+  const variance = b.makeOutput([C], 'float32');
+  if (C === 0) return [mean, variance];
+  const s = scratch(b, C, 0);
+  try {
+    k.bn_moments(offsetOf(b, x), offsetOf(b, mean), offsetOf(b, variance), (offsetOf(b, s) + 7) & ~7, rows, C);
+  } finally {
+    b.disposeData(s.dataId);
+  }
+  return [mean, variance];
+};
+
 /**
  * Registers both kernels for 'wasm' and the forward kernel's gradient (idempotent). The
  * gradient runs the backward kernel once and hands out its three results.
@@ -125,6 +145,7 @@ const backward: tfTypes.KernelFunc = ({ inputs, attrs, backend }) => {
 export function registerBatchNormTrain(tf: TfBatchNormApi): string[] {
   if (tf.getKernel(BATCH_NORM_TRAIN, 'wasm') == null) tf.registerKernel({ kernelName: BATCH_NORM_TRAIN, backendName: 'wasm', kernelFunc: forward });
   if (tf.getKernel(BATCH_NORM_TRAIN_GRAD, 'wasm') == null) tf.registerKernel({ kernelName: BATCH_NORM_TRAIN_GRAD, backendName: 'wasm', kernelFunc: backward });
+  if (tf.getKernel(BATCH_MOMENTS, 'wasm') == null) tf.registerKernel({ kernelName: BATCH_MOMENTS, backendName: 'wasm', kernelFunc: momentsKernel });
   if (tf.getGradient(BATCH_NORM_TRAIN) == null) {
     tf.registerGradient({
       kernelName: BATCH_NORM_TRAIN,
@@ -140,7 +161,7 @@ export function registerBatchNormTrain(tf: TfBatchNormApi): string[] {
       },
     });
   }
-  return [BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD];
+  return [BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, BATCH_MOMENTS];
 }
 
 /** True when the fused kernels can run now: the active backend is wasm with the native module loaded. */
@@ -156,4 +177,15 @@ export function batchNormTrain(tf: TfBatchNormApi, x: tfTypes.Tensor, scale: tfT
   const attrs: BatchNormTrainAttrs = { epsilon };
   const out = tf.engine().runKernel(BATCH_NORM_TRAIN, { x, scale, offset }, attrs as unknown as tfTypes.NamedAttrMap) as tfTypes.Tensor[];
   return [out[0], out[1], out[2]];
+}
+
+/**
+ * The per-channel mean and biased variance of x [rows, C], as `tf.moments(x, 0)`: one C call
+ * on WASM with the native module loaded, `tf.moments` elsewhere. Not differentiable on WASM
+ * (precise BN needs none).
+ */
+export function batchMoments(tf: TfBatchNormApi & Pick<typeof tfTypes, 'moments'>, x: tfTypes.Tensor2D): { mean: tfTypes.Tensor; variance: tfTypes.Tensor } {
+  if (x.dtype !== 'float32' || !batchNormTrainReady(tf) || tf.getKernel(BATCH_MOMENTS, 'wasm') == null) return tf.moments(x, 0);
+  const [mean, variance] = tf.engine().runKernel(BATCH_MOMENTS, { x }, {}) as tfTypes.Tensor[];
+  return { mean, variance };
 }

@@ -25,6 +25,7 @@ export interface NativeKernelBinaries {
 /** Exports of the modules (see the C sources for the meaning of every argument; all are heap offsets or sizes). */
 export interface NativeKernelExports {
   bn_train_forward(x: number, y: number, mean: number, variance: number, scale: number, offset: number, acc: number, coef: number, rows: number, channels: number, eps: number): void;
+  bn_moments(x: number, mean: number, variance: number, acc: number, rows: number, channels: number): void;
   bn_train_backward(dy: number, x: number, mean: number, variance: number, scale: number, gmean: number, gvar: number, dx: number, dscale: number, doffset: number, acc: number, coef: number, rows: number, channels: number, eps: number): void;
   conv2d_backprop_filter(x: number, dy: number, dw: number, N: number, H: number, W: number, Ci: number, Ho: number, Wo: number, Co: number, Fh: number, Fw: number, sh: number, sw: number, pt: number, pl: number): void;
   /** native/adam.c: one Adam step over n floats (x, g, m, v, outputs x', m', v'; then β1, β2, 1−β1, 1−β2, 1−β1^t, 1−β2^t, ε, −lr). */
@@ -33,7 +34,7 @@ export interface NativeKernelExports {
   max_pool_grad(x: number, dy: number, dx: number, n: number, h: number, w: number, c: number, ho: number, wo: number, kh: number, kw: number, sh: number, sw: number, dh: number, dw: number, top: number, left: number): void;
 }
 
-const EXPORT_NAMES: ReadonlyArray<keyof NativeKernelExports> = ['bn_train_forward', 'bn_train_backward', 'conv2d_backprop_filter', 'max_pool_grad', 'adam_update'];
+const EXPORT_NAMES: ReadonlyArray<keyof NativeKernelExports> = ['bn_train_forward', 'bn_moments', 'bn_train_backward', 'conv2d_backprop_filter', 'max_pool_grad', 'adam_update'];
 
 let binaries: NativeKernelBinaries = {};
 /** Bumped by every setNativeKernelBinaries, so that a failure for want of bytes is retried. */

@@ -23,7 +23,7 @@
  * Pure TypeScript, no Node or DOM imports: the app (main thread or worker) and the CLI call it.
  */
 import type * as tfTypes from '@tensorflow/tfjs';
-import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, registerBatchNormTrain, type TfBatchNormApi } from './batch-norm-train';
+import { BATCH_MOMENTS, BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, registerBatchNormTrain, type TfBatchNormApi } from './batch-norm-train';
 import { nativeKernels, setNativeKernelBinaries, type NativeKernelBinaries } from './native-kernels';
 
 type TensorInfo = tfTypes.TensorInfo;
@@ -862,7 +862,7 @@ export const WASM_TRAINING_KERNEL_NAMES: readonly string[] = [
 export const WASM_FASTER_KERNEL_NAMES: readonly string[] = ['Conv2DBackpropInput', 'MaxPoolGrad', 'BatchMatMul', 'Tile', 'Identity', 'Cast', 'FusedBatchNorm', 'Sum', 'Mean'];
 
 /** The fused kernels that run FusionLab's C code (batch-norm-train.ts), registered with `faster`. */
-export const WASM_NATIVE_KERNEL_NAMES: readonly string[] = [BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD];
+export const WASM_NATIVE_KERNEL_NAMES: readonly string[] = [BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, BATCH_MOMENTS];
 
 const MARK = Symbol.for('fusionlab.wasmTrainingKernel');
 type MarkedConfig = tfTypes.KernelConfig & { [MARK]?: true };

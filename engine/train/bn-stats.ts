@@ -14,6 +14,7 @@
  * written straight into the layers' variables: no read to the CPU.
  */
 import type * as tfTypes from '@tensorflow/tfjs';
+import { batchMoments } from '../backend/batch-norm-train';
 import { planExecution, runPlan, type ExecutionPlan, type Step } from './executor';
 
 type TF = typeof tfTypes;
@@ -97,7 +98,7 @@ export function recomputeBatchNormStats(tf: TF, feeds: SymbolicTensor[], sites: 
         const nb = y.shape[0];
         const prev = acc[k];
         const next = tf.tidy(() => {
-          const { mean, variance } = tf.moments(y, 0);
+          const { mean, variance } = batchMoments(tf, y as tfTypes.Tensor2D);
           if (!prev) return { mean, m2: tf.mul(variance, nb) };
           // Chan et al.: combine (n, mean, M2) with the batch's (nb, mean_b, nb·var_b).
           const total = prev.n + nb;

@@ -20,16 +20,11 @@ static inline void add4(double *acc, v128_t v) {
 }
 
 /*
- * y = scale·(x − mean)/√(var + eps) + offset with the batch's mean and (biased) variance per
- * channel, which are also written out (for the moving averages).
- * acc: 2·C doubles of scratch; coef: 2·C floats of scratch. The variance is computed from sums
- * shifted by the first row (one pass, no cancellation for data far from 0).
+ * The per-channel mean and biased variance of x [rows, channels] (what tf.moments gives over
+ * axis 0), from float64 sums shifted by the first row: one pass, no cancellation for data far
+ * from 0. acc: 2·C doubles of scratch.
  */
-EXPORT(bn_train_forward)
-void bn_train_forward(const float *x, float *y, float *mean, float *var, const float *scale,
-                      const float *offset, double *acc, float *coef, int rows, int channels,
-                      float eps) {
-  const int C = channels;
+static void moments(const float *x, float *mean, float *var, double *acc, int rows, int C) {
   const int C4 = C & ~3;
   double *s1 = acc, *s2 = acc + C;
   for (int c = 0; c < 2 * C; c++) acc[c] = 0;
@@ -48,17 +43,38 @@ void bn_train_forward(const float *x, float *y, float *mean, float *var, const f
       s2[c] += d * d;
     }
   }
-  float *a = coef, *b = coef + C;
   for (int c = 0; c < C; c++) {
     double m1 = s1[c] / rows;
     double v = s2[c] / rows - m1 * m1;
     if (v < 0) v = 0;
-    double m = (double)shift[c] + m1;
-    mean[c] = (float)m;
+    mean[c] = (float)((double)shift[c] + m1);
     var[c] = (float)v;
-    double k = (double)scale[c] / __builtin_sqrt(v + (double)eps);
+  }
+}
+
+/* moments() alone: precise BN's statistics in inference mode (engine/train/bn-stats.ts). */
+EXPORT(bn_moments)
+void bn_moments(const float *x, float *mean, float *var, double *acc, int rows, int channels) {
+  moments(x, mean, var, acc, rows, channels);
+}
+
+/*
+ * y = scale·(x − mean)/√(var + eps) + offset with the batch's mean and (biased) variance per
+ * channel, which are also written out (for the moving averages).
+ * acc: 2·C doubles of scratch; coef: 2·C floats of scratch.
+ */
+EXPORT(bn_train_forward)
+void bn_train_forward(const float *x, float *y, float *mean, float *var, const float *scale,
+                      const float *offset, double *acc, float *coef, int rows, int channels,
+                      float eps) {
+  const int C = channels;
+  const int C4 = C & ~3;
+  moments(x, mean, var, acc, rows, C);
+  float *a = coef, *b = coef + C;
+  for (int c = 0; c < C; c++) {
+    double k = (double)scale[c] / __builtin_sqrt((double)var[c] + (double)eps);
     a[c] = (float)k;
-    b[c] = (float)((double)offset[c] - m * k);
+    b[c] = (float)((double)offset[c] - (double)mean[c] * k);
   }
   for (int r = 0; r < rows; r++) {
     const float *row = x + (long)r * C;
