@@ -5,7 +5,9 @@
  * training step (the sum of its calls), its share of the step's kernel time, and its calls per
  * step (tf.profile's wall-clock kernel times; the median over several profiled epochs, so that
  * other load on a shared machine lands in few rows); the last rows give the kernel total and the step's whole CPU time (the rest is JS
- * dispatch, tape bookkeeping and batch assembly). Prints tables; asserts nothing.
+ * dispatch, tape bookkeeping and batch assembly). An epoch is what the trainer runs, so the
+ * epoch-end precise batch-norm pass (FusedBatchNorm, FusionLabMoments: one call per epoch) is in
+ * it, spread over the steps. Prints tables; asserts nothing.
  *
  * Composed kernels (engine/backend/wasm-kernels.ts) call the backend's own kernels directly, not
  * through the engine, so each counts as one kernel here with its whole cost.
@@ -164,7 +166,7 @@ async function main(): Promise<void> {
     }
     table.push(['all kernels (tf.profile)', kernelMs.toFixed(2), '100 %', String(Math.round(rows.reduce((a, r) => a + r.calls, 0)))]);
     table.push(['whole step, CPU time without the profiler', cpuMs.toFixed(2), '', '']);
-    printTable(`Kernels of one training step, template ${name} (batch ${BATCH}, Adam, ${be}; ${BATCHES} steps, median of ${ROUNDS} profiled epochs)`, table);
+    printTable(`Kernels of one training step, template ${name} (batch ${BATCH}, Adam, ${be}; ${BATCHES} steps, median of ${ROUNDS} profiled epochs, each with its epoch-end batch-norm pass)`, table);
   }
 }
 
