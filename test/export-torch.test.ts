@@ -4,9 +4,10 @@
  * count and, with the tfjs weights loaded from the .npz, the same outputs within 1e-4 on the same
  * inputs. All models are checked in one Python process.
  */
+import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parityCases, python, TMP, TORCH_CHECK_MANY, writeParityCase, type ParityExpected } from './fixtures/export-harness';
+import { parityCases, python, ROOT, TMP, TORCH_CHECK_MANY, writeParityCase, type ParityExpected } from './fixtures/export-harness';
 
 const cases = parityCases();
 
@@ -54,4 +55,21 @@ describe('PyTorch export matches the compiled tfjs model', () => {
       for (const d of r?.diffs ?? []) expect(d).toBeLessThan(1e-4);
     });
   }
+});
+
+describe("the exported training script's losses", () => {
+  it('keep the gradient of a class below the 1e-7 clip (as the app, which trains from logits) and equal cross-entropy elsewhere', () => {
+    const out = python([path.join(ROOT, 'test', 'fixtures', 'python', 'torch_loss_check.py'), path.join(ROOT, 'engine', 'export', 'templates', 'train_torch.py')], TMP);
+    const r = JSON.parse(out.trim().split('\n').pop() as string) as {
+      saturated: { loss: number; grad: number[] };
+      plain: { loss: number; ref_loss: number; grad: number[][]; ref_grad: number[][] };
+      multilabel_saturated: { loss: number; grad: number };
+    };
+    // The value is the app's clipped one (−log 1e-7); the gradient is softmax(z) − y.
+    expect(r.saturated.loss).toBeCloseTo(-Math.log(1e-7), 4);
+    expect(r.saturated.grad.map((v) => +v.toFixed(5))).toEqual([-1, 0.5, 0.5]);
+    expect(r.plain.loss).toBeCloseTo(r.plain.ref_loss, 5);
+    r.plain.grad.flat().forEach((v, i) => expect(v).toBeCloseTo(r.plain.ref_grad.flat()[i], 5));
+    expect(r.multilabel_saturated.grad).toBeCloseTo(-1, 5);
+  });
 });

@@ -1,6 +1,7 @@
 /**
  * The big one: the CLI trains the AV-MNIST template on ../shared/datasets/avmnist to ≥ 95 % test
- * accuracy on the WASM backend, writes a bundle, and the bundle evaluates (with ablation) and
+ * accuracy on the WASM backend at the default seed (where, on clipped probabilities, three digits
+ * once never recovered and it stopped at 70 %), writes a bundle, and the bundle evaluates (with ablation) and
  * predicts one sample. Takes a few minutes on 2 cores.
  */
 import { spawnSync } from 'node:child_process';
@@ -24,7 +25,7 @@ function run(args: string[], timeout = 1_500_000) {
 
 describe('AV-MNIST from the CLI', () => {
   it('trains the template to ≥ 95 % test accuracy and writes a bundle', () => {
-    const r = run(['train', 'templates/avmnist.json', '--data', DATA, '--epochs', '3', '--seed', '1', '--out', BUNDLE, '--json']);
+    const r = run(['train', 'templates/avmnist.json', '--data', DATA, '--epochs', '3', '--out', BUNDLE, '--json']);
     expect(r.code, r.stderr.slice(-2000)).toBe(0);
     const out = JSON.parse(r.stdout) as { ok: boolean; backend: string; epochs: number; testAccuracy: number; evaluation: { split: string; count: number }; bundle: string; seconds: number };
     console.log(`AV-MNIST: test accuracy ${(100 * out.testAccuracy).toFixed(2)} % after ${out.epochs} epochs in ${out.seconds.toFixed(0)} s on ${out.backend}`);

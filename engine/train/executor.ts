@@ -75,12 +75,84 @@ export interface RunOptions {
   training: boolean;
 }
 
+/** The activation a fetched output ends in, when its logits (the values before it) can be had. */
+export type OutputActivation = 'softmax' | 'sigmoid';
+
+/**
+ * For each fetch of the plan: 'softmax' or 'sigmoid' when it is the output of a plain `Dense`
+ * layer with that activation (every classify and multilabel head), else null. Such outputs can be
+ * run with their logits kept (`runPlanWithLogits`), so that a loss can be computed from the logits.
+ */
+export function outputActivations(plan: ExecutionPlan): (OutputActivation | null)[] {
+  return plan.fetches.map((f) => {
+    const layer = f.sourceLayer;
+    if (layer.getClassName() !== 'Dense') return null;
+    const act = (layer.getConfig() as { activation?: unknown }).activation;
+    return act === 'softmax' || act === 'sigmoid' ? act : null;
+  });
+}
+
+/** The two members of a tfjs activation that `Dense.call` uses. */
+interface ActivationLike {
+  getClassName(): string;
+  apply(x: Tensor): Tensor;
+}
+
+/** Dense with 'linear' computes x·W + b (its fused path with no activation). */
+const LINEAR: ActivationLike = { getClassName: () => 'linear', apply: (x) => x };
+
+/** Call a Dense layer without its activation: its logits. */
+function denseLogits(layer: Layer, inputs: Tensor[], kwargs: Record<string, unknown>): Tensor {
+  // `activation` is private in tfjs' typings; Dense.call reads it on every call (tfjs-layers 4.22).
+  const d = layer as unknown as { activation: ActivationLike };
+  const act = d.activation;
+  d.activation = LINEAR;
+  try {
+    return layer.apply(inputs, kwargs) as Tensor;
+  } finally {
+    d.activation = act;
+  }
+}
+
 /**
  * Run a plan on concrete tensors (one per feed, in plan order). Returns one tensor per fetch.
  * Layers with `trainable === false` (frozen nodes) always run in inference mode. Intermediate
  * tensors are not disposed here: call it inside `tf.tidy` or a gradient function.
  */
 export function runPlan(plan: ExecutionPlan, values: Tensor[], opts: RunOptions): Tensor[] {
+  return execute(plan, values, opts, null).outs;
+}
+
+/**
+ * `runPlan`, and for each fetch whose entry of `activations` (from `outputActivations`) is not
+ * null also its logits: that layer runs without its activation and the output is
+ * softmax/sigmoid of the logits (the same ops the layer's own activation runs).
+ */
+export function runPlanWithLogits(
+  tf: TF,
+  plan: ExecutionPlan,
+  values: Tensor[],
+  opts: RunOptions,
+  activations: readonly (OutputActivation | null)[],
+): { outs: Tensor[]; logits: (Tensor | null)[] } {
+  const sites = new Map<Layer, OutputActivation>();
+  plan.fetches.forEach((f, i) => {
+    const a = activations[i];
+    if (a) sites.set(f.sourceLayer, a);
+  });
+  const logits = new Map<number, Tensor>();
+  const { outs } = execute(plan, values, opts, { tf, sites, logits });
+  return { outs, logits: plan.fetches.map((f) => logits.get(f.id) ?? null) };
+}
+
+interface LogitRun {
+  tf: TF;
+  sites: ReadonlyMap<Layer, OutputActivation>;
+  /** Filled: output id → logits. */
+  logits: Map<number, Tensor>;
+}
+
+function execute(plan: ExecutionPlan, values: Tensor[], opts: RunOptions, lr: LogitRun | null): { outs: Tensor[] } {
   const map = new Map<number, Tensor>();
   const masks = new Map<number, Tensor | null>();
   plan.feeds.forEach((t, i) => map.set(t.id, values[i]));
@@ -90,7 +162,15 @@ export function runPlan(plan: ExecutionPlan, values: Tensor[], opts: RunOptions)
     const kwargs: Record<string, unknown> = { training: opts.training && step.layer.trainable };
     if (inMasks.some((m) => m !== null)) kwargs.mask = inMasks[0];
     // Always a list, as tfjs's own executor does (every layer accepts it).
-    const out = step.layer.apply(inputs, kwargs) as Tensor | Tensor[];
+    const site = lr?.sites.get(step.layer);
+    let out: Tensor | Tensor[];
+    if (lr && site) {
+      const z = denseLogits(step.layer, inputs, kwargs);
+      lr.logits.set(step.outputIds[0], z);
+      out = site === 'softmax' ? lr.tf.softmax(z) : lr.tf.sigmoid(z);
+    } else {
+      out = step.layer.apply(inputs, kwargs) as Tensor | Tensor[];
+    }
     const outs = Array.isArray(out) ? out : [out];
     let outMask: Tensor | Tensor[] | null = null;
     if (step.layer.supportsMasking) outMask = step.layer.computeMask(inputs, inMasks as Tensor[]) ?? null;
@@ -99,11 +179,13 @@ export function runPlan(plan: ExecutionPlan, values: Tensor[], opts: RunOptions)
       masks.set(id, Array.isArray(outMask) ? (outMask[0] ?? null) : outMask);
     });
   }
-  return plan.fetches.map((f) => {
-    const v = map.get(f.id);
-    if (!v) throw new Error(`could not compute ${f.name}`);
-    return v;
-  });
+  return {
+    outs: plan.fetches.map((f) => {
+      const v = map.get(f.id);
+      if (!v) throw new Error(`could not compute ${f.name}`);
+      return v;
+    }),
+  };
 }
 
 /** Run in inference mode and keep only the fetched tensors. */

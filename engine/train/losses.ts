@@ -1,7 +1,8 @@
 /**
  * Losses and batch metrics as tensors (no reads from the backend here).
  * classify: categorical cross-entropy on softmax probabilities; multilabel: binary cross-entropy
- * on sigmoid outputs; regress: mean squared error on standardised targets.
+ * on sigmoid outputs; regress: mean squared error on standardised targets. Training computes the
+ * two cross-entropies from the logits where it can (`lossFromLogits`).
  */
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { HeadTask } from './types';
@@ -26,6 +27,30 @@ export function lossTensor(tf: TF, task: HeadTask, pred: Tensor, target: Tensor)
     }
     case 'regress':
       return tf.mean(tf.square(tf.sub(pred, target)));
+    default: {
+      const _x: never = task;
+      return _x;
+    }
+  }
+}
+
+/**
+ * Mean loss over the batch from the logits z of a softmax (classify) or sigmoid (multilabel)
+ * output: the same cross-entropy as `lossTensor` on softmax(z) / sigmoid(z), without the clip.
+ * What training minimises wherever the head's logits can be had (`runPlanWithLogits`), as
+ * PyTorch's CrossEntropyLoss and Keras do: on clipped probabilities a class whose probability
+ * fell below 1e-7 gets no gradient and never recovers (AV-MNIST at seed 42 stopped at 70 % with
+ * three digits never predicted). Regression has no logits: its loss is `lossTensor`'s.
+ */
+export function lossFromLogits(tf: TF, task: HeadTask, logits: Tensor, target: Tensor): Tensor {
+  switch (task) {
+    case 'classify':
+      return tf.neg(tf.mean(tf.sum(tf.mul(target, tf.logSoftmax(logits)), -1)));
+    case 'multilabel':
+      // max(z, 0) − z·t + log(1 + e^−|z|): −t·log σ(z) − (1 − t)·log(1 − σ(z)), stable for any z.
+      return tf.mean(tf.add(tf.sub(tf.relu(logits), tf.mul(logits, target)), tf.log1p(tf.exp(tf.neg(tf.abs(logits))))));
+    case 'regress':
+      return lossTensor(tf, task, logits, target);
     default: {
       const _x: never = task;
       return _x;

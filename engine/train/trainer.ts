@@ -17,9 +17,9 @@ import { batchTensor, buildAugmenters, permutation, type Augmenter } from './bat
 import { missingFill } from '../evaluate';
 import { dropModalities, modalityDropoutRate } from './modality-dropout';
 import { findBatchNormSites, recomputeBatchNormStats, type BatchNormSite } from './bn-stats';
-import { planExecution, runPlan, type ExecutionPlan } from './executor';
+import { outputActivations, planExecution, runPlan, runPlanWithLogits, type ExecutionPlan, type OutputActivation } from './executor';
 import { findFrozenFrontier } from './frozen';
-import { lossTensor, scoreSumTensor } from './losses';
+import { lossFromLogits, lossTensor, scoreSumTensor } from './losses';
 import { planOutputs, targetRows, type OutputPlan } from './outputs';
 import {
   DEFAULT_TRAIN_CONFIG,
@@ -34,6 +34,13 @@ import {
   type TrainResult,
   type TrainStatus,
 } from './types';
+
+/**
+ * A batch loss this many times the run's first (or 1, if larger) means the run diverged: no
+ * healthy run gets there (a cross-entropy of 10⁴ is a logit gap of 10⁴), and taken from the logits
+ * the loss of a run whose weights blow up stays finite much longer than its probabilities.
+ */
+export const DIVERGED_LOSS_FACTOR = 1e4;
 
 type TF = typeof tfTypes;
 type Tensor = tfTypes.Tensor;
@@ -108,6 +115,8 @@ export class Trainer {
   private bestEpoch = 0;
   private sinceBest = 0;
   private stopRequested = false;
+  /** The first batch loss of this run (before any update had effect): the scale divergence is judged by. */
+  private startLoss: number | null = null;
   /** Early stopping fired: nothing more to train until a reset. */
   private stoppedEarly = false;
   private epoch = 0; // epochs completed
@@ -119,6 +128,8 @@ export class Trainer {
   private prepared = false;
   private feeds: FeedSource[] = [];
   private trainPlan!: ExecutionPlan;
+  /** Per output: the activation whose logits training takes its loss from, or null. */
+  private logitActs: (OutputActivation | null)[] = [];
   private bnSites: BatchNormSite[] = [];
   private readonly augmenters: Record<string, Augmenter>;
   /** Modality dropout's fill sample per input (null when it is off). */
@@ -187,6 +198,7 @@ export class Trainer {
     this.status = 'idle';
     this.stopRequested = false;
     this.stoppedEarly = false;
+    this.startLoss = null;
   }
 
   /** Free everything the trainer holds (not the model). */
@@ -308,6 +320,9 @@ export class Trainer {
       nodeId: inputByTensor.get(t.id),
     }));
     this.trainPlan = planExecution(this.model.outputs, feedTensors);
+    // The loss is taken from the logits where a head's softmax/sigmoid is its Dense layer's own.
+    const acts = outputActivations(this.trainPlan);
+    this.logitActs = this.outputs.map((o, k) => ((o.task === 'classify' && acts[k] === 'softmax') || (o.task === 'multilabel' && acts[k] === 'sigmoid') ? acts[k] : null));
     this.bnSites = findBatchNormSites(this.trainPlan);
     this.cachedFeatures = frontier.cached.length;
     for (const v of [this.trainView, this.valView]) v?.cache.clear();
@@ -369,18 +384,25 @@ export class Trainer {
     let runStart = now();
     let epochStart = now();
 
-    const flush = (epochIndex: number): { nan: boolean; last?: BatchMetrics } => {
+    const flush = (epochIndex: number): { nan: boolean; last?: BatchMetrics; grew?: { from: number; to: number } } => {
       if (pending.length === 0) return { nan: false };
       const stacked = tf.stack(pending.map((p) => p.t));
       const vals = stacked.dataSync();
       stacked.dispose();
       let nan = false;
       let last: BatchMetrics | undefined;
+      let grew: { from: number; to: number } | undefined;
       const sums = this.epochSums as NonNullable<Trainer['epochSums']>;
       pending.forEach((p, i) => {
         const row = vals.subarray(i * (2 + 2 * K), (i + 1) * (2 + 2 * K));
         const total = row[0];
         if (!Number.isFinite(total) || !Number.isFinite(row[1 + 2 * K])) nan = true;
+        else if (this.startLoss === null) this.startLoss = total;
+        else if (total > DIVERGED_LOSS_FACTOR * Math.max(1, this.startLoss)) {
+          // Finite but exploded: from the logits the cross-entropy stays finite when the weights blow up.
+          nan = true;
+          grew = { from: this.startLoss, to: total };
+        }
         sums.loss += total * p.size;
         sums.samples += p.size;
         const outputs: Record<string, OutputMetrics> = {};
@@ -399,7 +421,7 @@ export class Trainer {
       });
       pending.forEach((p) => p.t.dispose());
       pending.length = 0;
-      return { nan, last };
+      return { nan, last, grew };
     };
 
     while (this.epoch < c.epochs) {
@@ -424,8 +446,11 @@ export class Trainer {
         let metrics: Tensor | null = null;
         const cost = this.optimizer.minimize(
           () => {
-            const outs = runPlan(this.trainPlan, xs, { training: true });
-            const losses = this.outputs.map((o, k) => lossTensor(tf, o.task, outs[k], ys[k]));
+            const { outs, logits } = runPlanWithLogits(tf, this.trainPlan, xs, { training: true }, this.logitActs);
+            const losses = this.outputs.map((o, k) => {
+              const z = logits[k];
+              return z ? lossFromLogits(tf, o.task, z, ys[k]) : lossTensor(tf, o.task, outs[k], ys[k]);
+            });
             const scores = this.outputs.map((o, k) => scoreSumTensor(tf, o.task, outs[k], ys[k]));
             let total: Tensor = tf.scalar(0);
             this.outputs.forEach((o, k) => {
@@ -446,13 +471,13 @@ export class Trainer {
         this.batchInEpoch++;
         runSamples += pos.length;
         if (pending.length >= c.metricsEvery || this.batchInEpoch === batches) {
-          const { nan, last } = flush(e);
-          if (nan) return this.failNaN(last);
+          const { nan, last, grew } = flush(e);
+          if (nan) return this.failNaN(last, grew);
         }
         await yieldNow();
         if (this.stopRequested) {
-          const { nan, last } = flush(e);
-          if (nan) return this.failNaN(last);
+          const { nan, last, grew } = flush(e);
+          if (nan) return this.failNaN(last, grew);
           (this.epochSums as NonNullable<Trainer['epochSums']>).seconds += (now() - epochStart) / 1000;
           // A stopped model is used (predict, bundle) as it stands: give it its own statistics.
           if (!this.weightsFinite()) return this.failNaN(last);
@@ -562,7 +587,7 @@ export class Trainer {
     return v && v.rows.length > 0 ? { split: v.split, rows: v.rows } : null;
   }
 
-  private failNaN(last?: BatchMetrics): TrainResult {
+  private failNaN(last?: BatchMetrics, grew?: { from: number; to: number }): TrainResult {
     const lr = this.config.learningRate;
     // Never leave non-finite weights in the model: the best epoch's, else the initial ones.
     if (this.bestWeights) this.model.setWeights(this.bestWeights);
@@ -573,7 +598,7 @@ export class Trainer {
       ...this.result(),
       error: {
         code: 'nan-loss',
-        message: `Training diverged${where}: the loss, the predictions or the weights became NaN or infinite, most often because the learning rate (${lr}) is too high for this model. ${this.bestWeights ? `The best weights so far (epoch ${this.bestEpoch}) were put back.` : 'The model was put back to its initial weights.'}`,
+        message: `Training diverged${where}: ${grew ? `the loss grew from ${+grew.from.toPrecision(3)} at the start to ${grew.to.toPrecision(3)} (more than ${DIVERGED_LOSS_FACTOR.toExponential(0)} times), on its way to NaN or infinite values` : 'the loss, the predictions or the weights became NaN or infinite'}, most often because the learning rate (${lr}) is too high for this model. ${this.bestWeights ? `The best weights so far (epoch ${this.bestEpoch}) were put back.` : 'The model was put back to its initial weights.'}`,
         suggestion: `Lower the learning rate (try ${lr > 0.01 ? 0.001 : +(lr / 10).toPrecision(2)}), Reset weights and train again. If it persists, check the data for extreme values, standardise tabular and audio inputs, or use Adam.`,
       },
     };

@@ -24,14 +24,21 @@ from data import OUTPUTS, load_split, load_state, read_manifest
 from model import FusionModel, INPUT_NAMES, OUTPUT_NAMES, load_npz
 
 
+def _log(p):
+    """log p at the app's clip (1e-7, 1 - 1e-7) for the value, with the gradient of the unclipped log
+    down to 1e-30: a class whose probability fell below the clip still learns (the app takes its
+    cross-entropy from the logits; on clipped probabilities such a class would never recover)."""
+    raw = torch.log(p.clamp_min(1e-30))
+    return raw + (torch.log(p.clamp(1e-7, 1 - 1e-7)) - raw).detach()
+
+
 def output_loss(task, p, y):
-    """The app's losses: categorical / binary cross-entropy on probabilities (clipped at 1e-7), MSE."""
+    """The app's losses: categorical / binary cross-entropy (the values clipped at 1e-7), MSE."""
     if task == "regress":
         return ((p - y) ** 2).mean()
-    p = p.clamp(1e-7, 1 - 1e-7)
     if task == "multilabel":
-        return -(y * torch.log(p) + (1 - y) * torch.log(1 - p)).mean()
-    return -(y * torch.log(p)).sum(-1).mean()
+        return -(y * _log(p) + (1 - y) * _log(1 - p)).mean()
+    return -(y * _log(p)).sum(-1).mean()
 
 
 def total_loss(outputs, targets):
