@@ -32,7 +32,7 @@ import { registry } from '@/nodes';
 import { FlowEdge, type FlowEdgeType } from './FlowEdge';
 import { FlowNode, type FlowNodeType } from './FlowNode';
 import { NodeCountContext, NodeCountStore } from './nodeCounts';
-import { boundsOf, nodeHandles, nodeSize } from './nodeGeometry';
+import { boundsOf, NODE_GEOMETRY_CSS, nodeHandles, nodeSize } from './nodeGeometry';
 import { CATEGORY_COLORS, kindColor } from './theme';
 
 const nodeTypes: NodeTypes = { fusion: FlowNode };
@@ -311,7 +311,7 @@ export default function Canvas({ graph, analysis, paramCounts, selection, dispat
   }, [fitToken, nodes, rf]);
 
   return (
-    <div className="canvas" data-testid="canvas" onDragOver={onDragOver} onDrop={onDrop} ref={box}>
+    <div className="canvas" data-testid="canvas" style={NODE_GEOMETRY_CSS} onDragOver={onDragOver} onDrop={onDrop} ref={box}>
       <NodeCountContext.Provider value={countStore}>
         <ReactFlow<FlowNodeType, FlowEdgeType>
           nodes={nodes}

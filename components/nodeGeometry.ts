@@ -5,8 +5,9 @@
  * (a node without handle bounds is always rendered), so a 300-node graph used to mount all 300
  * nodes hidden, measure them, unmount the ones off screen and mount them again after the fit.
  * Handing React Flow each node's size and handle bounds up front lets it draw edges and decide
- * visibility without mounting anything. The numbers mirror the fixed heights in app/globals.css
- * (`.fnode` and its rows); test/e2e/large-graph.e2e.ts checks them against the DOM.
+ * visibility without mounting anything. The numbers here are the only copy: app/globals.css
+ * sizes `.fnode` and its rows from the custom properties of {@link NODE_GEOMETRY_CSS}, which the
+ * canvas sets on its box; test/e2e/large-graph.e2e.ts checks every drawn node against the DOM.
  */
 import type { NodeHandle } from '@xyflow/react';
 import { Position } from '@xyflow/react';
@@ -30,6 +31,23 @@ export const PORT_H = 24;
 const FOOT_H = 24;
 /** `.react-flow__handle.fhandle` width and height (border-box). */
 const HANDLE = 12;
+
+/**
+ * The numbers above as CSS custom properties, set on the canvas's box so that app/globals.css
+ * lays nodes out with the very values React Flow is handed (one copy, no drift).
+ */
+export const NODE_GEOMETRY_CSS: Readonly<Record<`--${string}`, string>> = {
+  '--fnode-width': `${NODE_WIDTH}px`,
+  '--fnode-border': `${BORDER}px`,
+  '--fnode-head-h': `${HEAD_H}px`,
+  '--fnode-sub-h': `${SUB_H}px`,
+  // `.fnode-ports` has a 1 px top border; the rest of PORTS_TOP is its padding.
+  '--fnode-ports-pad-top': `${PORTS_TOP - 1}px`,
+  '--fnode-ports-pad-bottom': `${PORTS_BOTTOM}px`,
+  '--fport-h': `${PORT_H}px`,
+  '--fnode-foot-h': `${FOOT_H}px`,
+  '--fhandle-size': `${HANDLE}px`,
+};
 
 /**
  * Below this zoom a node is drawn as a compact box (label, colour, handles) and edges lose
