@@ -16,11 +16,11 @@ import * as tf from '@tensorflow/tfjs';
 import { initNodeBackend } from '../engine/backend/node-backend';
 import { BATCH, IMAGE, SPEC, twoBranchCnn } from './two-branch-cnn';
 
-type Variant = 'wasm-simd' | 'wasm-simd-native' | 'wasm-nosimd' | 'cpu';
-const VARIANTS: Variant[] = ['wasm-simd', 'wasm-simd-native', 'wasm-nosimd', 'cpu'];
+type Variant = 'wasm-simd' | 'wasm-simd-stock' | 'wasm-nosimd' | 'cpu';
+const VARIANTS: Variant[] = ['wasm-simd', 'wasm-simd-stock', 'wasm-nosimd', 'cpu'];
 const VARIANT_NOTE: Record<Variant, string> = {
   'wasm-simd': 'WASM, SIMD, added + faster kernels (what the CLI runs)',
-  'wasm-simd-native': 'WASM, SIMD, added kernels only (native Conv2DBackpropInput/MaxPoolGrad/BatchMatMul)',
+  'wasm-simd-stock': 'WASM, SIMD, tfjs-wasm\'s own kernels; only those it lacks added (no FusionLab C or faster kernels)',
   'wasm-nosimd': 'WASM without SIMD, added + faster kernels',
   cpu: 'plain JS CPU backend',
 };
@@ -41,7 +41,7 @@ interface Result {
 
 async function runVariant(variant: Variant, quick: boolean): Promise<Result> {
   if (variant === 'wasm-nosimd') tf.env().set('WASM_HAS_SIMD_SUPPORT', false);
-  const info = await initNodeBackend(variant === 'cpu' ? 'cpu' : 'wasm', { faster: variant !== 'wasm-simd-native' });
+  const info = await initNodeBackend(variant === 'cpu' ? 'cpu' : 'wasm', { faster: variant !== 'wasm-simd-stock' });
   const model = twoBranchCnn(tf);
   const xs = [tf.randomNormal([BATCH, ...IMAGE], 0, 1, 'float32', 1), tf.randomNormal([BATCH, ...SPEC], 0, 1, 'float32', 2)];
   const ys = tf.oneHot(tf.randomUniform([BATCH], 0, 10, 'int32', 3) as tf.Tensor1D, 10);
@@ -135,7 +135,7 @@ async function main(): Promise<void> {
       r.predictSamplesPerSec.toFixed(1), cpu ? `${(r.cpuSamplesPerSec / cpu.cpuSamplesPerSec).toFixed(0)}x` : '-',
     ]),
   ]));
-  for (const r of results.filter((x) => x.variant === 'wasm-simd' || x.variant === 'wasm-simd-native')) {
+  for (const r of results.filter((x) => x.variant === 'wasm-simd' || x.variant === 'wasm-simd-stock')) {
     console.log(`\nTop kernels of one training step on ${r.variant} (profiled step; sum of kernel times)`);
     const total = r.topKernels.reduce((a, k) => a + k.ms, 0);
     console.log(table([['kernel', 'ms', 'share of top 8'], ...r.topKernels.map((k) => [k.name, k.ms.toFixed(1), `${((k.ms / total) * 100).toFixed(0)}%`])]));
