@@ -8,7 +8,7 @@
 import { Handle, Position, useStore, useUpdateNodeInternals, type Node, type NodeProps, type ReactFlowState } from '@xyflow/react';
 import { memo, useEffect, useRef } from 'react';
 import type { NodeView, PortView } from '@/engine/editor/view';
-import { COMPACT_ZOOM, nodeSize, portCenterY } from './nodeGeometry';
+import { COMPACT_ZOOM, handleTop, nodeSize } from './nodeGeometry';
 import { useNodeParamCount } from './nodeCounts';
 import { CATEGORY_COLORS, cx, formatCount, kindColor } from './theme';
 
@@ -50,8 +50,7 @@ function CompactNode({ id, v, selected }: { id: string; v: NodeView; selected: b
           position={Position.Left}
           id={p.id}
           className={cx('fhandle', p.multiple && 'multi', p.connected === 0 && !p.optional && 'open')}
-          // `top` counts from the inner edge of the 1 px border; nodeGeometry counts from the outer.
-          style={{ ['--port' as string]: kindColor(p.kind), top: portCenterY(i) - 1 }}
+          style={{ ['--port' as string]: kindColor(p.kind), top: handleTop(i) }}
           data-testid={`handle-${id}-in-${p.id}`}
         />
       ))}
@@ -62,7 +61,7 @@ function CompactNode({ id, v, selected }: { id: string; v: NodeView; selected: b
           position={Position.Right}
           id={p.id}
           className="fhandle"
-          style={{ ['--port' as string]: kindColor(p.kind), top: portCenterY(v.inputs.length + i) - 1 }}
+          style={{ ['--port' as string]: kindColor(p.kind), top: handleTop(v.inputs.length + i) }}
           data-testid={`handle-${id}-out-${p.id}`}
         />
       ))}

@@ -21,8 +21,12 @@ const BORDER = 1;
 const HEAD_H = 29;
 /** `.fnode-sub { height }`. */
 const SUB_H = 23;
-/** `.fnode-ports`: border-top 1 + padding-top 2 before the first row. */
-const PORTS_TOP = 3;
+/** `.fnode-ports` border-top, the line between the title rows and the ports. */
+const PORTS_BORDER = 1;
+/** `.fnode-ports` padding-top before the first row. */
+const PORTS_PAD_TOP = 2;
+/** From the end of the sub row to the first port row. */
+const PORTS_TOP = PORTS_BORDER + PORTS_PAD_TOP;
 /** `.fnode-ports` padding-bottom. */
 const PORTS_BOTTOM = 4;
 /** `.fport { height }`: one row per input, then one per output. */
@@ -41,8 +45,8 @@ export const NODE_GEOMETRY_CSS: Readonly<Record<`--${string}`, string>> = {
   '--fnode-border': `${BORDER}px`,
   '--fnode-head-h': `${HEAD_H}px`,
   '--fnode-sub-h': `${SUB_H}px`,
-  // `.fnode-ports` has a 1 px top border; the rest of PORTS_TOP is its padding.
-  '--fnode-ports-pad-top': `${PORTS_TOP - 1}px`,
+  '--fnode-ports-border': `${PORTS_BORDER}px`,
+  '--fnode-ports-pad-top': `${PORTS_PAD_TOP}px`,
   '--fnode-ports-pad-bottom': `${PORTS_BOTTOM}px`,
   '--fport-h': `${PORT_H}px`,
   '--fnode-foot-h': `${FOOT_H}px`,
@@ -59,6 +63,14 @@ export const COMPACT_ZOOM = 0.35;
 /** Vertical centre of port row `i` (inputs first, then outputs), from the node's top edge. */
 export function portCenterY(i: number): number {
   return BORDER + HEAD_H + SUB_H + PORTS_TOP + PORT_H * i + PORT_H / 2;
+}
+
+/**
+ * A handle's CSS `top` inside the node for port row `i`: absolutely positioned handles count
+ * from the inner edge of the node's border, {@link portCenterY} from the outer.
+ */
+export function handleTop(i: number): number {
+  return portCenterY(i) - BORDER;
 }
 
 /** The node's outer size (what React Flow's ResizeObserver will measure). */
